@@ -1,0 +1,55 @@
+package dev.cnnviz.core.graph;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The gradients computed by one {@link ForwardPass#backward backward} call, by node name. Closing frees their
+ * native memory (the forward pass also closes them when it is closed).
+ */
+public final class Gradients implements AutoCloseable {
+    private final Map<String, INDArray> grads;
+    private boolean closed;
+
+    Gradients(Map<String, INDArray> grads) {
+        this.grads = Collections.unmodifiableMap(new LinkedHashMap<>(grads));
+    }
+
+    /**
+     * @return the gradient of the seeded loss with respect to node {@code name}'s output (same shape), valid
+     * until this object or its pass is closed
+     */
+    public INDArray get(String name) {
+        if (closed) {
+            throw new IllegalStateException("these gradients were closed");
+        }
+        INDArray g = grads.get(name);
+        if (g == null) {
+            throw new IllegalArgumentException("no gradient was requested for '" + name + "'; requested: " + grads.keySet());
+        }
+        return g;
+    }
+
+    /** @return the names with a gradient. */
+    public Set<String> names() {
+        return grads.keySet();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (INDArray g : grads.values()) {
+            if (seen.add(g)) {
+                ForwardPass.release(g);
+            }
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package dev.cnnviz.core.graph;
+
+import dev.cnnviz.core.graph.ops.Constant;
+import dev.cnnviz.core.graph.ops.Input;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An immutable, topologically ordered DAG of named nodes: the differentiable form of a CNN.
+ *
+ * <p>Built by the importers or by {@link #builder()} in code and tests. A graph is safe to use from several
+ * threads at once: it holds no mutable state, and every {@link #forward forward pass} is its own scope.
+ *
+ * <pre>{@code
+ * Graph g = Graph.builder()
+ *     .input("x", 1, 4, 4)
+ *     .constant("w", weights)
+ *     .add("conv", new Conv(Conv.Attributes.defaults()), "x", "w")
+ *     .add("relu", new Relu(), "conv")
+ *     .output("relu")
+ *     .build();
+ * try (ForwardPass pass = g.forward(batch)) { INDArray y = pass.get("relu"); }
+ * }</pre>
+ */
+public final class Graph {
+    private final Map<String, Node> nodes;
+    private final List<String> inputNames;
+    private final String outputName;
+    private final String scoresName;
+    private final Map<String, List<String>> consumers;
+    private final DataType dataType;
+
+    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName) {
+        this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
+        this.inputNames = List.copyOf(inputNames);
+        this.outputName = outputName;
+        this.scoresName = scoresName;
+        Map<String, List<String>> cons = new HashMap<>();
+        for (Node n : nodes.values()) {
+            cons.putIfAbsent(n.name(), new ArrayList<>());
+            for (String in : n.inputs()) {
+                cons.computeIfAbsent(in, k -> new ArrayList<>()).add(n.name());
+            }
+        }
+        cons.replaceAll((k, v) -> List.copyOf(v));
+        this.consumers = Map.copyOf(cons);
+        this.dataType = nodes.values().stream()
+                .filter(n -> n.op() instanceof Constant c && c.value().dataType().isFPType())
+                .map(n -> ((Constant) n.op()).value().dataType())
+                .findFirst().orElse(DataType.FLOAT);
+    }
+
+    /** @return a builder for a new graph. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return all nodes in topological order (inputs and constants included). */
+    public List<Node> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    /** @return the node names in topological order. */
+    public List<String> names() {
+        return List.copyOf(nodes.keySet());
+    }
+
+    /** @return whether a node of this name exists. */
+    public boolean contains(String name) {
+        return nodes.containsKey(name);
+    }
+
+    /**
+     * Returns the node of this name.
+     *
+     * @throws IllegalArgumentException naming the unknown name and the closest existing names
+     */
+    public Node node(String name) {
+        Node n = nodes.get(name);
+        if (n == null) {
+            throw new IllegalArgumentException("no node named '" + name + "' in the graph; closest names: "
+                    + closestNames(name, 5) + " (Graph.names() lists all " + nodes.size() + ")");
+        }
+        return n;
+    }
+
+    /** @return up to {@code k} node names closest to {@code name} (edit distance, then substring matches first). */
+    public List<String> closestNames(String name, int k) {
+        String q = name == null ? "" : name.toLowerCase();
+        return nodes.keySet().stream()
+                .filter(n -> !(nodes.get(n).op() instanceof Constant))
+                .sorted(Comparator.<String>comparingInt(n -> n.toLowerCase().contains(q) || q.contains(n.toLowerCase()) ? 0 : 1)
+                        .thenComparingInt(n -> editDistance(q, n.toLowerCase())))
+                .limit(k)
+                .collect(Collectors.toList());
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** @return the names of the graph's input nodes, in order. */
+    public List<String> inputNames() {
+        return inputNames;
+    }
+
+    /** @return the name of the single input node. @throws IllegalStateException if the graph has several */
+    public String inputName() {
+        if (inputNames.size() != 1) {
+            throw new IllegalStateException("the graph has " + inputNames.size() + " inputs " + inputNames
+                    + "; pass inputs by name");
+        }
+        return inputNames.get(0);
+    }
+
+    /** @return the name of the node whose value is the model's final output (e.g. softmax probabilities). */
+    public String outputName() {
+        return outputName;
+    }
+
+    /**
+     * @return the node that gives the class scores before the final softmax (the lecture's "score for class c,
+     * before softmax"), used by gradient methods by default; the output node if the model has no final softmax.
+     */
+    public String scoresNode() {
+        return scoresName;
+    }
+
+    /** @return the names of the nodes that read this node's output. */
+    public List<String> consumers(String name) {
+        node(name);
+        return consumers.getOrDefault(name, List.of());
+    }
+
+    /** @return the floating-point type the graph computes in (that of its weights). */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** @return the value of a constant node (weights, biases, statistics). */
+    public INDArray constant(String name) {
+        if (node(name).op() instanceof Constant c) {
+            return c.value();
+        }
+        throw new IllegalArgumentException("node '" + name + "' is a " + node(name).op().kind() + ", not a Constant");
+    }
+
+    /** @return the names of all constant (parameter) nodes. */
+    public List<String> constantNames() {
+        return nodes.values().stream().filter(n -> n.op() instanceof Constant).map(Node::name).toList();
+    }
+
+    /**
+     * Returns a copy of this graph in which the given constant nodes hold new values (same shapes). The
+     * original graph is unchanged: this is how training, pruning or the model-randomisation sanity check
+     * work without side effects on the caller's model.
+     */
+    public Graph withConstants(Map<String, INDArray> values) {
+        Map<String, Node> copy = new LinkedHashMap<>(nodes);
+        for (Map.Entry<String, INDArray> e : values.entrySet()) {
+            INDArray old = constant(e.getKey());
+            if (!Arrays.equals(old.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("constant '" + e.getKey() + "' has shape " + Arrays.toString(old.shape())
+                        + ", the new value has " + Arrays.toString(e.getValue().shape()));
+            }
+            copy.put(e.getKey(), new Node(e.getKey(), new Constant(e.getValue()), List.of()));
+        }
+        return new Graph(copy, inputNames, outputName, scoresName);
+    }
+
+    /** Returns a copy whose class-score node is {@code name}. */
+    public Graph withScoresNode(String name) {
+        node(name);
+        return new Graph(nodes, inputNames, outputName, name);
+    }
+
+    /**
+     * Runs the graph forward on a single-input batch, keeping every activation for {@link ForwardPass#backward}.
+     * Close the returned pass to free native memory.
+     */
+    public ForwardPass forward(INDArray input) {
+        return forward(Map.of(inputName(), input));
+    }
+
+    /** Runs the graph forward on named inputs, keeping every activation. */
+    public ForwardPass forward(Map<String, INDArray> inputs) {
+        return ForwardPass.run(this, inputs, null);
+    }
+
+    /**
+     * Runs the graph forward for inference only, keeping just the output, the class scores and the
+     * {@code keep} nodes; other activations are freed as soon as they are consumed. The pass cannot run
+     * backward.
+     */
+    public ForwardPass infer(INDArray input, Collection<String> keep) {
+        return infer(Map.of(inputName(), input), keep);
+    }
+
+    /** Named-input form of {@link #infer(INDArray, Collection)}. */
+    public ForwardPass infer(Map<String, INDArray> inputs, Collection<String> keep) {
+        Set<String> k = new HashSet<>(keep);
+        for (String n : keep) {
+            node(n);
+        }
+        k.add(outputName);
+        k.add(scoresName);
+        return ForwardPass.run(this, inputs, k);
+    }
+
+    /** @return a multi-line table: name, operator, attributes, inputs. */
+    public String summary() {
+        StringBuilder sb = new StringBuilder();
+        int w = nodes.keySet().stream().mapToInt(String::length).max().orElse(4);
+        String fmt = "%-" + w + "s  %-22s  %s%n";
+        sb.append(String.format(fmt, "node", "operator", "inputs / attributes"));
+        for (Node n : nodes.values()) {
+            if (n.op() instanceof Constant c) {
+                continue;
+            }
+            String ins = n.inputs().stream().map(i -> nodes.get(i).op() instanceof Constant c
+                    ? i + Arrays.toString(c.value().shape()) : i).collect(Collectors.joining(", "));
+            sb.append(String.format(fmt, n.name(), n.op().kind(), ins + (n.op().describe().isEmpty() ? "" : "  {" + n.op().describe() + "}")));
+        }
+        sb.append("input ").append(inputNames).append(", scores ").append(scoresName).append(", output ").append(outputName)
+                .append(", ").append(constantNames().stream().mapToLong(c -> constant(c).length()).sum()).append(" parameters");
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Graph[" + nodes.size() + " nodes, input " + inputNames + ", scores " + scoresName + ", output " + outputName + "]";
+    }
+
+    /** Collects nodes in topological order; {@link #build()} validates the wiring. */
+    public static final class Builder {
+        private final Map<String, Node> nodes = new LinkedHashMap<>();
+        private final List<String> inputs = new ArrayList<>();
+        private String output;
+        private String scores;
+
+        private Builder() {
+        }
+
+        /** Adds an image input of shape {@code [N, channels, height, width]}. */
+        public Builder input(String name, long... shapeWithoutBatch) {
+            add(name, new Input(shapeWithoutBatch));
+            inputs.add(name);
+            return this;
+        }
+
+        /** Adds a constant (a weight, bias or statistic). */
+        public Builder constant(String name, INDArray value) {
+            return add(name, new Constant(value));
+        }
+
+        /** Adds a node; its inputs must already be in the builder. */
+        public Builder add(String name, Op op, String... inputNames) {
+            return add(new Node(name, op, List.of(inputNames)));
+        }
+
+        /** Adds a node; its inputs must already be in the builder. */
+        public Builder add(Node node) {
+            if (nodes.containsKey(node.name())) {
+                throw new IllegalArgumentException("duplicate node name '" + node.name() + "'");
+            }
+            for (String in : node.inputs()) {
+                if (!nodes.containsKey(in)) {
+                    throw new IllegalArgumentException("node '" + node.name() + "' reads '" + in
+                            + "', which is not defined before it");
+                }
+            }
+            nodes.put(node.name(), node);
+            return this;
+        }
+
+        /** @return whether a node of this name was added. */
+        public boolean has(String name) {
+            return nodes.containsKey(name);
+        }
+
+        /** @return the node of this name, if added. */
+        public Node get(String name) {
+            return nodes.get(name);
+        }
+
+        /** Marks the model's output node (default: the last node added). */
+        public Builder output(String name) {
+            this.output = name;
+            return this;
+        }
+
+        /** Marks the class-score node (default: the input of a final Softmax, else the output). */
+        public Builder scores(String name) {
+            this.scores = name;
+            return this;
+        }
+
+        /** Validates and builds the graph. */
+        public Graph build() {
+            if (inputs.isEmpty()) {
+                throw new IllegalArgumentException("the graph has no input");
+            }
+            if (nodes.isEmpty()) {
+                throw new IllegalArgumentException("the graph is empty");
+            }
+            String out = output != null ? output : new ArrayList<>(nodes.keySet()).get(nodes.size() - 1);
+            if (!nodes.containsKey(out)) {
+                throw new IllegalArgumentException("output node '" + out + "' is not in the graph");
+            }
+            String sc = scores != null ? scores : defaultScores(out);
+            if (!nodes.containsKey(sc)) {
+                throw new IllegalArgumentException("scores node '" + sc + "' is not in the graph");
+            }
+            return new Graph(nodes, inputs, out, sc);
+        }
+
+        /** The scores are the input of the last Softmax on the way back from the output through shape-only nodes. */
+        private String defaultScores(String out) {
+            String cur = out;
+            while (true) {
+                Node n = nodes.get(cur);
+                if (n.op() instanceof dev.cnnviz.core.graph.ops.Softmax) {
+                    return n.inputs().get(0);
+                }
+                if (n.op() instanceof ShapeOnly && !n.inputs().isEmpty()) {
+                    cur = n.inputs().get(0);
+                } else {
+                    return out;
+                }
+            }
+        }
+    }
+
+    /**
+     * Marker for operators that only move or reshape values (Flatten, Reshape, Identity, Dropout): the
+     * default class-score search looks through them for a final softmax.
+     */
+    public interface ShapeOnly {
+    }
+}

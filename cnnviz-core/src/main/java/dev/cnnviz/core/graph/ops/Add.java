@@ -1,0 +1,28 @@
+package dev.cnnviz.core.graph.ops;
+
+import dev.cnnviz.core.graph.Op;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Element-wise sum with numpy broadcasting, ONNX {@code Add}: {@code C = A + B}; each input's gradient is
+ * the output gradient summed over the dimensions it was broadcast along.
+ */
+public record Add() implements Op {
+
+    @Override
+    public INDArray forward(INDArray[] in) {
+        OpSupport.broadcastShape(in[0].shape(), in[1].shape());
+        if (in[0].rank() < in[1].rank() || (in[0].rank() == in[1].rank() && in[0].length() < in[1].length())) {
+            return in[1].add(in[0]);
+        }
+        return in[0].add(in[1]);
+    }
+
+    @Override
+    public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
+        return new INDArray[] {
+            wanted[0] ? OpSupport.unbroadcast(g, in[0].shape()) : null,
+            wanted[1] ? OpSupport.unbroadcast(g, in[1].shape()) : null
+        };
+    }
+}

@@ -1,0 +1,269 @@
+package dev.cnnviz.core.graph.ops;
+
+import static dev.cnnviz.core.graph.ops.OpSupport.exec;
+import static dev.cnnviz.core.graph.ops.OpSupport.release;
+
+import dev.cnnviz.core.graph.Op;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * 2-D convolution, ONNX {@code Conv}: inputs {@code X [N, C, H, W]}, {@code W [O, C/group, kH, kW]} and an
+ * optional bias {@code B [O]};
+ * <pre>  Y[n,o,y,x] = B[o] + Σ_{c,i,j} W[o,c,i,j] · Xpad[n, g·C/group + c, y·sH + i·dH, x·sW + j·dW]</pre>
+ * with {@code g = o / (O/group)}. Grouped (including depthwise, {@code group = C}), dilated, strided, with
+ * explicit (possibly asymmetric) or SAME/VALID padding. Forward and backward use libnd4j's
+ * {@code conv2d}/{@code conv2d_bp} and {@code depthwise_conv2d}/{@code depthwise_conv2d_bp} kernels.
+ *
+ * @param strides   {sH, sW}, default {1, 1}
+ * @param pads      {top, left, bottom, right} (ONNX order), default zeros; ignored unless autoPad is NOTSET
+ * @param dilations {dH, dW}, default {1, 1}
+ * @param group     number of groups, default 1
+ * @param autoPad   padding mode, default {@link AutoPad#NOTSET}
+ */
+public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPad autoPad) implements Op {
+
+    /** Validates and copies the attributes. */
+    public Conv {
+        strides = OpSupport.positive("strides", strides, 2);
+        pads = OpSupport.nonNegative("pads", pads, 4);
+        dilations = OpSupport.positive("dilations", dilations, 2);
+        if (group < 1) {
+            throw new IllegalArgumentException("group must be at least 1, found " + group);
+        }
+        if (autoPad == null) {
+            autoPad = AutoPad.NOTSET;
+        }
+    }
+
+    /** A stride-1, unpadded, undilated, ungrouped convolution. */
+    public static Conv simple() {
+        return new Conv(new int[] {1, 1}, new int[4], new int[] {1, 1}, 1, AutoPad.NOTSET);
+    }
+
+    /** A stride-1 convolution with symmetric padding {@code pad}. */
+    public static Conv padded(int pad) {
+        return new Conv(new int[] {1, 1}, new int[] {pad, pad, pad, pad}, new int[] {1, 1}, 1, AutoPad.NOTSET);
+    }
+
+    @Override
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    @Override
+    public int[] pads() {
+        return pads.clone();
+    }
+
+    @Override
+    public int[] dilations() {
+        return dilations.clone();
+    }
+
+    /** The resolved geometry of one call. */
+    private record Plan(int[] pads, boolean prePad, long kH, long kW, int mode) {
+    }
+
+    private Plan plan(INDArray x, INDArray w) {
+        OpSupport.requireRank("Conv input X", x, 4);
+        OpSupport.requireRank("Conv weights W", w, 4);
+        long c = x.size(1);
+        long o = w.size(0);
+        if (w.size(1) * group != c || o % group != 0) {
+            throw new IllegalArgumentException("Conv with group=" + group + " and weights " + Arrays.toString(w.shape())
+                    + " needs " + (w.size(1) * group) + " input channels, found input " + Arrays.toString(x.shape()));
+        }
+        long kH = w.size(2);
+        long kW = w.size(3);
+        int[] ph = autoPad.resolve((int) x.size(2), (int) kH, strides[0], dilations[0], pads[0], pads[2]);
+        int[] pw = autoPad.resolve((int) x.size(3), (int) kW, strides[1], dilations[1], pads[1], pads[3]);
+        int[] p = {ph[0], pw[0], ph[1], pw[1]};
+        long effH = (kH - 1) * dilations[0] + 1;
+        long effW = (kW - 1) * dilations[1] + 1;
+        if (x.size(2) + p[0] + p[2] < effH || x.size(3) + p[1] + p[3] < effW) {
+            throw new IllegalArgumentException("Conv kernel " + kH + "x" + kW + " (dilation " + Arrays.toString(dilations)
+                    + ") is larger than the padded input " + Arrays.toString(x.shape()));
+        }
+        boolean symmetric = p[0] == p[2] && p[1] == p[3];
+        int mode = group == 1 ? 0 : (group == c && o % c == 0 ? 1 : 2);
+        return new Plan(p, !symmetric, kH, kW, mode);
+    }
+
+    private long[] iArgs(Plan plan, int wFormat) {
+        long pH = plan.prePad ? 0 : plan.pads[0];
+        long pW = plan.prePad ? 0 : plan.pads[1];
+        return new long[] {plan.kH, plan.kW, strides[0], strides[1], pH, pW, dilations[0], dilations[1], 0, 0, wFormat};
+    }
+
+    private long[] outShape(INDArray xp, Plan plan, long o) {
+        long pH = plan.prePad ? 0 : plan.pads[0];
+        long pW = plan.prePad ? 0 : plan.pads[1];
+        long oH = (xp.size(2) + 2 * pH - ((plan.kH - 1) * dilations[0] + 1)) / strides[0] + 1;
+        long oW = (xp.size(3) + 2 * pW - ((plan.kW - 1) * dilations[1] + 1)) / strides[1] + 1;
+        return new long[] {xp.size(0), o, oH, oW};
+    }
+
+    /** Depthwise weights {@code [C*m, 1, kH, kW]} in libnd4j's {@code [kH, kW, C, m]} layout. */
+    private static INDArray depthwiseWeights(INDArray w, long c) {
+        return w.reshape(c, w.size(0) / c, w.size(2), w.size(3)).permute(2, 3, 0, 1).dup('c');
+    }
+
+    @Override
+    public INDArray forward(INDArray[] in) {
+        INDArray x = in[0];
+        INDArray w = in[1];
+        INDArray b = in.length > 2 ? in[2] : null;
+        checkBias(w, b);
+        Plan plan = plan(x, w);
+        INDArray xp = plan.prePad ? OpSupport.padSpatial(x, plan.pads, 0) : x;
+        long o = w.size(0);
+        INDArray out = Nd4j.createUninitialized(x.dataType(), outShape(xp, plan, o));
+        try {
+            switch (plan.mode) {
+                case 0 -> exec("conv2d", new INDArray[] {xp, w, b}, new INDArray[] {out}, iArgs(plan, 1));
+                case 1 -> {
+                    INDArray wd = depthwiseWeights(w, x.size(1));
+                    exec("depthwise_conv2d", new INDArray[] {xp, wd, b}, new INDArray[] {out}, iArgs(plan, 0));
+                    release(wd);
+                }
+                default -> {
+                    long cg = x.size(1) / group;
+                    long og = o / group;
+                    for (int g = 0; g < group; g++) {
+                        INDArray xs = xp.get(all(), NDArrayIndex.interval(g * cg, (g + 1) * cg), all(), all()).dup();
+                        INDArray ws = w.get(NDArrayIndex.interval(g * og, (g + 1) * og), all(), all(), all()).dup();
+                        INDArray bs = b == null ? null : b.get(NDArrayIndex.interval(g * og, (g + 1) * og)).dup();
+                        INDArray ys = Nd4j.createUninitialized(x.dataType(), outShape(xs, plan, og));
+                        exec("conv2d", new INDArray[] {xs, ws, bs}, new INDArray[] {ys}, iArgs(plan, 1));
+                        out.get(all(), NDArrayIndex.interval(g * og, (g + 1) * og), all(), all()).assign(ys);
+                        release(xs);
+                        release(ws);
+                        release(bs);
+                        release(ys);
+                    }
+                }
+            }
+        } finally {
+            if (xp != x) {
+                release(xp);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
+        INDArray x = in[0];
+        INDArray w = in[1];
+        INDArray b = in.length > 2 ? in[2] : null;
+        Plan plan = plan(x, w);
+        INDArray xp = plan.prePad ? OpSupport.padSpatial(x, plan.pads, 0) : x;
+        INDArray gx = xp.ulike();
+        INDArray gw = w.ulike();
+        INDArray gb = b == null ? null : b.ulike();
+        try {
+            switch (plan.mode) {
+                case 0 -> exec("conv2d_bp", new INDArray[] {xp, w, b, g},
+                        b == null ? new INDArray[] {gx, gw} : new INDArray[] {gx, gw, gb}, iArgs(plan, 1));
+                case 1 -> {
+                    long c = x.size(1);
+                    INDArray wd = depthwiseWeights(w, c);
+                    INDArray gwd = wd.ulike();
+                    exec("depthwise_conv2d_bp", new INDArray[] {xp, wd, b, g},
+                            b == null ? new INDArray[] {gx, gwd} : new INDArray[] {gx, gwd, gb}, iArgs(plan, 0));
+                    gw.assign(gwd.permute(2, 3, 0, 1).reshape(w.shape()));
+                    release(wd);
+                    release(gwd);
+                }
+                default -> {
+                    long cg = x.size(1) / group;
+                    long og = w.size(0) / group;
+                    for (int k = 0; k < group; k++) {
+                        INDArrayIndex ci = NDArrayIndex.interval(k * cg, (k + 1) * cg);
+                        INDArrayIndex oi = NDArrayIndex.interval(k * og, (k + 1) * og);
+                        INDArray xs = xp.get(all(), ci, all(), all()).dup();
+                        INDArray ws = w.get(oi, all(), all(), all()).dup();
+                        INDArray bs = b == null ? null : b.get(oi).dup();
+                        INDArray gs = g.get(all(), oi, all(), all()).dup();
+                        INDArray gxs = xs.ulike();
+                        INDArray gws = ws.ulike();
+                        INDArray gbs = bs == null ? null : bs.ulike();
+                        exec("conv2d_bp", new INDArray[] {xs, ws, bs, gs},
+                                bs == null ? new INDArray[] {gxs, gws} : new INDArray[] {gxs, gws, gbs}, iArgs(plan, 1));
+                        gx.get(all(), ci, all(), all()).assign(gxs);
+                        gw.get(oi, all(), all(), all()).assign(gws);
+                        if (gb != null) {
+                            gb.get(oi).assign(gbs);
+                        }
+                        for (INDArray t : new INDArray[] {xs, ws, bs, gs, gxs, gws, gbs}) {
+                            release(t);
+                        }
+                    }
+                }
+            }
+        } finally {
+            if (xp != x) {
+                release(xp);
+            }
+        }
+        INDArray gxOut = gx;
+        if (plan.prePad) {
+            gxOut = OpSupport.cropSpatial(gx, plan.pads);
+            release(gx);
+        }
+        INDArray[] res = new INDArray[in.length];
+        res[0] = wanted[0] ? gxOut : null;
+        res[1] = wanted[1] ? gw : null;
+        if (!wanted[0]) {
+            release(gxOut);
+        }
+        if (!wanted[1]) {
+            release(gw);
+        }
+        if (b != null) {
+            res[2] = wanted[2] ? gb : null;
+            if (!wanted[2]) {
+                release(gb);
+            }
+        }
+        return res;
+    }
+
+    private static void checkBias(INDArray w, INDArray b) {
+        if (b != null && (b.length() != w.size(0))) {
+            throw new IllegalArgumentException("Conv bias must have " + w.size(0) + " values, found shape " + Arrays.toString(b.shape()));
+        }
+    }
+
+    private static INDArrayIndex all() {
+        return NDArrayIndex.all();
+    }
+
+    @Override
+    public String describe() {
+        return "stride " + strides[0] + "x" + strides[1]
+                + (autoPad == AutoPad.NOTSET ? (OpSupport.isZero(pads) ? "" : " pads " + Arrays.toString(pads)) : " " + autoPad)
+                + (dilations[0] * dilations[1] == 1 ? "" : " dilation " + Arrays.toString(dilations))
+                + (group == 1 ? "" : " group " + group);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Conv c && Arrays.equals(c.strides, strides) && Arrays.equals(c.pads, pads)
+                && Arrays.equals(c.dilations, dilations) && c.group == group && c.autoPad == autoPad;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(strides) * 31 + Arrays.hashCode(pads) * 17 + Arrays.hashCode(dilations) + group;
+    }
+
+    @Override
+    public String toString() {
+        return "Conv[" + describe() + "]";
+    }
+}

@@ -1,0 +1,80 @@
+package dev.cnnviz.core.graph.ops;
+
+import dev.cnnviz.core.graph.Op;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Softmax, ONNX {@code Softmax}: {@code y_i = exp(x_i - max x) / Σ_j exp(x_j - max x)};
+ * gradient {@code dx = y ⊙ (dy - Σ_j dy_j y_j)}.
+ *
+ * <p>With {@code coerce2d} (ONNX opsets before 13) the input is viewed as a matrix
+ * {@code [prod(dims < axis), prod(dims >= axis)]} and normalised along its rows; otherwise (opset 13+) the
+ * softmax runs along {@code axis} alone. A graph's class scores are the input of its final softmax.
+ *
+ * @param axis     the axis, negative counts from the end; default 1 (opset &lt; 13) or -1 (opset 13+)
+ * @param coerce2d whether to use the pre-opset-13 "flatten from axis" semantics
+ */
+public record Softmax(int axis, boolean coerce2d) implements Op {
+
+    /** Softmax over the channel axis of a {@code [N, classes]} or {@code [N, classes, 1, 1]} tensor. */
+    public static Softmax classes() {
+        return new Softmax(1, true);
+    }
+
+    private int resolve(INDArray x) {
+        int a = axis < 0 ? axis + x.rank() : axis;
+        if (a < 0 || a >= x.rank()) {
+            throw new IllegalArgumentException("Softmax axis " + axis + " is out of range for shape " + Arrays.toString(x.shape()));
+        }
+        return a;
+    }
+
+    private INDArray view(INDArray x, int a) {
+        if (!coerce2d) {
+            return x;
+        }
+        long rows = 1;
+        for (int i = 0; i < a; i++) {
+            rows *= x.size(i);
+        }
+        return x.reshape('c', rows, x.length() / rows);
+    }
+
+    @Override
+    public INDArray forward(INDArray[] in) {
+        INDArray x = in[0];
+        int a = resolve(x);
+        INDArray v = view(x, a);
+        int dim = coerce2d ? 1 : a;
+        INDArray max = v.max(true, dim);
+        INDArray e = v.sub(max);
+        org.nd4j.linalg.ops.transforms.Transforms.exp(e, false);
+        INDArray sum = e.sum(true, dim);
+        e.divi(sum);
+        OpSupport.release(max);
+        OpSupport.release(sum);
+        INDArray out = e.reshape('c', x.shape());
+        return out == e ? e : out.dup();
+    }
+
+    @Override
+    public INDArray[] backward(INDArray[] in, INDArray y, INDArray g, boolean[] wanted) {
+        int a = resolve(in[0]);
+        INDArray yv = view(y, a);
+        INDArray gv = view(g, a);
+        int dim = coerce2d ? 1 : a;
+        INDArray prod = gv.mul(yv);
+        INDArray dot = prod.sum(true, dim);
+        INDArray gx = gv.sub(dot).muli(yv);
+        OpSupport.release(prod);
+        OpSupport.release(dot);
+        INDArray out = gx.reshape('c', y.shape());
+        return new INDArray[] {out == gx ? gx : out.dup()};
+    }
+
+    @Override
+    public String describe() {
+        return "axis " + axis + (coerce2d ? " (2-D)" : "");
+    }
+}

@@ -1,0 +1,221 @@
+package dev.cnnviz.examples.train;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Reader for the Fashion-MNIST data set (Zalando Research, MIT licence) in its original
+ * gzip-compressed IDX format, as installed by the Debian package {@code dataset-fashion-mnist}
+ * under {@link #DEFAULT_DIR}.
+ *
+ * <p>Images are returned as {@code float[N][1][rows][cols]} (NCHW with one channel), each pixel
+ * scaled from {@code 0..255} to {@code 0..1} by dividing by 255; labels are returned as class
+ * indices into {@link #LABELS}. The IDX layout is: a big-endian {@code int} magic number
+ * ({@value #IMAGES_MAGIC} for images, {@value #LABELS_MAGIC} for labels), the item count, for
+ * images the row and column counts, then one unsigned byte per pixel or label.
+ *
+ * <p>All methods throw an {@link IOException} whose message names the offending file when a file
+ * is missing, is not gzip data, has the wrong magic number or is truncated.
+ */
+public final class FashionMnist {
+
+    /** Where the Debian package {@code dataset-fashion-mnist} installs the files. */
+    public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+
+    /** The ten class names, indexed by label. */
+    public static final List<String> LABELS = List.of(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+    /** Magic number of an IDX file of unsigned-byte 3-D data (images). */
+    public static final int IMAGES_MAGIC = 2051;
+
+    /** Magic number of an IDX file of unsigned-byte 1-D data (labels). */
+    public static final int LABELS_MAGIC = 2049;
+
+    /** File names of the 60,000-image training split. */
+    private static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
+    private static final String TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
+
+    /** File names of the 10,000-image test split. */
+    private static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
+    private static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
+
+    private FashionMnist() {
+    }
+
+    /**
+     * One split of the data set: images with their labels.
+     *
+     * @param images {@code float[N][1][rows][cols]}, values in {@code 0..1}
+     * @param labels {@code N} class indices in {@code 0..9}
+     */
+    public record Split(float[][][][] images, int[] labels) {
+
+        /**
+         * Checks that images and labels have the same count.
+         *
+         * @throws IllegalArgumentException if the counts differ
+         */
+        public Split {
+            if (images.length != labels.length) {
+                throw new IllegalArgumentException(
+                        images.length + " images but " + labels.length + " labels");
+            }
+        }
+
+        /** @return the number of examples */
+        public int size() {
+            return labels.length;
+        }
+    }
+
+    /**
+     * Loads the 60,000 training examples from {@code dir}.
+     *
+     * @param dir directory holding {@code train-images-idx3-ubyte.gz} and
+     *            {@code train-labels-idx1-ubyte.gz}
+     * @return the training split
+     * @throws IOException if a file is missing or corrupt, or the counts differ
+     */
+    public static Split loadTrain(Path dir) throws IOException {
+        return load(dir.resolve(TRAIN_IMAGES), dir.resolve(TRAIN_LABELS));
+    }
+
+    /**
+     * Loads the 10,000 test examples from {@code dir}.
+     *
+     * @param dir directory holding {@code t10k-images-idx3-ubyte.gz} and
+     *            {@code t10k-labels-idx1-ubyte.gz}
+     * @return the test split
+     * @throws IOException if a file is missing or corrupt, or the counts differ
+     */
+    public static Split loadTest(Path dir) throws IOException {
+        return load(dir.resolve(TEST_IMAGES), dir.resolve(TEST_LABELS));
+    }
+
+    private static Split load(Path imagesFile, Path labelsFile) throws IOException {
+        float[][][][] images = readImages(imagesFile);
+        int[] labels = readLabels(labelsFile);
+        if (images.length != labels.length) {
+            throw new IOException(imagesFile + " holds " + images.length + " images but "
+                    + labelsFile + " holds " + labels.length + " labels");
+        }
+        return new Split(images, labels);
+    }
+
+    /**
+     * Reads a gzip-compressed IDX image file.
+     *
+     * @param file an {@code *-images-idx3-ubyte.gz} file
+     * @return {@code float[N][1][rows][cols]}, each pixel divided by 255
+     * @throws IOException naming {@code file} if it is missing, not gzip, has a magic number other
+     *                     than {@value #IMAGES_MAGIC}, has non-positive dimensions or is truncated
+     */
+    public static float[][][][] readImages(Path file) throws IOException {
+        try (DataInputStream in = open(file)) {
+            checkMagic(file, in.readInt(), IMAGES_MAGIC);
+            int count = in.readInt();
+            int rows = in.readInt();
+            int cols = in.readInt();
+            if (count < 0 || rows <= 0 || cols <= 0) {
+                throw new IOException(file + ": invalid IDX header (count=" + count + ", rows="
+                        + rows + ", cols=" + cols + ")");
+            }
+            byte[] pixels = new byte[rows * cols];
+            float[][][][] images = new float[count][1][rows][cols];
+            for (int n = 0; n < count; n++) {
+                in.readFully(pixels);
+                int p = 0;
+                for (int y = 0; y < rows; y++) {
+                    float[] row = images[n][0][y];
+                    for (int x = 0; x < cols; x++) {
+                        row[x] = (pixels[p++] & 0xFF) / 255f;
+                    }
+                }
+            }
+            return images;
+        } catch (EOFException e) {
+            throw new IOException(file + ": truncated IDX file", e);
+        } catch (ZipException e) {
+            throw new IOException(file + ": not a gzip-compressed IDX file", e);
+        }
+    }
+
+    /**
+     * Reads a gzip-compressed IDX label file.
+     *
+     * @param file an {@code *-labels-idx1-ubyte.gz} file
+     * @return the labels, each in {@code 0..9}
+     * @throws IOException naming {@code file} if it is missing, not gzip, has a magic number other
+     *                     than {@value #LABELS_MAGIC}, is truncated or holds a label outside
+     *                     {@code 0..9}
+     */
+    public static int[] readLabels(Path file) throws IOException {
+        try (DataInputStream in = open(file)) {
+            checkMagic(file, in.readInt(), LABELS_MAGIC);
+            int count = in.readInt();
+            if (count < 0) {
+                throw new IOException(file + ": invalid IDX header (count=" + count + ")");
+            }
+            byte[] bytes = new byte[count];
+            in.readFully(bytes);
+            int[] labels = new int[count];
+            for (int i = 0; i < count; i++) {
+                labels[i] = bytes[i] & 0xFF;
+                if (labels[i] >= LABELS.size()) {
+                    throw new IOException(file + ": label " + labels[i] + " at index " + i
+                            + " is outside 0.." + (LABELS.size() - 1));
+                }
+            }
+            return labels;
+        } catch (EOFException e) {
+            throw new IOException(file + ": truncated IDX file", e);
+        } catch (ZipException e) {
+            throw new IOException(file + ": not a gzip-compressed IDX file", e);
+        }
+    }
+
+    /**
+     * Converts a pixel scaled by {@link #readImages} back to its original byte value.
+     *
+     * @param value a pixel value in {@code 0..1}
+     * @return the grey level in {@code 0..255}
+     */
+    public static int toGreyLevel(float value) {
+        return Math.max(0, Math.min(255, Math.round(value * 255f)));
+    }
+
+    private static DataInputStream open(Path file) throws IOException {
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "IDX file not found (install the Debian package dataset-fashion-mnist"
+                            + " or pass the directory holding the files)");
+        }
+        try {
+            return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16)));
+        } catch (IOException e) {
+            raw.close();
+            throw new IOException(file + ": not a gzip-compressed IDX file", e);
+        }
+    }
+
+    private static void checkMagic(Path file, int actual, int expected) throws IOException {
+        if (actual != expected) {
+            throw new IOException(file + ": IDX magic number is " + actual + ", expected "
+                    + expected + (expected == IMAGES_MAGIC ? " (images)" : " (labels)"));
+        }
+    }
+}
