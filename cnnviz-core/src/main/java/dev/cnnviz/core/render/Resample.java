@@ -242,7 +242,7 @@ public final class Resample {
       Axis a = new Axis(out);
       double scale = (double) in / out;
       for (int d = 0; d < out; d++) {
-        double src = Math.max(0.0, d * scale);
+        double src = Math.max(0.0, (d + 0.5) * scale - 0.5);
         int lo = Math.min((int) Math.floor(src), in - 1);
         a.i0[d] = lo;
         a.i1[d] = Math.min(lo + 1, in - 1);
