@@ -1,5 +1,8 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.api.Colormap;
+import dev.cnnviz.api.Map2D;
+
 import java.awt.image.BufferedImage;
 import java.util.Objects;
 

@@ -1,5 +1,8 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.api.Colormap;
+import dev.cnnviz.api.Map2D;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
