@@ -112,12 +112,43 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
         return w.reshape(c, w.size(0) / c, w.size(2), w.size(3)).permute(2, 3, 0, 1).dup('c');
     }
 
+    /**
+     * Whether libnd4j must not see the dilation: its oneDNN float32 kernels reject dilated convolutions
+     * ("could not create a descriptor for a dilated convolution"), so for non-float64 data the kernel is
+     * spread out with zeros instead (an exactly equivalent undilated convolution).
+     */
+    private boolean spreadKernel(INDArray x) {
+        return (dilations[0] > 1 || dilations[1] > 1) && x.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE;
+    }
+
+    /** The kernel with {@code d - 1} zeros between taps, {@code [O, C/g, (kH-1)dH+1, (kW-1)dW+1]}. */
+    private INDArray spread(INDArray w) {
+        INDArray out = Nd4j.zeros(w.dataType(), w.size(0), w.size(1), (w.size(2) - 1) * dilations[0] + 1,
+                (w.size(3) - 1) * dilations[1] + 1);
+        out.get(all(), all(), NDArrayIndex.interval(0, dilations[0], out.size(2)),
+                NDArrayIndex.interval(0, dilations[1], out.size(3))).assign(w);
+        return out;
+    }
+
+    /** The same convolution without dilation, for a spread kernel. */
+    private Conv undilated() {
+        return new Conv(strides, pads, new int[] {1, 1}, group, autoPad);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         INDArray x = in[0];
         INDArray w = in[1];
         INDArray b = in.length > 2 ? in[2] : null;
         checkBias(w, b);
+        if (spreadKernel(x)) {
+            INDArray ws = spread(w);
+            try {
+                return undilated().forward(b == null ? new INDArray[] {x, ws} : new INDArray[] {x, ws, b});
+            } finally {
+                release(ws);
+            }
+        }
         Plan plan = plan(x, w);
         INDArray xp = plan.prePad ? OpSupport.padSpatial(x, plan.pads, 0) : x;
         long o = w.size(0);
@@ -160,6 +191,19 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
         INDArray x = in[0];
         INDArray w = in[1];
         INDArray b = in.length > 2 ? in[2] : null;
+        if (spreadKernel(x)) {
+            INDArray ws = spread(w);
+            INDArray[] spreadIn = b == null ? new INDArray[] {x, ws} : new INDArray[] {x, ws, b};
+            INDArray[] res = undilated().backward(spreadIn, output, g, wanted);
+            release(ws);
+            if (res[1] != null) {
+                INDArray gws = res[1];
+                res[1] = gws.get(all(), all(), NDArrayIndex.interval(0, dilations[0], gws.size(2)),
+                        NDArrayIndex.interval(0, dilations[1], gws.size(3))).dup();
+                release(gws);
+            }
+            return res;
+        }
         Plan plan = plan(x, w);
         INDArray xp = plan.prePad ? OpSupport.padSpatial(x, plan.pads, 0) : x;
         INDArray gx = xp.ulike();

@@ -102,6 +102,27 @@ class ConvTest {
         }
     }
 
+    /** libnd4j's float32 kernels reject dilation; Conv spreads the kernel instead and must agree with float64. */
+    @Test
+    void dilatedFloat32MatchesFloat64() {
+        Random rnd = new Random(4);
+        Conv conv = new Conv(new int[] {1, 2}, new int[] {2, 1, 2, 1}, new int[] {2, 3}, 2, AutoPad.NOTSET);
+        INDArray x = GradientCheck.random(rnd, 2, 4, 9, 10);
+        INDArray w = GradientCheck.random(rnd, 6, 2, 3, 2);
+        INDArray b = GradientCheck.random(rnd, 6);
+        INDArray y64 = conv.forward(new INDArray[] {x, w, b});
+        INDArray[] in32 = {x.castTo(DataType.FLOAT), w.castTo(DataType.FLOAT), b.castTo(DataType.FLOAT)};
+        INDArray y32 = conv.forward(in32);
+        assertEquals(0, y32.castTo(DataType.DOUBLE).sub(y64).amaxNumber().doubleValue(), 1e-4);
+        INDArray g = GradientCheck.random(rnd, y64.shape());
+        INDArray[] g64 = conv.backward(new INDArray[] {x, w, b}, y64, g, new boolean[] {true, true, true});
+        INDArray[] g32 = conv.backward(in32, y32, g.castTo(DataType.FLOAT), new boolean[] {true, true, true});
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(g64[i].shape(), g32[i].shape());
+            assertEquals(0, g32[i].castTo(DataType.DOUBLE).sub(g64[i]).amaxNumber().doubleValue(), 1e-3, "gradient " + i);
+        }
+    }
+
     @Test
     void rejectsChannelMismatch() {
         INDArray x = Nd4j.zeros(DataType.DOUBLE, 1, 3, 5, 5);

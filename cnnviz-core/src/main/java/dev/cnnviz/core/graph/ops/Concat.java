@@ -1,0 +1,99 @@
+package dev.cnnviz.core.graph.ops;
+
+import dev.cnnviz.core.graph.Op;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Concatenation along an axis, ONNX {@code Concat}: one or more inputs of the same rank whose sizes agree on
+ * every other axis (e.g. Inception/SqueezeNet channel concatenation, {@code axis = 1}); the gradient of each
+ * input is its slice of the output gradient.
+ *
+ * <p>Not marked {@link dev.cnnviz.core.graph.Graph.ShapeOnly}: although it only moves values, it merges
+ * several inputs, so the class-score search (which follows a shape-only node's first input) must not look
+ * through it.
+ *
+ * @param axis the axis, negative counts from the end (ONNX requires it; 1 for NCHW channels)
+ */
+public record Concat(int axis) implements Op {
+
+    private int resolve(INDArray[] in) {
+        int r = in[0].rank();
+        String shapes = Arrays.stream(in).map(a -> Arrays.toString(a.shape())).collect(Collectors.joining(", "));
+        if (r == 0) {
+            throw new IllegalArgumentException("Concat cannot join scalars, found shapes " + shapes);
+        }
+        int a = axis < 0 ? axis + r : axis;
+        if (a < 0 || a >= r) {
+            throw new IllegalArgumentException("Concat axis " + axis + " is out of range [" + (-r) + ", " + (r - 1) + "] for shapes " + shapes);
+        }
+        for (INDArray x : in) {
+            boolean ok = x.rank() == r;
+            for (int d = 0; ok && d < r; d++) {
+                ok = d == a || x.size(d) == in[0].size(d);
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("Concat along axis " + axis + " needs equal sizes on the other axes, found shapes " + shapes);
+            }
+        }
+        return a;
+    }
+
+    private static INDArrayIndex[] slice(int rank, int axis, long from, long to) {
+        INDArrayIndex[] idx = new INDArrayIndex[rank];
+        for (int d = 0; d < rank; d++) {
+            idx[d] = d == axis ? NDArrayIndex.interval(from, to) : NDArrayIndex.all();
+        }
+        return idx;
+    }
+
+    @Override
+    public INDArray forward(INDArray[] in) {
+        Mul.requireInputs("Concat", in, 1, Integer.MAX_VALUE);
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == null) {
+                throw new IllegalArgumentException("Concat input " + i + " is missing (null)");
+            }
+        }
+        int a = resolve(in);
+        long[] shape = in[0].shape().clone(); // INDArray.shape() is the array's live shape: never mutate it
+        shape[a] = 0;
+        for (INDArray x : in) {
+            shape[a] += x.size(a);
+        }
+        INDArray out = Nd4j.createUninitialized(in[0].dataType(), shape, 'c');
+        long at = 0;
+        for (INDArray x : in) {
+            long n = x.size(a);
+            if (n > 0) {
+                out.get(slice(shape.length, a, at, at + n)).assign(x);
+            }
+            at += n;
+        }
+        return out;
+    }
+
+    @Override
+    public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
+        int a = resolve(in);
+        INDArray[] res = new INDArray[in.length];
+        long at = 0;
+        for (int i = 0; i < in.length; i++) {
+            long n = in[i].size(a);
+            if (wanted[i]) {
+                res[i] = n > 0 ? g.get(slice(g.rank(), a, at, at + n)).dup('c') : Nd4j.create(g.dataType(), in[i].shape());
+            }
+            at += n;
+        }
+        return res;
+    }
+
+    @Override
+    public String describe() {
+        return "axis " + axis;
+    }
+}

@@ -1,0 +1,249 @@
+package dev.cnnviz.core.graph.ops;
+
+import static dev.cnnviz.core.graph.ops.OpSupport.exec;
+import static dev.cnnviz.core.graph.ops.OpSupport.release;
+
+import dev.cnnviz.core.graph.Op;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * 2-D max pooling, ONNX {@code MaxPool} (single output, no {@code Indices}) on {@code X [N, C, H, W]}:
+ * <pre>  Y[n,c,y,x] = max_{i<kH, j<kW} Xpad[n, c, y·sH + i·dH, x·sW + j·dW]</pre>
+ * where {@code Xpad} is X padded with {@code -∞} ({@code pads} begin/end), so padding never wins the max.
+ * Output size per axis, with {@code effK = (k-1)·d + 1}:
+ * <pre>  floor mode: out = floor((in + padBegin + padEnd - effK) / s) + 1
+ *  ceil mode:  out = ceil ((in + padBegin + padEnd - effK) / s) + 1, minus one if the last window would start
+ *              at or beyond in + padBegin (inside the end padding), as ONNX and PyTorch do</pre>
+ * With {@code SAME_UPPER}/{@code SAME_LOWER} the output is {@code ceil(in / s)} (see {@link AutoPad}), with
+ * {@code VALID} {@code floor((in - effK) / s) + 1}; as in the ONNX specification, {@code ceilMode} only
+ * affects explicit pads ({@link AutoPad#NOTSET}).
+ *
+ * <p>Gradient: the output gradient of every window is routed to the window's maximum (accumulated where
+ * windows overlap). Ties inside a window go to the first maximal element in row-major window order
+ * (libnd4j {@code maxpool2d_bp}).
+ *
+ * <p>Implementation: whenever padding or ceil mode is involved the input is pre-padded with {@code -∞}
+ * (and cropped or extended exactly to the length the windows cover), then libnd4j's unpadded
+ * {@code maxpool2d}/{@code maxpool2d_bp} run (iArgs {@code kH, kW, sH, sW, pH, pW, dH, dW, isSame, extra,
+ * 0 = NCHW}); the gradient is cropped back. Dilated pooling of non-float64 data runs in float64 and is cast
+ * back (exact), because libnd4j 1.0.0-M2.1's oneDNN float32 kernel returns wrong maxima when dilated.
+ *
+ * @param kernel    {kH, kW}, required
+ * @param strides   {sH, sW}, default {1, 1}
+ * @param pads      {top, left, bottom, right} (ONNX order), default zeros; each smaller than the effective
+ *                  kernel of its axis (as onnxruntime requires); ignored unless autoPad is NOTSET
+ * @param dilations {dH, dW}, default {1, 1}
+ * @param ceilMode  whether the output size rounds up (ONNX {@code ceil_mode}), default false
+ * @param autoPad   padding mode, default {@link AutoPad#NOTSET}
+ */
+public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, boolean ceilMode, AutoPad autoPad) implements Op {
+
+    /** Validates and copies the attributes. */
+    public MaxPool {
+        kernel = OpSupport.positive("kernel", kernel, 2);
+        strides = OpSupport.positive("strides", strides, 2);
+        pads = OpSupport.nonNegative("pads", pads, 4);
+        dilations = OpSupport.positive("dilations", dilations, 2);
+        if (autoPad == null) {
+            autoPad = AutoPad.NOTSET;
+        }
+        for (int i = 0; i < 4; i++) {
+            int eff = (kernel[i % 2] - 1) * dilations[i % 2] + 1;
+            if (pads[i] >= eff) {
+                throw new IllegalArgumentException("MaxPool pads must be smaller than the (dilated) kernel " + eff
+                        + ", found pads " + Arrays.toString(pads) + " with kernel " + Arrays.toString(kernel));
+            }
+        }
+    }
+
+    /** A {@code k x k} pooling with stride {@code stride}, no padding (e.g. {@code of(2, 2)}). */
+    public static MaxPool of(int k, int stride) {
+        return new MaxPool(new int[] {k, k}, new int[] {stride, stride}, new int[4], new int[] {1, 1}, false, AutoPad.NOTSET);
+    }
+
+    @Override
+    public int[] kernel() {
+        return kernel.clone();
+    }
+
+    @Override
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    @Override
+    public int[] pads() {
+        return pads.clone();
+    }
+
+    @Override
+    public int[] dilations() {
+        return dilations.clone();
+    }
+
+    /**
+     * The resolved geometry of one pooling axis: output length, begin padding and the length {@code len =
+     * (out-1)·s + effK} the windows cover in padded coordinates (padded input index {@code i} is input index
+     * {@code i - begin}).
+     */
+    record Axis(long out, long begin, long end, long len) {
+
+        /** Whether the input must be re-laid out (padded or cut) for an unpadded kernel call. */
+        boolean reshaped(long in) {
+            return begin != 0 || len != in;
+        }
+
+        /**
+         * Resolves an axis.
+         *
+         * @param what the operator name, for messages
+         */
+        static Axis of(String what, INDArray x, int dim, int k, int s, int d, int padBegin, int padEnd, boolean ceil, AutoPad auto) {
+            int in = (int) x.size(dim);
+            int[] p = auto.resolve(in, k, s, d, padBegin, padEnd);
+            long eff = (long) (k - 1) * d + 1;
+            long span = in + p[0] + p[1] - eff;
+            if (span < 0) {
+                throw new IllegalArgumentException(what + " kernel " + k + " (dilation " + d + ", pads " + p[0] + "+" + p[1]
+                        + ") does not fit input " + Arrays.toString(x.shape()) + " along dimension " + dim);
+            }
+            long out = span / s + 1;
+            if (ceil && auto == AutoPad.NOTSET) {
+                out = (span + s - 1) / s + 1;
+                if ((out - 1) * s >= in + p[0]) {
+                    out--;
+                }
+            }
+            return new Axis(out, p[0], p[1], (out - 1) * s + eff);
+        }
+    }
+
+    /** Checks that every window of an axis holds at least one input element (not only padding). */
+    static void requireInputInEveryWindow(String what, Axis a, long in, int k, int s, int d, int dim) {
+        for (long o = 0; o < a.out; o++) {
+            long start = o * s - a.begin;
+            boolean hit = false;
+            for (int i = 0; i < k && !hit; i++) {
+                long pos = start + (long) i * d;
+                hit = pos >= 0 && pos < in;
+            }
+            if (!hit) {
+                throw new IllegalArgumentException(what + " window " + o + " along dimension " + dim + " covers only padding"
+                        + " (input size " + in + ", kernel " + k + ", stride " + s + ", dilation " + d + ")");
+            }
+        }
+    }
+
+    private Axis[] plan(INDArray x) {
+        OpSupport.requireRank("MaxPool input X", x, 4);
+        Axis h = Axis.of("MaxPool", x, 2, kernel[0], strides[0], dilations[0], pads[0], pads[2], ceilMode, autoPad);
+        Axis w = Axis.of("MaxPool", x, 3, kernel[1], strides[1], dilations[1], pads[1], pads[3], ceilMode, autoPad);
+        requireInputInEveryWindow("MaxPool", h, x.size(2), kernel[0], strides[0], dilations[0], 2);
+        requireInputInEveryWindow("MaxPool", w, x.size(3), kernel[1], strides[1], dilations[1], 3);
+        return new Axis[] {h, w};
+    }
+
+    private long[] iArgs() {
+        return new long[] {kernel[0], kernel[1], strides[0], strides[1], 0, 0, dilations[0], dilations[1], 0, 0, 0};
+    }
+
+    private static INDArray prePad(INDArray x, Axis[] p, double fill) {
+        if (!p[0].reshaped(x.size(2)) && !p[1].reshaped(x.size(3))) {
+            return x;
+        }
+        return Pad.windowSpatial(x, -p[0].begin, -p[1].begin, p[0].len, p[1].len, fill);
+    }
+
+    /**
+     * Whether this call must run in float64: libnd4j 1.0.0-M2.1's oneDNN {@code maxpool2d} gives wrong maxima
+     * (and gradients) for dilated float32 pooling, while its float64 kernel is correct. The round trip is exact:
+     * the maximum is one of the (exactly representable) inputs.
+     */
+    private boolean viaDouble(INDArray x) {
+        return (dilations[0] != 1 || dilations[1] != 1) && x.dataType() != DataType.DOUBLE;
+    }
+
+    @Override
+    public INDArray forward(INDArray[] in) {
+        INDArray x = in[0];
+        if (viaDouble(x)) {
+            INDArray xd = x.castTo(DataType.DOUBLE);
+            INDArray yd = forward(new INDArray[] {xd});
+            INDArray y = yd.castTo(x.dataType());
+            release(xd);
+            release(yd);
+            return y;
+        }
+        Axis[] p = plan(x);
+        INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out, p[1].out);
+        try {
+            exec("maxpool2d", new INDArray[] {xp}, new INDArray[] {y}, iArgs());
+        } finally {
+            if (xp != x) {
+                release(xp);
+            }
+        }
+        return y;
+    }
+
+    @Override
+    public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
+        INDArray x = in[0];
+        if (viaDouble(x)) {
+            INDArray xd = x.castTo(DataType.DOUBLE);
+            INDArray gd = g.castTo(DataType.DOUBLE);
+            INDArray gxd = backward(new INDArray[] {xd}, null, gd, wanted)[0];
+            INDArray gx = gxd.castTo(x.dataType());
+            for (INDArray t : new INDArray[] {xd, gd, gxd}) {
+                release(t);
+            }
+            return new INDArray[] {gx};
+        }
+        Axis[] p = plan(x);
+        INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
+        INDArray gp = xp.like();
+        try {
+            exec("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
+        } finally {
+            if (xp != x) {
+                release(xp);
+            }
+        }
+        if (xp == x) {
+            return new INDArray[] {gp};
+        }
+        INDArray gx = Pad.windowSpatial(gp, p[0].begin, p[1].begin, x.size(2), x.size(3), 0);
+        release(gp);
+        return new INDArray[] {gx};
+    }
+
+    @Override
+    public String describe() {
+        return kernel[0] + "x" + kernel[1] + " stride " + strides[0] + "x" + strides[1]
+                + (autoPad == AutoPad.NOTSET ? (OpSupport.isZero(pads) ? "" : " pads " + Arrays.toString(pads)) : " " + autoPad)
+                + (dilations[0] * dilations[1] == 1 ? "" : " dilation " + Arrays.toString(dilations))
+                + (ceilMode ? " ceil" : "");
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MaxPool m && Arrays.equals(m.kernel, kernel) && Arrays.equals(m.strides, strides)
+                && Arrays.equals(m.pads, pads) && Arrays.equals(m.dilations, dilations) && m.ceilMode == ceilMode
+                && m.autoPad == autoPad;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((Arrays.hashCode(kernel) * 31 + Arrays.hashCode(strides)) * 31 + Arrays.hashCode(pads)) * 31
+                + Arrays.hashCode(dilations) * 7 + (ceilMode ? 1 : 0) + autoPad.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "MaxPool[" + describe() + "]";
+    }
+}
