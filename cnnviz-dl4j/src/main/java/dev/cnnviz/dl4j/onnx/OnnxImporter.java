@@ -1,0 +1,312 @@
+package dev.cnnviz.dl4j.onnx;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.cnnviz.api.ChannelOrder;
+import dev.cnnviz.api.InputSpec;
+import dev.cnnviz.api.Layout;
+import dev.cnnviz.api.ModelImportException;
+import dev.cnnviz.api.Preprocessing;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
+import dev.cnnviz.dl4j.onnx.proto.OnnxProto.NodeProto;
+import dev.cnnviz.dl4j.onnx.proto.OnnxProto.OperatorSetIdProto;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Imports ONNX models (operator sets 7 to 17 of the default domain) into cnnviz {@link Model}s.
+ *
+ * <pre>{@code
+ * Model m = OnnxImporter.load(Path.of("squeezenet1.1-imagenet.onnx"))
+ *     .withPreprocessing(Preprocessing.caffeBgr(104, 117, 123));
+ * }</pre>
+ *
+ * <p>What it accepts: one floating-point image input of rank 4 ({@code [N, C, H, W]}, C = 1 or 3; the batch
+ * dimension may be symbolic; a symbolic height or width needs {@link Options#withInputSize}); initializers
+ * in float32, float64, float16 (both become float32) and integer types, from {@code raw_data}, the typed fields
+ * or external data files; initializers that are also listed as graph inputs (opset &lt; 9 style) stay
+ * constants. The graph's first output becomes the model output; the class scores are the input of a final
+ * Softmax (as {@link Graph.Builder#scores} finds it), so for SqueezeNet they are the global-average-pooled
+ * {@code relu(conv10)}.
+ *
+ * <p>Supported operators are listed by {@link #supportedOperators()}; shape computations made of constants
+ * and {@code Shape} (Shape, Gather, Unsqueeze, Concat, Cast, Slice, arithmetic) are evaluated at import time,
+ * and tensor inputs that are attributes for cnnviz (Reshape's shape, Clip's bounds, Pad's pads, Resize's
+ * scales or sizes, Squeeze/Unsqueeze axes) must be constant. Anything else fails at load time with a
+ * {@link ModelImportException} naming the file, the node and the operator.
+ *
+ * <p>Node names: the ONNX node name when it is non-empty and unique, otherwise the lower-cased operator and
+ * the node's first output, e.g. {@code conv_conv1_1}; constants keep their initializer names.
+ * {@link Result#tensorToNode()} maps ONNX value names to node names.
+ *
+ * <p>Preprocessing: ONNX files do not say how pixels are preprocessed, so the imported model has a
+ * placeholder: {@code Preprocessing.raw(RGB)} (0..255) for 3 channels and {@code Preprocessing.unit(GREY)}
+ * (0..1) for 1 channel. Set the real one with {@link Model#withPreprocessing}, e.g.
+ * {@code Preprocessing.caffeBgr(104, 117, 123)} for the Caffe2 SqueezeNet or {@code Preprocessing.imagenetTorch()}
+ * for torchvision exports.
+ */
+public final class OnnxImporter {
+    /** Lowest supported opset of the default domain. */
+    public static final int MIN_OPSET = 7;
+    /** Highest supported opset of the default domain. */
+    public static final int MAX_OPSET = 17;
+
+    private OnnxImporter() {
+    }
+
+    /**
+     * Import options.
+     *
+     * @param defaultHeight input height used when the model's is symbolic (0: none, reject such models)
+     * @param defaultWidth  input width used when the model's is symbolic (0: none)
+     */
+    public record Options(int defaultHeight, int defaultWidth) {
+        /** Validates the sizes. */
+        public Options {
+            if (defaultHeight < 0 || defaultWidth < 0) {
+                throw new IllegalArgumentException("input sizes must not be negative, found " + defaultHeight + "x" + defaultWidth);
+            }
+        }
+
+        /** @return options without defaults. */
+        public static Options defaults() {
+            return new Options(0, 0);
+        }
+
+        /** @return a copy whose input size is used when the model's height or width is symbolic. */
+        public Options withInputSize(int height, int width) {
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("input size must be positive, found " + height + "x" + width);
+            }
+            return new Options(height, width);
+        }
+    }
+
+    /**
+     * An import's result with its details.
+     *
+     * @param model        the model
+     * @param opset        the default-domain opset of the file
+     * @param producer     producer name and version, e.g. "pytorch 1.13.0" (may be empty)
+     * @param tensorToNode ONNX value (tensor) name to cnnviz graph node name, for values that became nodes
+     */
+    public record Result(Model model, int opset, String producer, Map<String, String> tensorToNode) {
+        /** Copies the map. */
+        public Result {
+            tensorToNode = Map.copyOf(tensorToNode);
+        }
+    }
+
+    /** @return the ONNX operators cnnviz maps to graph nodes, sorted. */
+    public static Set<String> supportedOperators() {
+        return GraphTranslator.MAPPED;
+    }
+
+    /** @return the ONNX operators cnnviz evaluates at import time on constants and shapes, sorted. */
+    public static Set<String> foldedOperators() {
+        return GraphTranslator.FOLDED_ONLY;
+    }
+
+    /** Loads an ONNX file. @throws ModelImportException if it is missing, unreadable, not ONNX or unsupported */
+    public static Model load(Path file) throws ModelImportException {
+        return read(file, Options.defaults()).model();
+    }
+
+    /** Loads an ONNX file with options. */
+    public static Model load(Path file, Options options) throws ModelImportException {
+        return read(file, options).model();
+    }
+
+    /**
+     * Loads an ONNX model from a stream (read fully, not closed).
+     *
+     * @param name a name for messages and the model's source, e.g. the file name
+     */
+    public static Model load(InputStream in, String name) throws ModelImportException {
+        return read(in, name, Options.defaults()).model();
+    }
+
+    /** Loads an ONNX model from a stream with options. */
+    public static Model load(InputStream in, String name, Options options) throws ModelImportException {
+        return read(in, name, options).model();
+    }
+
+    /** Loads an ONNX file and returns the model with import details. */
+    public static Result read(Path file, Options options) throws ModelImportException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                throw new ModelImportException(file, "is a directory, not an ONNX file");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ModelImportException(file, "file not found", e);
+        } catch (AccessDeniedException e) {
+            throw new ModelImportException(file, "cannot read the file: permission denied", e);
+        } catch (OutOfMemoryError e) {
+            throw new ModelImportException(file, "the file is too large to read into memory", e);
+        } catch (IOException e) {
+            throw new ModelImportException(file, "cannot read the file: " + e, e);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return read(bytes, file, file.getFileName() == null ? file.toString() : file.getFileName().toString(), dir, options);
+    }
+
+    /** Loads an ONNX model from a stream and returns it with import details. */
+    public static Result read(InputStream in, String name, Options options) throws ModelImportException {
+        Path label = label(name);
+        byte[] bytes;
+        try {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelImportException(label, "cannot read the stream: " + e, e);
+        }
+        return read(bytes, label, name == null ? "stream" : name, null, options);
+    }
+
+    private static Path label(String name) {
+        try {
+            return Path.of(name == null || name.isBlank() ? "<stream>" : name);
+        } catch (InvalidPathException e) {
+            return Path.of("<stream>");
+        }
+    }
+
+    private static Result read(byte[] bytes, Path file, String displayName, Path baseDir, Options options)
+            throws ModelImportException {
+        Options opts = options == null ? Options.defaults() : options;
+        String kind = sniff(bytes);
+        if (kind != null) {
+            throw new ModelImportException(file, kind);
+        }
+        ModelProto model;
+        try {
+            CodedInputStream cis = CodedInputStream.newInstance(bytes);
+            cis.setSizeLimit(Integer.MAX_VALUE);
+            cis.setRecursionLimit(200);
+            model = ModelProto.parseFrom(cis);
+        } catch (InvalidProtocolBufferException e) {
+            throw new ModelImportException(file, "not a valid ONNX file: the protobuf data is truncated or corrupt ("
+                    + e.getMessage() + ")", e);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelImportException(file, "not a valid ONNX file: " + e, e);
+        }
+        try {
+            return translate(model, file, displayName, baseDir, opts);
+        } catch (ImportFailure e) {
+            throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (RuntimeException e) {
+            throw new ModelImportException(file, "import failed: " + e, e);
+        }
+    }
+
+    /** Recognises common non-ONNX files by their first bytes. @return a message, or null if it may be ONNX */
+    static String sniff(byte[] b) {
+        if (b.length == 0) {
+            return "the file is empty, not an ONNX model";
+        }
+        if (startsWith(b, 0x89, 'P', 'N', 'G')) {
+            return "this is a PNG image, not an ONNX model";
+        }
+        if (startsWith(b, 0xff, 0xd8, 0xff)) {
+            return "this is a JPEG image, not an ONNX model";
+        }
+        if (startsWith(b, 'G', 'I', 'F', '8')) {
+            return "this is a GIF image, not an ONNX model";
+        }
+        if (startsWith(b, 0x89, 'H', 'D', 'F')) {
+            return "this is an HDF5 file (e.g. a Keras .h5 model), not an ONNX model; import Keras models with the Keras importer";
+        }
+        if (startsWith(b, 'P', 'K', 3, 4)) {
+            return "this is a ZIP archive (e.g. a DL4J or PyTorch .pt model), not an ONNX model";
+        }
+        if (startsWith(b, 0x93, 'N', 'U', 'M', 'P', 'Y')) {
+            return "this is a NumPy .npy array, not an ONNX model";
+        }
+        if (startsWith(b, 0x80) && b.length > 1 && b[1] >= 2 && b[1] <= 5) {
+            return "this looks like a Python pickle (e.g. a PyTorch checkpoint), not an ONNX model";
+        }
+        return null;
+    }
+
+    private static boolean startsWith(byte[] b, int... prefix) {
+        if (b.length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if ((b[i] & 0xff) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Result translate(ModelProto model, Path file, String displayName, Path baseDir, Options options)
+            throws ModelImportException {
+        if (!model.hasGraph()) {
+            throw new ModelImportException(file, "not an ONNX model: the file parses as protobuf but contains no graph"
+                    + (model.getIrVersion() == 0 ? " and no IR version" : " (IR version " + model.getIrVersion() + ")"));
+        }
+        if (model.getGraph().getNodeCount() == 0) {
+            throw new ModelImportException(file, "the ONNX graph has no nodes");
+        }
+        int opset = opset(model, file);
+        GraphTranslator t = new GraphTranslator(model.getGraph(), opset, baseDir, options);
+        Graph graph = t.translate();
+        Preprocessing pre = t.channels() == 3 ? Preprocessing.raw(ChannelOrder.RGB) : Preprocessing.unit(ChannelOrder.GREY);
+        InputSpec spec = new InputSpec(t.channels(), t.height(), t.width(), Layout.NCHW, pre);
+        String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
+        String source = "ONNX (opset " + opset + (producer.isEmpty() ? "" : ", producer " + producer) + "): " + displayName;
+        Model m = new Model(graph, spec, List.of(), source);
+        return new Result(m, opset, producer, t.valueNodes());
+    }
+
+    private static int opset(ModelProto model, Path file) throws ModelImportException {
+        long version = -1;
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                version = Math.max(version, o.getVersion());
+            }
+        }
+        if (version < 0) {
+            String ops = unsupportedOps(model);
+            throw new ModelImportException(file, "the model imports no opset of the default ONNX domain (IR version "
+                    + model.getIrVersion() + (model.getIrVersion() < 3 ? ", from before ONNX 1.0" : "")
+                    + "); cnnviz imports opsets " + MIN_OPSET + " to " + MAX_OPSET
+                    + (ops.isEmpty() ? "" : ". It also uses operators cnnviz does not support: " + ops));
+        }
+        if (version < MIN_OPSET || version > MAX_OPSET) {
+            String ops = unsupportedOps(model);
+            throw new ModelImportException(file, "opset " + version + " is not supported; cnnviz imports opsets "
+                    + MIN_OPSET + " to " + MAX_OPSET + " of the default ONNX domain (re-export with an opset in that range)"
+                    + (ops.isEmpty() ? "" : ". The model also uses operators cnnviz does not support: " + ops));
+        }
+        return (int) version;
+    }
+
+    private static String unsupportedOps(ModelProto model) {
+        Set<String> bad = new TreeSet<>();
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            String op = n.getOpType();
+            if (!GraphTranslator.MAPPED.contains(op) && !GraphTranslator.FOLDED_ONLY.contains(op)) {
+                bad.add(n.getDomain().isEmpty() ? op : n.getDomain() + "." + op);
+            }
+        }
+        return String.join(", ", new ArrayList<>(bad));
+    }
+}

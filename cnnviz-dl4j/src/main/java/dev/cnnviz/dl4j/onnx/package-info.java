@@ -1,0 +1,6 @@
+/**
+ * The ONNX importer: {@link dev.cnnviz.dl4j.onnx.OnnxImporter} reads ONNX files (opsets 7 to 17) with a
+ * minimal, wire-compatible subset of the ONNX protobuf schema ({@code src/main/proto/onnx.proto}, compiled to
+ * {@code dev.cnnviz.dl4j.onnx.proto.OnnxProto}) and translates them into cnnviz graphs.
+ */
+package dev.cnnviz.dl4j.onnx;
