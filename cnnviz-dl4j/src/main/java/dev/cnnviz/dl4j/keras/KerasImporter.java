@@ -1,0 +1,269 @@
+package dev.cnnviz.dl4j.keras;
+
+import dev.cnnviz.api.InputSpec;
+import dev.cnnviz.api.Layout;
+import dev.cnnviz.api.ModelImportException;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.ForwardPass;
+import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.dl4j.dl4j.Dl4jImporter;
+import dev.cnnviz.dl4j.dl4j.Dl4jTranslator;
+import dev.cnnviz.dl4j.dl4j.ModelSidecar;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
+import org.deeplearning4j.nn.modelimport.keras.KerasModel;
+import org.deeplearning4j.nn.modelimport.keras.KerasSequentialModel;
+import org.deeplearning4j.nn.modelimport.keras.utils.KerasModelBuilder;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * Loads a Keras model saved as HDF5 ({@code model.save("m.h5")}, Keras 1 or 2, functional or Sequential) as a
+ * cnnviz {@link Model}, through DL4J's Keras importer ({@code KerasModelImport}) and {@link Dl4jTranslator}.
+ *
+ * <pre>{@code
+ * Model m = KerasImporter.load(Path.of("squeezenet1.1-imagenet.h5"))
+ *         .withPreprocessing(Preprocessing.caffeBgr(104, 117, 123));   // set what the model was trained with
+ * }</pre>
+ *
+ * <ul>
+ *   <li>Functional models become a DL4J {@code ComputationGraph}, Sequential ones a {@code MultiLayerNetwork}
+ *       (read from the {@code class_name} of the file's {@code model_config}); layer names are Keras' names.</li>
+ *   <li>The graph always computes in NCHW. For {@code channels_last} models the {@link InputSpec} records
+ *       {@link Layout#NHWC} as the original layout and [C, H, W] from the Keras input shape: convert raw Keras
+ *       {@code [N, H, W, C]} arrays with {@code x.permute(0, 3, 1, 2)}.</li>
+ *   <li>An input with unknown height/width (Keras {@code None}) is accepted at any size by the graph; the
+ *       input spec then gives the smallest size the network accepts.</li>
+ *   <li>The file does not say how pixels were preprocessed. Defaults: {@code Preprocessing.raw(RGB)} for three
+ *       channels, {@code Preprocessing.unit(GREY)} for one; set the real one with {@link Model#withPreprocessing}
+ *       or a {@linkplain ModelSidecar sidecar} {@code name.properties} (labels: {@code name.labels.txt}).</li>
+ *   <li>Errors (missing, truncated, non-HDF5 or corrupt files, models DL4J cannot import, layers cnnviz cannot
+ *       translate) are {@link ModelImportException}s naming the file and, where known, the layer and its type.
+ *       Files are checked in Java before the native HDF5 library sees them.</li>
+ * </ul>
+ */
+public final class KerasImporter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** DL4J's Keras import and the HDF5 library are not reentrant. */
+    private static final Object LOCK = Hdf5Archive.LOCK_OBJECT;
+    private static final int MAX_SIZE_SEARCH = 512;
+
+    private KerasImporter() {
+    }
+
+    /** What the file says about itself. */
+    private record Header(String className, String kerasVersion, String backend) {
+    }
+
+    /**
+     * Loads a Keras HDF5 model.
+     *
+     * @throws ModelImportException if the file cannot be read or imported (see the class comment)
+     */
+    public static Model load(Path h5) throws ModelImportException {
+        Hdf5Check.check(h5);
+        ModelSidecar side = ModelSidecar.read(h5, null, null);
+        synchronized (LOCK) {
+            Header header = header(h5);
+            boolean sequential = "Sequential".equals(header.className());
+            KerasModel km;
+            Object net;
+            KerasModelBuilder builder = null;
+            try {
+                builder = new KerasModel().modelBuilder().modelHdf5Filename(h5.toString()).enforceTrainingConfig(false);
+                if (sequential) {
+                    KerasSequentialModel sm = builder.buildSequential();
+                    km = sm;
+                    net = sm.getMultiLayerNetwork();
+                } else {
+                    km = builder.buildModel();
+                    net = km.getComputationGraph();
+                }
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                String why = "DL4J " + dl4jVersion() + " could not import this Keras " + header.kerasVersion() + " "
+                        + (sequential ? "Sequential" : "functional") + " model: " + message(e);
+                try {
+                    return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader because " + why);
+                } catch (ModelImportException n) {
+                    ModelImportException both = new ModelImportException(h5, why + "; cnnviz's own Keras reader could not "
+                            + "either: " + n.getMessage().substring(h5.toString().length() + 2), e);
+                    both.addSuppressed(n);
+                    throw both;
+                }
+            } finally {
+                if (builder != null) {
+                    try {
+                        builder.close();
+                    } catch (RuntimeException ignored) {
+                        // already closed
+                    }
+                }
+            }
+            List<String> inputs = km.getInputLayerNames();
+            if (inputs == null || inputs.size() != 1) {
+                throw new ModelImportException(h5, "the model has " + (inputs == null ? 0 : inputs.size()) + " inputs "
+                        + inputs + "; cnnviz models take one image");
+            }
+            InputType type = km.getOutputTypes().get(inputs.get(0));
+            if (!(type instanceof InputType.InputTypeConvolutional ct)) {
+                throw new ModelImportException(h5, "the model's input '" + inputs.get(0) + "' has type " + type
+                        + "; cnnviz models take images ([H, W, C] or [C, H, W])");
+            }
+            Graph g;
+            try {
+                g = net instanceof MultiLayerNetwork m ? Dl4jTranslator.translate(m, type, h5)
+                        : Dl4jTranslator.translate((ComputationGraph) net, new InputType[] {type}, h5);
+            } catch (ModelImportException | RuntimeException e) {
+                ModelImportException why = e instanceof ModelImportException mie ? mie
+                        : new ModelImportException(h5, "could not translate the imported network: " + message(e), e);
+                try {
+                    return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader because cnnviz cannot translate "
+                            + "DL4J's import: " + why.getMessage().substring(h5.toString().length() + 2));
+                } catch (ModelImportException n) {
+                    why.addSuppressed(n);
+                    throw why;
+                }
+            }
+            Layout layout = ct.getFormat() == CNN2DFormat.NHWC ? Layout.NHWC : Layout.NCHW;
+            long c = ct.getChannels();
+            long h = ct.getHeight();
+            long w = ct.getWidth();
+            if (h <= 0 || w <= 0) {
+                int[] hw = side.input().map(i -> new int[] {i[1], i[2]}).orElse(null);
+                if (hw == null) {
+                    int s = smallestSize(h5, g, c);
+                    hw = new int[] {h > 0 ? (int) h : s, w > 0 ? (int) w : s};
+                }
+                h = hw[0];
+                w = hw[1];
+            }
+            InputSpec spec = Dl4jImporter.spec(h5, c, h, w, layout, side);
+            String source = "Keras " + header.kerasVersion() + " " + (sequential ? "Sequential" : "functional") + " (HDF5, "
+                    + (layout == Layout.NHWC ? "channels_last" : "channels_first") + ", via DL4J " + dl4jVersion() + "): "
+                    + h5.getFileName() + outputsNote(km, g);
+            return new Model(g, spec, side.labels(), source);
+        }
+    }
+
+    /**
+     * Loads with cnnviz's own Keras reader only (no DL4J import), for models DL4J rejects; package-private for tests.
+     */
+    static Model loadNative(Path h5) throws ModelImportException {
+        Hdf5Check.check(h5);
+        ModelSidecar side = ModelSidecar.read(h5, null, null);
+        synchronized (LOCK) {
+            return nativeModel(h5, header(h5), side, ", read by cnnviz's own Keras reader");
+        }
+    }
+
+    private static Model nativeModel(Path h5, Header header, ModelSidecar side, String note) throws ModelImportException {
+        KerasNative.Result r = KerasNative.read(h5);
+        long h = r.height();
+        long w = r.width();
+        if (h <= 0 || w <= 0) {
+            int[] hw = side.input().map(i -> new int[] {i[1], i[2]}).orElse(null);
+            if (hw == null) {
+                int s = smallestSize(h5, r.graph(), r.channels());
+                hw = new int[] {h > 0 ? (int) h : s, w > 0 ? (int) w : s};
+            }
+            h = hw[0];
+            w = hw[1];
+        }
+        InputSpec spec = Dl4jImporter.spec(h5, r.channels(), h, w, r.layout(), side);
+        String source = "Keras " + header.kerasVersion() + " " + ("Sequential".equals(header.className()) ? "Sequential" : "functional")
+                + " (HDF5, " + (r.layout() == Layout.NHWC ? "channels_last" : "channels_first") + note + "): " + h5.getFileName();
+        return new Model(r.graph(), spec, side.labels(), source);
+    }
+
+    private static String outputsNote(KerasModel km, Graph g) {
+        List<String> outs = km.getOutputLayerNames();
+        if (outs == null || outs.size() <= 1) {
+            return "";
+        }
+        List<String> others = new ArrayList<>(outs);
+        others.remove(g.outputName());
+        return " (output " + g.outputName() + "; other Keras outputs, nodes of the graph: " + String.join(", ", others) + ")";
+    }
+
+    /** Reads the model config's class name and the Keras version through DL4J's HDF5 reader. */
+    private static Header header(Path h5) throws ModelImportException {
+        try (Hdf5Archive archive = new Hdf5Archive(h5.toString())) {
+            if (!archive.hasAttribute("model_config")) {
+                throw new ModelImportException(h5, "has no 'model_config' attribute: it holds weights only "
+                        + "(model.save_weights); cnnviz needs a whole model saved with model.save('m.h5')");
+            }
+            String json = archive.readAttributeAsJson("model_config");
+            JsonNode root = JSON.readTree(json);
+            String cls = root.path("class_name").asText("");
+            if (cls.isEmpty()) {
+                throw new ModelImportException(h5, "has a model_config without class_name");
+            }
+            String version = archive.hasAttribute("keras_version") ? archive.readAttributeAsString("keras_version") : "?";
+            String backend = archive.hasAttribute("backend") ? archive.readAttributeAsString("backend") : "?";
+            return new Header(cls, clean(version), clean(backend));
+        } catch (ModelImportException e) {
+            throw e;
+        } catch (Exception | LinkageError | AssertionError e) {
+            throw new ModelImportException(h5, "could not be read as a Keras HDF5 model: " + message(e), e);
+        }
+    }
+
+    private static String clean(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char ch : s.toCharArray()) {
+            if (ch < ' ' || ch > '~') {
+                break;
+            }
+            sb.append(ch);
+        }
+        return sb.toString().strip();
+    }
+
+    /** The smallest square size in 1..512 on which the graph runs (for inputs of unknown size). */
+    private static int smallestSize(Path h5, Graph g, long c) throws ModelImportException {
+        for (int s = 1; s <= MAX_SIZE_SEARCH; s++) {
+            try (INDArray x = Nd4j.zeros(g.dataType() == null ? DataType.FLOAT : g.dataType(), 1, c, s, s);
+                 ForwardPass pass = g.infer(x, List.of())) {
+                pass.output();
+                return s;
+            } catch (RuntimeException e) {
+                // too small for the network: try the next size
+            }
+        }
+        throw new ModelImportException(h5, "the input size is unknown and no square size up to " + MAX_SIZE_SEARCH
+                + " runs through the network; give it in a sidecar (input = C,H,W)");
+    }
+
+    private static String message(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && sb.length() < 600; t = t.getCause()) {
+            String m = t.getMessage();
+            if (sb.length() > 0) {
+                sb.append(" <- ");
+            }
+            sb.append(t.getClass().getSimpleName());
+            if (m != null) {
+                sb.append(": ").append(m.replaceAll("\\s*For more information, see http\\S+", "").strip());
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String dl4jVersion() {
+        Package p = KerasModel.class.getPackage();
+        String v = p == null ? null : p.getImplementationVersion();
+        return v == null ? "1.0.0-M2.1" : v;
+    }
+}
