@@ -47,9 +47,17 @@ public interface Explanation {
     /** @return the map, normalised and coloured with {@code colormap}, at the image's resolution. */
     BufferedImage heatmap(Colormap colormap);
 
-    /** @return the map coloured with the default colour map (JET for non-negative maps, RdBu for signed maps). */
+    /**
+     * @return the colour map pictures use by default: {@link Colormap#RDBU_R} for signed maps,
+     * {@link Colormap#JET} for non-negative maps
+     */
+    default Colormap colormap() {
+        return signed() ? Colormap.RDBU_R : Colormap.JET;
+    }
+
+    /** @return the map coloured with {@link #colormap()}. */
     default BufferedImage heatmap() {
-        return heatmap(signed() ? Colormap.RDBU_R : Colormap.JET);
+        return heatmap(colormap());
     }
 
     /**

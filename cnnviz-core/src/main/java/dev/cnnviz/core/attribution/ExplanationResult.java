@@ -18,8 +18,10 @@ import java.nio.file.Path;
  * The {@link Explanation} every cnnviz method returns: raw attribution, 2-D map, target, provenance and the
  * image as the model saw it; rendering goes through {@link dev.cnnviz.core.render}.
  *
- * <p>Heat maps are normalised min-max for non-negative maps (CAMs, saliency) and symmetrically around zero
- * for signed maps (integrated gradients, input × gradient), then upsampled bilinearly to the image.
+ * <p>Heat maps are normalised min-max for CAMs; pixel-space maps (saliency, integrated gradients, …) are
+ * scaled by their 98th percentile with the top 2% clipped, as Captum's {@code visualize_image_attr} does by
+ * default ({@code outlier_perc=2}), because a few extreme pixels would otherwise wash the picture out. Signed
+ * maps are scaled symmetrically around zero. The map is then upsampled bilinearly to the image.
  *
  * @param attribution the raw attribution ({@code [C,H,W]} or {@code [h,w]})
  * @param map         the 2-D map
@@ -38,9 +40,33 @@ public record ExplanationResult(Tensor attribution, Map2D map, boolean signed, R
         }
     }
 
+    /** Percentage of extreme pixel-space values clipped in pictures (Captum's default outlier_perc). */
+    public static final double OUTLIER_PERCENT = 2.0;
+
     /** @return the normalisation used for pictures. */
     public Normalization normalization() {
-        return signed ? Normalization.signed() : Normalization.minMax();
+        boolean pixelSpace = attribution.rank() == 3;
+        if (signed) {
+            return pixelSpace ? Normalization.signedPercentile(OUTLIER_PERCENT) : Normalization.signed();
+        }
+        return pixelSpace ? Normalization.percentile(OUTLIER_PERCENT) : Normalization.minMax();
+    }
+
+    /**
+     * @return RdBu for signed maps, INFERNO for non-negative pixel-space maps (bright on dark, like the saliency
+     * figures of Simonyan et al.), JET for CAMs (like the Grad-CAM paper)
+     */
+    @Override
+    public Colormap colormap() {
+        if (signed) {
+            return Colormap.RDBU_R;
+        }
+        return attribution.rank() == 3 ? Colormap.INFERNO : Colormap.JET;
+    }
+
+    /** Pixel-space maps blend by intensity, so that unimportant pixels leave the photograph visible. */
+    private Overlay.AlphaMode alphaMode() {
+        return attribution.rank() == 3 ? Overlay.AlphaMode.BY_INTENSITY : Overlay.AlphaMode.CONSTANT;
     }
 
     @Override
@@ -51,8 +77,7 @@ public record ExplanationResult(Tensor attribution, Map2D map, boolean signed, R
 
     @Override
     public BufferedImage overlay(BufferedImage onto, double alpha) {
-        Colormap cmap = signed ? Colormap.RDBU_R : Colormap.JET;
-        return Overlay.overlay(onto, normalization().apply(map), cmap, alpha);
+        return Overlay.overlay(onto, normalization().apply(map), colormap(), alpha, alphaMode());
     }
 
     @Override
@@ -63,8 +88,9 @@ public record ExplanationResult(Tensor attribution, Map2D map, boolean signed, R
     /** @return the panel builder, to change colour map, tile size or caption before rendering. */
     public Panel panelBuilder() {
         return Panel.of(image)
-                .heatmap(map, signed ? Colormap.RDBU_R : Colormap.JET)
+                .heatmap(map, colormap())
                 .normalization(normalization())
+                .alphaMode(alphaMode())
                 .titles("input", provenance.method(), "overlay")
                 .caption(provenance.describe() + " · " + target.describe());
     }
