@@ -37,7 +37,7 @@ public final class GradientCheck {
     public static void check(Op op, INDArray[] inputs, long seed) {
         boolean[] wanted = new boolean[inputs.length];
         Arrays.fill(wanted, true);
-        check(op, inputs, wanted, seed, 1e-6, 1e-5, 1e-4, 400);
+        check(op, inputs, wanted, seed, 1e-6, 1e-5, 1e-4, 150);
     }
 
     /**
@@ -53,7 +53,7 @@ public final class GradientCheck {
             int maxProbes) {
         Random rnd = new Random(seed);
         INDArray out = op.forward(inputs);
-        INDArray s = random(rnd, out.shape());
+        INDArray s = random(rnd, out.shape()).castTo(out.dataType());
         INDArray[] grads = op.backward(inputs, out, s, wanted);
         for (int i = 0; i < inputs.length; i++) {
             if (!wanted[i]) {

@@ -11,11 +11,7 @@ public record Add() implements Op {
 
     @Override
     public INDArray forward(INDArray[] in) {
-        OpSupport.broadcastShape(in[0].shape(), in[1].shape());
-        if (in[0].rank() < in[1].rank() || (in[0].rank() == in[1].rank() && in[0].length() < in[1].length())) {
-            return in[1].add(in[0]);
-        }
-        return in[0].add(in[1]);
+        return Mul.broadcastOp("add", "Add", in[0], in[1]);
     }
 
     @Override

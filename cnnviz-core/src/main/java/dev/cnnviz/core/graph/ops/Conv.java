@@ -125,9 +125,13 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
     private INDArray spread(INDArray w) {
         INDArray out = Nd4j.zeros(w.dataType(), w.size(0), w.size(1), (w.size(2) - 1) * dilations[0] + 1,
                 (w.size(3) - 1) * dilations[1] + 1);
-        out.get(all(), all(), NDArrayIndex.interval(0, dilations[0], out.size(2)),
-                NDArrayIndex.interval(0, dilations[1], out.size(3))).assign(w);
+        out.get(all(), all(), taps(w.size(2), dilations[0], out.size(2)), taps(w.size(3), dilations[1], out.size(3))).assign(w);
         return out;
+    }
+
+    /** Every {@code step}-th position of a spread axis (all of it for a single tap, where ND4J rejects a step). */
+    private static INDArrayIndex taps(long k, int step, long size) {
+        return k == 1 ? NDArrayIndex.interval(0, 1) : NDArrayIndex.interval(0, step, size);
     }
 
     /** The same convolution without dilation, for a spread kernel. */
@@ -198,13 +202,19 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
             release(ws);
             if (res[1] != null) {
                 INDArray gws = res[1];
-                res[1] = gws.get(all(), all(), NDArrayIndex.interval(0, dilations[0], gws.size(2)),
-                        NDArrayIndex.interval(0, dilations[1], gws.size(3))).dup();
+                res[1] = gws.get(all(), all(), taps(w.size(2), dilations[0], gws.size(2)),
+                        taps(w.size(3), dilations[1], gws.size(3))).dup();
                 release(gws);
             }
             return res;
         }
         Plan plan = plan(x, w);
+        boolean weightsWanted = wanted[1] || (b != null && wanted[2]);
+        if (plan.mode == 0 && !weightsWanted) {
+            INDArray[] res = new INDArray[in.length];
+            res[0] = wanted[0] ? inputGradient(x, w, g, plan) : null;
+            return res;
+        }
         INDArray xp = plan.prePad ? OpSupport.padSpatial(x, plan.pads, 0) : x;
         INDArray gx = xp.ulike();
         INDArray gw = w.ulike();
@@ -275,6 +285,38 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
             }
         }
         return res;
+    }
+
+    /**
+     * The input gradient alone, as the transposed convolution of the output gradient ({@code deconv2d}, whose
+     * {@code [iC, oC, kH, kW]} weight layout is exactly the convolution's {@code [O, C, kH, kW]}): half the work
+     * of {@code conv2d_bp}, which also computes the weight gradient. Input rows and columns that no window
+     * reaches (when the stride does not divide the padded size) get zero gradient.
+     */
+    private INDArray inputGradient(INDArray x, INDArray w, INDArray g, Plan plan) {
+        // Padding is applied here, not by libnd4j (whose deconv2d rejects padding not smaller than the kernel):
+        // the unpadded transposed convolution covers padded coordinates [0, covered); the input sits at
+        // [pad, pad + size) of the padded frame.
+        int[] p = plan.prePad ? plan.pads : new int[] {plan.pads[0], plan.pads[1], plan.pads[0], plan.pads[1]};
+        long hp = x.size(2) + p[0] + p[2];
+        long wp = x.size(3) + p[1] + p[3];
+        long coveredH = (g.size(2) - 1) * strides[0] + (plan.kH - 1) * dilations[0] + 1;
+        long coveredW = (g.size(3) - 1) * strides[1] + (plan.kW - 1) * dilations[1] + 1;
+        INDArray covered = Nd4j.createUninitialized(g.dataType(), g.size(0), w.size(1), coveredH, coveredW);
+        exec("deconv2d", new INDArray[] {g, w}, new INDArray[] {covered},
+                plan.kH, plan.kW, strides[0], strides[1], 0, 0, dilations[0], dilations[1], 0, 0, 1);
+        INDArray gxp = covered;
+        if (coveredH != hp || coveredW != wp) {
+            gxp = Nd4j.zeros(g.dataType(), g.size(0), w.size(1), hp, wp);
+            gxp.get(all(), all(), NDArrayIndex.interval(0, coveredH), NDArrayIndex.interval(0, coveredW)).assign(covered);
+            release(covered);
+        }
+        if (OpSupport.isZero(p)) {
+            return gxp;
+        }
+        INDArray gx = OpSupport.cropSpatial(gxp, p);
+        release(gxp);
+        return gx;
     }
 
     private static void checkBias(INDArray w, INDArray b) {

@@ -97,7 +97,11 @@ public final class OpSupport {
         }
         INDArray r = a.reshape(padded);
         INDArray out = Nd4j.createUninitialized(a.dataType(), shape);
-        out.assign(r.broadcast(shape));
+        INDArray expanded = r.broadcast(shape);
+        out.assign(expanded);
+        if (expanded != r && expanded != a) {
+            release(expanded);
+        }
         return out;
     }
 

@@ -54,8 +54,7 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
         e.divi(sum);
         OpSupport.release(max);
         OpSupport.release(sum);
-        INDArray out = e.reshape('c', x.shape());
-        return out == e ? e : out.dup();
+        return reshapedFresh(e, x.shape());
     }
 
     @Override
@@ -69,8 +68,17 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
         INDArray gx = gv.sub(dot).muli(yv);
         OpSupport.release(prod);
         OpSupport.release(dot);
-        INDArray out = gx.reshape('c', y.shape());
-        return new INDArray[] {out == gx ? gx : out.dup()};
+        return new INDArray[] {reshapedFresh(gx, y.shape())};
+    }
+
+    /** {@code a} in {@code shape} as a fresh array, releasing {@code a} if a copy was needed. */
+    private static INDArray reshapedFresh(INDArray a, long[] shape) {
+        if (java.util.Arrays.equals(a.shape(), shape)) {
+            return a;
+        }
+        INDArray out = a.reshape('c', shape).dup();
+        OpSupport.release(a);
+        return out;
     }
 
     @Override

@@ -7,6 +7,7 @@ import static dev.cnnviz.core.graph.ops.ActivationTest.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnnviz.core.graph.GradientCheck;
 import java.util.Random;
@@ -47,7 +48,14 @@ class ReluAddSoftmaxTest {
         GradientCheck.check(new Softmax(axis, coerce2d), new INDArray[] {x}, seed);
     }
 
-    // ---- known answers -------------------------------------------------------------------------------------
+    /**
+     * Add against the numpy reference on all pairs of small shapes, including operands of different ranks
+     * that broadcast to a shape larger than either (e.g. {@code [3, 1] + [2]} gives {@code [3, 2]}).
+     */
+    @Test
+    void addBroadcastsLikeNumpy() {
+        ElementwiseTest.assertNumpyBroadcasting(new Add(), Double::sum, true);
+    }
 
     @Test
     void reluKnownAnswer() {
