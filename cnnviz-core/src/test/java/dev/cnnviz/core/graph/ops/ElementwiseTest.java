@@ -124,6 +124,63 @@ class ElementwiseTest {
         GradientCheck.check(new Scale(scale, shift), new INDArray[] {GradientCheck.random(rnd, ActivationTest.shape(rnd))}, seed);
     }
 
+    // ---- exhaustive numpy broadcasting over small shapes -----------------------------------------------------
+
+    /** Small shapes including length-1 shapes of every rank, the cases libnd4j's pairwise ops get wrong. */
+    static final long[][] SMALL = {{}, {1}, {1, 1}, {1, 1, 1}, {2}, {1, 2}, {2, 1}, {3, 2}, {1, 3, 2}, {3, 1}, {2, 1, 1}, {2, 3, 2}};
+
+    /** The value of {@code a} at index {@code idx} of the broadcast output (numpy rules), read element by element. */
+    static double broadcastValue(INDArray a, long[] idx) {
+        if (a.rank() == 0) {
+            return a.getDouble(0);
+        }
+        long[] ai = new long[a.rank()];
+        int off = idx.length - a.rank();
+        for (int i = 0; i < ai.length; i++) {
+            ai[i] = a.size(i) == 1 ? 0 : idx[i + off];
+        }
+        return a.getDouble(ai);
+    }
+
+    /** Checks a binary op's forward against an element-by-element numpy reference for every pair of SMALL shapes. */
+    static void assertNumpyBroadcasting(Op op, java.util.function.DoubleBinaryOperator f, boolean gradients) {
+        Random rnd = new Random(1);
+        int pairs = 0;
+        for (long[] as : SMALL) {
+            for (long[] bs : SMALL) {
+                long[] out;
+                try {
+                    out = OpSupport.broadcastShape(as, bs);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                INDArray a = GradientCheck.random(rnd, as);
+                INDArray b = awayFromZero(rnd, bs);
+                INDArray y = op.forward(new INDArray[] {a, b});
+                String what = op + " " + java.util.Arrays.toString(as) + " with " + java.util.Arrays.toString(bs);
+                assertArrayEquals(out, y.shape(), what);
+                for (long k = 0; k < y.length(); k++) {
+                    long[] idx = org.nd4j.linalg.api.shape.Shape.ind2subC(out, k);
+                    double expected = f.applyAsDouble(broadcastValue(a, idx), broadcastValue(b, idx));
+                    assertEquals(expected, y.getDouble(k), 1e-12, what + " element " + k);
+                }
+                if (gradients) {
+                    GradientCheck.check(op, new INDArray[] {a, b}, pairs);
+                }
+                pairs++;
+            }
+        }
+        assertTrue(pairs > 80, "pairs checked: " + pairs);
+    }
+
+    @Test
+    void broadcastingMatchesNumpyOnAllSmallShapePairs() {
+        assertNumpyBroadcasting(new Sub(), (x, y) -> x - y, true);
+        assertNumpyBroadcasting(new Mul(), (x, y) -> x * y, true);
+        assertNumpyBroadcasting(new Div(), (x, y) -> x / y, true);
+        assertNumpyBroadcasting(new Sum(), Double::sum, true);
+    }
+
     // ---- known answers -------------------------------------------------------------------------------------
 
     static INDArray[] grads(Op op, INDArray... in) {

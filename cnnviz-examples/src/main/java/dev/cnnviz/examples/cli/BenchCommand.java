@@ -1,0 +1,105 @@
+package dev.cnnviz.examples.cli;
+
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.attribution.AttributionBase;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code cnnviz bench}: times one method in this process after warm-up. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        headerHeading = "",
+        header = "Time an attribution method: median milliseconds per explanation.",
+        synopsisHeading = "%nUsage: ",
+        descriptionHeading = "%n",
+        description = {
+            "Runs the method --warmup times untimed, then --runs times timed, in this process, and prints the "
+                + "median, minimum and maximum milliseconds per explanation (a run on a batch of N inputs "
+                + "counts as N explanations). For careful measurements use the JMH benchmarks: ./cnnviz jmh -h.",
+            "",
+            "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
+        optionListHeading = "%nOptions:%n",
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  cnnviz bench -m grad-cam",
+            "  cnnviz bench -m integrated-gradients --steps 50 --model squeezenet1.1.onnx \\",
+            "      --input-npy cat-input.npy --runs 5",
+            "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg"})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    MethodOptions methodOptions;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
+    InputOptions input;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed runs first.")
+    int warmup;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed runs.")
+    int runs;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
+            description = "Repeat a single input N times to time a batch.")
+    int batch;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandLine cmd = spec.commandLine();
+        if (warmup < 0 || runs < 1 || batch < 1) {
+            throw new ParameterException(cmd, "--warmup must be >= 0, --runs and --batch >= 1");
+        }
+        methodOptions.check();
+        Model model = modelOptions.load();
+        InputOptions.Input in = InputOptions.load(input, model, modelOptions.isDefault(), cmd);
+        INDArray x = in.batch();
+        if (batch > 1) {
+            if (x.size(0) != 1) {
+                throw new ParameterException(cmd, "--batch repeats a single input; " + in.description() + " holds "
+                        + x.size(0));
+            }
+            INDArray repeated = x.repeat(0, batch);
+            x.close();
+            x = repeated;
+        }
+        PrintWriter out = cmd.getOut();
+        try {
+            int classes = Predictions.of(model, x).classes();
+            AttributionBase method = methodOptions.create(model, classes);
+            int n = (int) x.size(0);
+            for (int i = 0; i < warmup; i++) {
+                method.explain(x, methodOptions.targets());
+            }
+            double[] ms = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                method.explain(x, methodOptions.targets());
+                ms[i] = (System.nanoTime() - t0) / 1e6 / n;
+            }
+            Arrays.sort(ms);
+            double median = runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+            out.println(String.format(Locale.ROOT,
+                    "%s on %s %s: median %.2f ms per explanation (min %.2f, max %.2f; %d runs after %d warm-up)",
+                    methodOptions.method().cliName(), in.description(), Arrays.toString(x.shape()), median, ms[0],
+                    ms[runs - 1], runs, warmup));
+        } finally {
+            x.close();
+        }
+        out.flush();
+        return 0;
+    }
+}

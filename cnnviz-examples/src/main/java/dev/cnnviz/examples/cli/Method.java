@@ -1,0 +1,178 @@
+package dev.cnnviz.examples.cli;
+
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.attribution.AttributionBase;
+import dev.cnnviz.core.attribution.Deconvnet;
+import dev.cnnviz.core.attribution.GuidedBackprop;
+import dev.cnnviz.core.attribution.InputXGradient;
+import dev.cnnviz.core.attribution.IntegratedGradients;
+import dev.cnnviz.core.attribution.Saliency;
+import dev.cnnviz.core.attribution.SmoothGrad;
+import dev.cnnviz.core.cam.Cam;
+import dev.cnnviz.core.cam.CamBase;
+import dev.cnnviz.core.cam.EigenCam;
+import dev.cnnviz.core.cam.GradCam;
+import dev.cnnviz.core.cam.GradCamPlusPlus;
+import dev.cnnviz.core.cam.GuidedGradCam;
+import dev.cnnviz.core.cam.HiResCam;
+import dev.cnnviz.core.cam.LayerCam;
+import dev.cnnviz.core.cam.ScoreCam;
+import dev.cnnviz.core.cam.XGradCam;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The attribution methods of the CLI, by their command-line names ({@code --method grad-cam}), and how each is
+ * built from a {@link Model} and the options.
+ */
+public enum Method {
+    /** Simonyan et al.: max over channels of |∂S/∂x|. */
+    SALIENCY("saliency", false),
+    /** Gradient times input. */
+    INPUT_X_GRADIENT("input-x-gradient", false),
+    /** Sundararajan et al.: path integral of gradients from a black baseline ({@code --steps}). */
+    INTEGRATED_GRADIENTS("integrated-gradients", false),
+    /** Smilkov et al.: saliency averaged over noisy copies ({@code --samples}). */
+    SMOOTHGRAD("smoothgrad", false),
+    /** Springenberg et al.: ReLUs pass only positive gradients of positive inputs. */
+    GUIDED_BACKPROP("guided-backprop", false),
+    /** Zeiler and Fergus: ReLUs pass only positive gradients. */
+    DECONVNET("deconvnet", false),
+    /** Zhou et al.: class activation map (global-average-pooled networks). */
+    CAM("cam", true),
+    /** Selvaraju et al.: channel weights = mean gradient. */
+    GRAD_CAM("grad-cam", true),
+    /** Chattopadhay et al.: weights from second- and third-order terms. */
+    GRAD_CAM_PLUS_PLUS("grad-cam++", true),
+    /** Fu et al.: activation-weighted gradients. */
+    XGRAD_CAM("xgrad-cam", true),
+    /** Draelos and Carin: element-wise gradient times activation. */
+    HIRES_CAM("hires-cam", true),
+    /** Jiang et al.: positive gradients times activations. */
+    LAYER_CAM("layer-cam", true),
+    /** Muhammad and Yeasin: first principal component of the activations (class-agnostic). */
+    EIGEN_CAM("eigen-cam", true),
+    /** Wang et al.: weights from the score of the input masked by each channel. */
+    SCORE_CAM("score-cam", true),
+    /** Guided backprop times the upsampled Grad-CAM map (input resolution, channels kept). */
+    GUIDED_GRAD_CAM("guided-grad-cam", true);
+
+    private final String cliName;
+    private final boolean layered;
+
+    Method(String cliName, boolean layered) {
+        this.cliName = cliName;
+        this.layered = layered;
+    }
+
+    /** @return the name on the command line, e.g. {@code grad-cam++}. */
+    public String cliName() {
+        return cliName;
+    }
+
+    /** @return whether the method explains at a layer ({@code --layer}): the CAM family. */
+    public boolean layered() {
+        return layered;
+    }
+
+    /**
+     * @return whether the raw attribution is a map {@code [h, w]} at the layer's resolution (every CAM but Guided
+     *         Grad-CAM) rather than an input-shaped {@code [C, H, W]} tensor
+     */
+    public boolean layerResolution() {
+        return layered && this != GUIDED_GRAD_CAM;
+    }
+
+    /**
+     * Builds the method for a model.
+     *
+     * @param model   the model
+     * @param layer   the layer for CAM methods, or null for the default (the last 4-D layer)
+     * @param steps   integrated-gradients steps, or null for the default
+     * @param samples SmoothGrad samples, or null for the default
+     * @throws IllegalArgumentException if an option does not apply to this method or is invalid
+     */
+    public AttributionBase create(Model model, String layer, Integer steps, Integer samples) {
+        if (layer != null && !layered) {
+            throw new IllegalArgumentException("--layer applies only to the CAM methods, not to " + cliName);
+        }
+        if (steps != null && this != INTEGRATED_GRADIENTS) {
+            throw new IllegalArgumentException("--steps applies only to integrated-gradients, not to " + cliName);
+        }
+        if (samples != null && this != SMOOTHGRAD) {
+            throw new IllegalArgumentException("--samples applies only to smoothgrad, not to " + cliName);
+        }
+        AttributionBase a = switch (this) {
+            case SALIENCY -> Saliency.of(model);
+            case INPUT_X_GRADIENT -> InputXGradient.of(model);
+            case INTEGRATED_GRADIENTS -> steps == null ? IntegratedGradients.of(model)
+                    : IntegratedGradients.of(model).withSteps(steps);
+            case SMOOTHGRAD -> samples == null ? SmoothGrad.of(Saliency.of(model))
+                    : SmoothGrad.of(Saliency.of(model)).withSamples(samples);
+            case GUIDED_BACKPROP -> GuidedBackprop.of(model);
+            case DECONVNET -> Deconvnet.of(model);
+            case CAM -> Cam.of(model);
+            case GRAD_CAM -> GradCam.of(model);
+            case GRAD_CAM_PLUS_PLUS -> GradCamPlusPlus.of(model);
+            case XGRAD_CAM -> XGradCam.of(model);
+            case HIRES_CAM -> HiResCam.of(model);
+            case LAYER_CAM -> LayerCam.of(model);
+            case EIGEN_CAM -> EigenCam.of(model);
+            case SCORE_CAM -> ScoreCam.of(model);
+            case GUIDED_GRAD_CAM -> GuidedGradCam.of(model);
+        };
+        if (layer != null) {
+            a = ((CamBase<?>) a).layer(layer);
+        }
+        return a;
+    }
+
+    /**
+     * @return the method with this command-line name (case-insensitive; {@code _} and {@code -} are the same;
+     *         {@code gradcam} style names without dashes are accepted too)
+     * @throws IllegalArgumentException listing the valid names
+     */
+    public static Method parse(String name) {
+        String q = name == null ? "" : name.strip().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (Method m : values()) {
+            if (m.cliName.equals(q) || m.cliName.replace("-", "").equals(q.replace("-", ""))) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + name + "'; valid methods: " + names());
+    }
+
+    /** @return the command-line names, comma-separated. */
+    public static String names() {
+        return Arrays.stream(values()).map(Method::cliName).collect(Collectors.joining(", "));
+    }
+
+    @Override
+    public String toString() {
+        return cliName;
+    }
+
+    /** picocli converter: an unknown method is a usage error listing the valid ones. */
+    public static final class Converter implements ITypeConverter<Method> {
+        @Override
+        public Method convert(String value) {
+            try {
+                return parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** The command-line names, for picocli's {@code ${COMPLETION-CANDIDATES}} and shell completion. */
+    public static final class Names implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            return Arrays.stream(values()).map(Method::cliName).iterator();
+        }
+    }
+}

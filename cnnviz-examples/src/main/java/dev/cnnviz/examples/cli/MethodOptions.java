@@ -1,0 +1,98 @@
+package dev.cnnviz.examples.cli;
+
+import dev.cnnviz.api.Target;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.attribution.AttributionBase;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The options that choose and configure an attribution method. */
+public final class MethodOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec mixee;
+
+    @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD", converter = Method.Converter.class,
+            completionCandidates = Method.Names.class,
+            description = "Attribution method, one of: ${COMPLETION-CANDIDATES}.")
+    Method method;
+
+    @Option(names = {"-t", "--target"}, paramLabel = "N",
+            description = "Class index to explain (its score before the softmax). Default: the top class.")
+    Integer target;
+
+    @Option(names = {"-l", "--layer"}, paramLabel = "NAME",
+            description = "CAM methods: the layer (graph node) to explain at; see 'cnnviz summary'. "
+                    + "Default: the last 4-D layer the class scores depend on.")
+    String layer;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "integrated-gradients: number of integration steps. Default: 50.")
+    Integer steps;
+
+    @Option(names = "--samples", paramLabel = "N",
+            description = "smoothgrad: number of noisy samples. Default: 25.")
+    Integer samples;
+
+    /**
+     * Checks, before anything is loaded, that the options apply to the method.
+     *
+     * @throws ParameterException for {@code --layer} on a pixel method, {@code --steps} on another method than
+     *                            integrated-gradients, {@code --samples} on another than smoothgrad, or counts below 1
+     */
+    public void check() {
+        CommandLine cmd = mixee.commandLine();
+        if (layer != null && !method.layered()) {
+            throw new ParameterException(cmd, "--layer applies only to the CAM methods; " + method
+                    + " explains the input pixels directly");
+        }
+        if (steps != null && method != Method.INTEGRATED_GRADIENTS) {
+            throw new ParameterException(cmd, "--steps applies only to integrated-gradients, not to " + method);
+        }
+        if (samples != null && method != Method.SMOOTHGRAD) {
+            throw new ParameterException(cmd, "--samples applies only to smoothgrad, not to " + method);
+        }
+        if (steps != null && steps < 1) {
+            throw new ParameterException(cmd, "--steps must be at least 1, found " + steps);
+        }
+        if (samples != null && samples < 1) {
+            throw new ParameterException(cmd, "--samples must be at least 1, found " + samples);
+        }
+    }
+
+    /**
+     * Builds the method for a model, checking the options against it.
+     *
+     * @param classes the model's number of classes, to check {@code --target}
+     * @throws ParameterException for an option that does not apply or is out of range
+     */
+    public AttributionBase create(Model model, int classes) {
+        CommandLine cmd = mixee.commandLine();
+        if (target != null && (target < 0 || target >= classes)) {
+            throw new ParameterException(cmd, "--target " + target + " is out of range: the model has " + classes
+                    + " classes (0.." + (classes - 1) + ")");
+        }
+        check();
+        if (layer != null && method.layered() && !model.graph().contains(layer)) {
+            throw new ParameterException(cmd, "--layer: no layer named '" + layer + "'; closest names: "
+                    + model.graph().closestNames(layer, 5) + " ('cnnviz summary' lists them all)");
+        }
+        try {
+            return method.create(model, layer, steps, samples);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cmd, e.getMessage());
+        }
+    }
+
+    /** @return the target: the class given, else the top class. */
+    public List<Target> targets() {
+        return List.of(target == null ? Target.topClass() : Target.classIndex(target));
+    }
+
+    /** @return the chosen method. */
+    public Method method() {
+        return method;
+    }
+}

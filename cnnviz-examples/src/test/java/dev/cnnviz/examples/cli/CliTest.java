@@ -1,0 +1,474 @@
+package dev.cnnviz.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cnnviz.api.ChannelOrder;
+import dev.cnnviz.api.Preprocessing;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.image.ImageTensors;
+import dev.cnnviz.examples.DefaultModel;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/** The CLI run in-process through picocli, with captured output. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** The result of one CLI run. */
+    record Run(int code, String out, String err) {
+        Run expect(int expected) {
+            assertEquals(expected, code, () -> "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+            return this;
+        }
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Cli.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The data rows of the predict table: rank, index, label, probability, score. */
+    static List<String[]> rows(String table) {
+        List<String[]> rows = new ArrayList<>();
+        String[] lines = table.strip().split("\\R");
+        assertTrue(lines[0].matches("\\s*rank\\s+index\\s+label\\s+probability\\s+score\\s*"), "header: " + lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            rows.add(lines[i].strip().split("\\s{2,}"));
+        }
+        return rows;
+    }
+
+    /** A one-line error without a stack trace. */
+    static void assertClearError(Run r, String... fragments) {
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), () -> "stderr should mention '" + f + "':\n" + r.err());
+        }
+        assertFalse(r.err().contains("\tat "), () -> "no stack trace without --verbose:\n" + r.err());
+        assertTrue(r.out().isEmpty(), () -> "nothing on stdout:\n" + r.out());
+    }
+
+    // ----------------------------------------------------------------------------------------------- predict
+
+    @Test
+    void predictOnTheDefaultModelFindsTheTrueLabelOfTheDefaultImage() {
+        Run r = cli("predict").expect(0);
+        int truth = DefaultModel.defaultImageLabel().orElseThrow();
+        List<String[]> rows = rows(r.out());
+        assertEquals(5, rows.size(), r.out());
+        String[] top = rows.get(0);
+        assertEquals("1", top[0]);
+        assertEquals(Integer.toString(truth), top[1], r.out());
+        assertEquals(DefaultModel.labels().get(truth), top[2], r.out());
+        double p = Double.parseDouble(top[3]);
+        assertTrue(p > 0.5 && p <= 1, r.out());
+        double previous = 2;
+        for (String[] row : rows) {
+            double q = Double.parseDouble(row[3]);
+            assertTrue(q <= previous, "sorted by probability:\n" + r.out());
+            previous = q;
+        }
+        // the table is aligned: every line has the same length up to the score column's end
+        String[] lines = r.out().strip().split("\\R");
+        for (String line : lines) {
+            assertEquals(lines[0].length(), line.length(), "aligned columns:\n" + r.out());
+        }
+    }
+
+    @Test
+    void predictJsonHasTheFourKeysAndProbabilitiesSummingToOne() throws IOException {
+        Run r = cli("predict", "--json", "--top", "10").expect(0);
+        JsonNode array = JSON.readTree(r.out());
+        assertTrue(array.isArray(), r.out());
+        assertEquals(10, array.size());
+        double sum = 0;
+        Set<Integer> indices = new HashSet<>();
+        for (JsonNode e : array) {
+            Set<String> keys = new HashSet<>();
+            e.fieldNames().forEachRemaining(keys::add);
+            assertEquals(Set.of("index", "label", "probability", "score"), keys);
+            assertTrue(e.get("index").isInt());
+            assertTrue(e.get("label").isTextual());
+            assertTrue(e.get("score").isNumber());
+            assertEquals(DefaultModel.labels().get(e.get("index").asInt()), e.get("label").asText());
+            indices.add(e.get("index").asInt());
+            sum += e.get("probability").asDouble();
+        }
+        assertEquals(10, indices.size());
+        assertEquals(1.0, sum, 1e-5);
+        assertEquals(DefaultModel.defaultImageLabel().orElseThrow(), array.get(0).get("index").asInt());
+        // the largest score has the largest probability
+        assertTrue(array.get(0).get("score").asDouble() >= array.get(1).get("score").asDouble());
+    }
+
+    @Test
+    void predictTakesImagesAndNpyBatches() throws IOException {
+        List<DefaultModel.TestImage> images = DefaultModel.testImages();
+        assertEquals(300, images.size());
+        DefaultModel.TestImage t = images.get(0);
+        Path png = dir.resolve(t.name());
+        ImageIO.write(t.image(), "png", png.toFile());
+        Run r = cli("predict", "--image", png.toString(), "--top", "3").expect(0);
+        assertEquals(3, rows(r.out()).size());
+
+        Model m = DefaultModel.load();
+        Path npy = dir.resolve("two.npy");
+        try (INDArray x = ImageTensors.toBatch(List.of(images.get(0).image(), images.get(1).image()), m.inputSpec())) {
+            ImageTensors.writeNpy(x, npy);
+        }
+        Run batch = cli("predict", "--input-npy", npy.toString(), "--top", "2", "--json").expect(0);
+        JsonNode a = JSON.readTree(batch.out());
+        assertEquals(2, a.size());
+        assertEquals(2, a.get(1).size());
+        Run table = cli("predict", "--input-npy", npy.toString(), "--top", "2").expect(0);
+        assertTrue(table.out().contains("example 1:"), table.out());
+    }
+
+    @Test
+    void jsonStringsAreEscaped() throws IOException {
+        String nasty = "a \"quoted\" \\ back\tslash\nnew line \u0001 ü 猫 \uD83D\uDC08";
+        assertEquals(nasty, JSON.readTree(Json.string(nasty)).asText());
+        assertEquals("null", Json.string(null));
+        assertEquals("null", Json.number(Double.NaN));
+        assertEquals(1e-7, JSON.readTree(Json.number(1e-7)).asDouble());
+        assertEquals(38.86f, (float) JSON.readTree(Json.floatNumber(38.86f)).asDouble());
+    }
+
+    @Test
+    void preprocessSpecs() {
+        assertEquals(Preprocessing.caffeBgr(104, 117, 123), PreprocessSpec.parse("caffe-bgr:104,117,123"));
+        assertEquals(Preprocessing.caffeBgr(104, 117, 123), PreprocessSpec.parse("caffe-bgr"));
+        assertEquals(Preprocessing.caffeBgr(1, 2, 3.5), PreprocessSpec.parse("CAFFE-BGR: 1, 2, 3.5"));
+        assertEquals(Preprocessing.imagenetTorch(), PreprocessSpec.parse("torch-imagenet"));
+        assertEquals(Preprocessing.unit(ChannelOrder.RGB), PreprocessSpec.parse("unit-rgb"));
+        assertEquals(Preprocessing.unit(ChannelOrder.GREY), PreprocessSpec.parse("unit-grey"));
+        assertEquals(Preprocessing.unit(ChannelOrder.GREY), PreprocessSpec.parse("unit-gray"));
+        assertEquals(Preprocessing.raw(ChannelOrder.RGB), PreprocessSpec.parse("raw-rgb"));
+        assertEquals(Preprocessing.raw(ChannelOrder.BGR), PreprocessSpec.parse("raw-bgr"));
+        for (String bad : new String[] {"", "bogus", "unit-cmyk", "caffe-bgr:1,2", "caffe-bgr:a,b,c", "unit-rgb:1"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreprocessSpec.parse(bad), bad);
+            assertTrue(e.getMessage().contains("caffe-bgr") || e.getMessage().contains("number"), e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- errors
+
+    @Test
+    void missingImageIsAnErrorNamingTheFile() {
+        Run r = cli("predict", "--image", dir.resolve("no-such.png").toString()).expect(1);
+        assertClearError(r, "no-such.png", "not found");
+        Run v = cli("predict", "--image", dir.resolve("no-such.png").toString(), "--verbose").expect(1);
+        assertTrue(v.err().contains("\tat "), "stack trace with --verbose:\n" + v.err());
+    }
+
+    @Test
+    void undecodableImageAndMissingModelAreErrors() throws IOException {
+        Path junk = Files.writeString(dir.resolve("junk.png"), "not a png");
+        assertClearError(cli("predict", "--image", junk.toString()).expect(1), "junk.png");
+        assertClearError(cli("summary", "--model", dir.resolve("nope.onnx").toString()).expect(1), "nope.onnx");
+        assertClearError(cli("explain", "-m", "saliency", "--model", junk.toString(), "--image", junk.toString())
+                .expect(1), "junk.png");
+    }
+
+    @Test
+    void unknownMethodIsAUsageErrorListingTheMethods() {
+        Run r = cli("explain", "--method", "gradcamm").expect(2);
+        assertClearError(r, "unknown method 'gradcamm'", "grad-cam", "score-cam", "--help");
+        assertClearError(cli("explain").expect(2), "--method");
+    }
+
+    @Test
+    void badPreprocessIsAUsageError() {
+        assertClearError(cli("predict", "--preprocess", "bogus").expect(2), "unknown preprocessing 'bogus'", "caffe-bgr");
+        // valid spec, but 3 channels for a grey model
+        assertClearError(cli("predict", "--preprocess", "unit-rgb").expect(2), "--preprocess", "channel");
+    }
+
+    @Test
+    void classIndexOutOfRangeIsAUsageError() {
+        assertClearError(cli("explain", "-m", "grad-cam", "--target", "10").expect(2), "--target 10", "out of range", "10 classes");
+        assertClearError(cli("explain", "-m", "saliency", "--target", "-1").expect(2), "out of range");
+    }
+
+    @Test
+    void optionsThatDoNotApplyAreUsageErrors() {
+        assertClearError(cli("explain", "-m", "saliency", "--layer", "relu3").expect(2), "--layer", "CAM");
+        assertClearError(cli("explain", "-m", "grad-cam", "--steps", "5").expect(2), "--steps", "integrated-gradients");
+        assertClearError(cli("explain", "-m", "saliency", "--samples", "5").expect(2), "--samples", "smoothgrad");
+        assertClearError(cli("explain", "-m", "grad-cam", "--layer", "no-such-layer").expect(2), "no-such-layer", "closest");
+        assertClearError(cli("predict", "--top", "0").expect(2), "--top");
+        assertClearError(cli("predict", "--image", "a.png", "--input-npy", "b.npy").expect(2), "mutually exclusive");
+        assertClearError(cli("predict", "--model", "x.onnx").expect(1), "x.onnx");
+        assertClearError(cli("frobnicate").expect(2), "frobnicate");
+    }
+
+    @Test
+    void anExternalModelNeedsAnInput(@TempDir Path tmp) throws IOException {
+        Path zip = tmp.resolve("fashion.zip");
+        try (var in = DefaultModel.class.getResourceAsStream(DefaultModel.RESOURCE_DIR + DefaultModel.MODEL_FILE)) {
+            Files.copy(in, zip);
+        }
+        assertClearError(cli("predict", "--model", zip.toString()).expect(2), "--image");
+        Path png = tmp.resolve("x.png");
+        ImageIO.write(DefaultModel.defaultImage(), "png", png.toFile());
+        Run r = cli("predict", "--model", zip.toString(), "--image", png.toString(), "--top", "1").expect(0);
+        assertEquals(Integer.toString(DefaultModel.defaultImageLabel().orElseThrow()), rows(r.out()).get(0)[1]);
+        assertEquals("-", rows(r.out()).get(0)[2], "no labels without --labels");
+    }
+
+    // --------------------------------------------------------------------------------------------- explain
+
+    @ParameterizedTest
+    @EnumSource(Method.class)
+    void explainWritesAPanelAndTheRawAttributionForEveryMethod(Method method) throws IOException {
+        Path png = dir.resolve("out/" + method.cliName() + ".png");
+        Path npy = dir.resolve(method.cliName() + ".npy");
+        List<String> args = new ArrayList<>(List.of("explain", "--method", method.cliName(), "--out", png.toString(),
+                "--save-npy", npy.toString()));
+        if (method == Method.INTEGRATED_GRADIENTS) {
+            args.addAll(List.of("--steps", "16"));
+        }
+        Run r = cli(args.toArray(String[]::new)).expect(0);
+        String line = r.out().lines().findFirst().orElseThrow();
+        int truth = DefaultModel.defaultImageLabel().orElseThrow();
+        assertTrue(line.startsWith("method=" + method.cliName() + " layer="), line);
+        assertTrue(line.contains(" target=" + truth + " "), line);
+        assertTrue(line.contains(" score="), line);
+        assertTrue(line.endsWith(" out=" + png), line);
+        assertEquals(method.layered(), !line.contains(" layer=- "), line);
+
+        BufferedImage panel = ImageIO.read(png.toFile());
+        assertNotNull(panel, "a readable PNG");
+        assertTrue(panel.getWidth() > 2 * panel.getHeight() / 2 && panel.getHeight() >= 28, "a panel, not a 28x28 map");
+
+        try (INDArray a = ImageTensors.readNpy(npy)) {
+            long[] shape = a.shape();
+            if (method.layerResolution()) {
+                assertEquals(3, shape.length, () -> method + " npy " + java.util.Arrays.toString(shape));
+                assertEquals(1, shape[0]);
+                assertTrue(shape[1] < 28 && shape[2] < 28, "layer resolution, below the input's 28x28");
+            } else {
+                assertArrayEquals(new long[] {1, 1, 28, 28}, shape, method + " npy");
+            }
+            assertTrue(a.amaxNumber().doubleValue() > 0, "a non-zero attribution");
+        }
+    }
+
+    @Test
+    void explainAtANamedLayerAndForAnotherClass() throws IOException {
+        Model m = DefaultModel.load();
+        Run auto = cli("explain", "-m", "grad-cam", "--out", dir.resolve("a.png").toString()).expect(0);
+        String layer = auto.out().split(" layer=")[1].split(" ")[0];
+        assertTrue(m.graph().contains(layer), layer);
+        // an earlier layer: the first node after the input, if it is 4-D the map is at the input's resolution
+        Path npy = dir.resolve("cam.npy");
+        Run r = cli("explain", "-m", "layer-cam", "--layer", layer, "--target", "3", "--out",
+                dir.resolve("b.png").toString(), "--save-npy", npy.toString()).expect(0);
+        assertTrue(r.out().contains(" layer=" + layer + " target=3 label=\"" + m.labels().get(3) + "\""), r.out());
+        assertTrue(Files.size(npy) > 0);
+    }
+
+    @Test
+    void explainABatchWritesOnePanelPerExample() throws IOException {
+        Model m = DefaultModel.load();
+        List<DefaultModel.TestImage> images = DefaultModel.testImages().subList(0, 3);
+        Path npy = dir.resolve("three.npy");
+        List<BufferedImage> list = new ArrayList<>();
+        images.forEach(t -> list.add(t.image()));
+        try (INDArray x = ImageTensors.toBatch(list, m.inputSpec())) {
+            ImageTensors.writeNpy(x, npy);
+        }
+        Path raw = dir.resolve("raw.npy");
+        Run r = cli("explain", "-m", "saliency", "--input-npy", npy.toString(), "--out", dir.resolve("s.png").toString(),
+                "--save-npy", raw.toString()).expect(0);
+        for (int i = 0; i < 3; i++) {
+            assertNotNull(ImageIO.read(dir.resolve("s-" + i + ".png").toFile()));
+        }
+        try (INDArray a = ImageTensors.readNpy(raw)) {
+            assertArrayEquals(new long[] {3, 1, 28, 28}, a.shape());
+        }
+        assertEquals(4, r.out().lines().count(), r.out());
+    }
+
+    // ------------------------------------------------------------------------------ bench, summary, help
+
+    @Test
+    void benchPrintsTheMedian() {
+        Run r = cli("bench", "-m", "grad-cam", "--warmup", "1", "--runs", "3").expect(0);
+        assertTrue(r.out().matches("(?s)grad-cam on the default image \\[1, 1, 28, 28\\]: median [0-9.]+ ms per explanation "
+                + "\\(min [0-9.]+, max [0-9.]+; 3 runs after 1 warm-up\\)\\s*"), r.out());
+        Run b = cli("bench", "-m", "saliency", "--warmup", "0", "--runs", "2", "--batch", "4").expect(0);
+        assertTrue(b.out().contains("[4, 1, 28, 28]"), b.out());
+    }
+
+    @Test
+    void summaryPrintsTheGraph() {
+        Run r = cli("summary").expect(0);
+        Model m = DefaultModel.load();
+        assertTrue(r.out().contains(m.graph().summary()), r.out());
+        assertTrue(r.out().contains("labels: 10"), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"predict", "explain", "bench", "summary"})
+    void everyCommandHasHelpWithExamples(String command) {
+        Run r = cli(command, "--help").expect(0);
+        assertTrue(r.out().contains("Usage: cnnviz " + command), r.out());
+        assertTrue(r.out().contains("Examples:"), r.out());
+        assertTrue(r.out().contains("--model=FILE"), r.out());
+    }
+
+    @Test
+    void topLevelHelpAndVersion() {
+        Run help = cli("--help").expect(0);
+        for (String s : new String[] {"predict", "explain", "bench", "summary", "Examples:", "Exit status"}) {
+            assertTrue(help.out().contains(s), help.out());
+        }
+        Run explain = cli("explain", "--help").expect(0);
+        for (Method m : Method.values()) {
+            assertTrue(explain.out().contains(m.cliName()), m + " listed:\n" + explain.out());
+        }
+        assertTrue(cli("predict", "--help").out().contains("Default: 5"), "defaults shown");
+        Run v = cli("--version").expect(0);
+        assertTrue(v.out().startsWith("cnnviz "), v.out());
+        assertTrue(v.out().contains("Java 17") || v.out().contains("Java "), v.out());
+        assertClearError(cli().expect(2), "missing command");
+    }
+
+    @Test
+    void methodNamesRoundTrip() {
+        for (Method m : Method.values()) {
+            assertEquals(m, Method.parse(m.cliName()));
+            assertEquals(m, Method.parse(m.cliName().toUpperCase()));
+        }
+        assertEquals(Method.GRAD_CAM, Method.parse("gradcam"));
+        assertEquals(Method.GRAD_CAM_PLUS_PLUS, Method.parse("grad_cam++"));
+        Iterator<String> names = new Method.Names().iterator();
+        assertEquals("saliency", names.next());
+        assertTrue(Method.names().contains("guided-grad-cam"));
+    }
+
+    // -------------------------------------------------------------------------------- SqueezeNet (shared)
+
+    /** The CLI on the real SqueezeNet 1.1 of the shared folder ({@code -Dcnnviz.shared=DIR}). */
+    @Nested
+    class SqueezeNet {
+        /** The concatenation of SqueezeNet's last fire module (the ONNX node has no name; the importer names it). */
+        static final String FIRE9_CONCAT = "concat_fire9/concat_1";
+        /** The ReLU of fire9's 1x1 expansion (256 channels, 13x13), one of the two inputs of the concatenation. */
+        static final String FIRE9_EXPAND1X1 = "relu_fire9/expand1x1_2";
+
+        Path model;
+        Path input;
+        Path labels;
+
+        @BeforeEach
+        void shared() {
+            String shared = System.getProperty("cnnviz.shared", "");
+            Assumptions.assumeFalse(shared.isBlank(),
+                    "cnnviz.shared is not set: skipping the SqueezeNet CLI tests (run with -Dcnnviz.shared=DIR)");
+            Path dir = Path.of(shared).resolve("models/squeezenet1.1");
+            model = dir.resolve("squeezenet1.1-imagenet.onnx");
+            input = dir.resolve("cat-input.npy");
+            labels = dir.resolve("imagenet-labels.txt");
+            for (Path p : List.of(model, input, labels)) {
+                assertTrue(Files.isRegularFile(p), "cnnviz.shared=" + shared + " but " + p + " is missing");
+            }
+        }
+
+        @Test
+        void gradCamAtFire9ForTheCat() throws IOException {
+            Path png = dir.resolve("squeeze-gradcam.png");
+            Path npy = dir.resolve("squeeze-gradcam.npy");
+            Run r = cli("explain", "--method", "grad-cam", "--model", model.toString(), "--labels", labels.toString(),
+                    "--preprocess", "caffe-bgr:104,117,123", "--input-npy", input.toString(), "--target", "285", "--layer", FIRE9_CONCAT,
+                    "--out", png.toString(), "--save-npy", npy.toString()).expect(0);
+            assertTrue(r.out().contains("method=grad-cam layer=" + FIRE9_CONCAT + " target=285 label=\"Egyptian cat\""), r.out());
+            double score = Double.parseDouble(r.out().split(" score=")[1].split(" ")[0]);
+            assertEquals(38.86, score, 0.05, "the known class score before the softmax");
+            assertNotNull(ImageIO.read(png.toFile()));
+            try (INDArray a = ImageTensors.readNpy(npy)) {
+                assertArrayEquals(new long[] {1, 13, 13}, a.shape());
+            }
+        }
+
+        @Test
+        void predictFindsTheEgyptianCat() throws IOException {
+            Run r = cli("predict", "--model", model.toString(), "--labels", labels.toString(), "--input-npy",
+                    input.toString(), "--top", "3", "--json").expect(0);
+            JsonNode a = JSON.readTree(r.out());
+            assertEquals(285, a.get(0).get("index").asInt());
+            assertEquals("Egyptian cat", a.get(0).get("label").asText());
+            assertEquals(0.7616, a.get(0).get("probability").asDouble(), 2e-3);
+            assertEquals(282, a.get(1).get("index").asInt());
+        }
+
+        @ParameterizedTest
+        @EnumSource(Method.class)
+        void everyMethodRunsEndToEnd(Method method) throws IOException {
+            Path png = dir.resolve("squeeze-" + method.cliName() + ".png");
+            Path npy = dir.resolve("squeeze-" + method.cliName() + ".npy");
+            List<String> args = new ArrayList<>(List.of("explain", "--method", method.cliName(), "--model",
+                    model.toString(), "--preprocess", "caffe-bgr", "--input-npy", input.toString(), "--target", "285", "--out", png.toString(),
+                    "--save-npy", npy.toString()));
+            if (method == Method.INTEGRATED_GRADIENTS) {
+                args.addAll(List.of("--steps", "16"));
+            }
+            if (method == Method.SMOOTHGRAD) {
+                args.addAll(List.of("--samples", "8"));
+            }
+            if (method.layered()) {
+                // Score-CAM runs the network once per channel: the 256 of fire9's 1x1 expansion rather than the
+                // 512 of its concatenation (or the 1000 of the default layer, conv10) keeps it under a minute
+                args.addAll(List.of("--layer", method == Method.SCORE_CAM ? FIRE9_EXPAND1X1 : FIRE9_CONCAT));
+            }
+            Run r = cli(args.toArray(String[]::new)).expect(0);
+            assertTrue(r.out().contains(" target=285 "), r.out());
+            if (method.layered()) {
+                assertTrue(r.out().contains(" layer=" + (method == Method.SCORE_CAM ? FIRE9_EXPAND1X1 : FIRE9_CONCAT) + " "),
+                        r.out());
+            }
+            BufferedImage panel = ImageIO.read(png.toFile());
+            assertNotNull(panel);
+            assertTrue(panel.getHeight() >= 224, "the panel shows the 224x224 input");
+            try (INDArray a = ImageTensors.readNpy(npy)) {
+                if (method.layerResolution()) {
+                    assertArrayEquals(new long[] {1, 13, 13}, a.shape(), method.cliName());
+                } else {
+                    assertArrayEquals(new long[] {1, 3, 224, 224}, a.shape(), method.cliName());
+                }
+                assertTrue(a.amaxNumber().doubleValue() > 0, "a non-zero attribution");
+            }
+        }
+    }
+}
