@@ -433,6 +433,18 @@ class CliTest {
             assertEquals(282, a.get(1).get("index").asInt());
         }
 
+        /**
+         * The CAM methods run at fire9's concatenation, except CAM itself (defined only at the layer feeding the
+         * global average pooling: the default, conv10's ReLU) and Score-CAM, which runs the network once per
+         * channel: the 256 of fire9's 1x1 expansion rather than 512 or 1000 keep it under a minute.
+         */
+        private String layerFor(Method method) {
+            if (!method.layered() || method == Method.CAM) {
+                return null;
+            }
+            return method == Method.SCORE_CAM ? FIRE9_EXPAND1X1 : FIRE9_CONCAT;
+        }
+
         @ParameterizedTest
         @EnumSource(Method.class)
         void everyMethodRunsEndToEnd(Method method) throws IOException {
@@ -447,16 +459,14 @@ class CliTest {
             if (method == Method.SMOOTHGRAD) {
                 args.addAll(List.of("--samples", "8"));
             }
-            if (method.layered()) {
-                // Score-CAM runs the network once per channel: the 256 of fire9's 1x1 expansion rather than the
-                // 512 of its concatenation (or the 1000 of the default layer, conv10) keeps it under a minute
-                args.addAll(List.of("--layer", method == Method.SCORE_CAM ? FIRE9_EXPAND1X1 : FIRE9_CONCAT));
+            String layer = layerFor(method);
+            if (layer != null) {
+                args.addAll(List.of("--layer", layer));
             }
             Run r = cli(args.toArray(String[]::new)).expect(0);
             assertTrue(r.out().contains(" target=285 "), r.out());
             if (method.layered()) {
-                assertTrue(r.out().contains(" layer=" + (method == Method.SCORE_CAM ? FIRE9_EXPAND1X1 : FIRE9_CONCAT) + " "),
-                        r.out());
+                assertTrue(r.out().contains(" layer=" + (layer != null ? layer : "relu_conv10_2") + " "), r.out());
             }
             BufferedImage panel = ImageIO.read(png.toFile());
             assertNotNull(panel);
