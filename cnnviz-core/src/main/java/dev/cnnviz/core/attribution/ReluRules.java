@@ -40,7 +40,7 @@ public final class ReluRules {
             OpSupport.execT("relu_bp", new INDArray[] {inputs[0], positive}, new INDArray[] {dx}, new double[] {0.0});
             return new INDArray[] {dx};
         } finally {
-            positive.close();
+            OpSupport.release(positive);
         }
     };
 

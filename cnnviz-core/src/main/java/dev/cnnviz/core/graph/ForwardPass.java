@@ -37,18 +37,23 @@ public final class ForwardPass implements AutoCloseable {
     private final Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Gradients> gradients = new ArrayList<>();
     private final boolean retainsAll;
+    private final Arena arena;
     private boolean closed;
 
     private ForwardPass(Graph graph, Map<String, INDArray> values, boolean retainsAll) {
         this.graph = graph;
         this.values = values;
         this.retainsAll = retainsAll;
+        this.arena = Arena.open();
     }
 
     static ForwardPass run(Graph graph, Map<String, INDArray> inputs, Set<String> keep) {
         ForwardPass pass = new ForwardPass(graph, new HashMap<>(), keep == null);
         try {
-            pass.compute(inputs, keep);
+            pass.arena.run(() -> {
+                pass.compute(inputs, keep);
+                return null;
+            });
             return pass;
         } catch (RuntimeException e) {
             pass.close();
@@ -194,6 +199,10 @@ public final class ForwardPass implements AutoCloseable {
      */
     public Gradients backward(Map<String, INDArray> seeds, Collection<String> wrt, BackwardRules rules) {
         checkOpen();
+        return arena.run(() -> backwardInArena(seeds, wrt, rules));
+    }
+
+    private Gradients backwardInArena(Map<String, INDArray> seeds, Collection<String> wrt, BackwardRules rules) {
         if (!retainsAll) {
             throw new IllegalStateException("this pass came from Graph.infer and kept no activations for backward; use Graph.forward");
         }
@@ -344,5 +353,6 @@ public final class ForwardPass implements AutoCloseable {
         }
         owned.clear();
         values.clear();
+        arena.close();
     }
 }

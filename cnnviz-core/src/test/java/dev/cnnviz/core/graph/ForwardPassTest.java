@@ -226,6 +226,67 @@ class ForwardPassTest {
                 + " bytes over the last 500 passes (after " + (resident[1] - resident[0]) + " over the first 500)");
     }
 
+    /**
+     * A pass's arrays live in its arena, which the next pass reuses: reading one after close must fail loudly
+     * (the tests run with ND4J's SCOPE_PANIC, see {@link ScopePanic}), while arrays the caller creates between
+     * forward and backward are ordinary arrays that outlive the pass.
+     */
+    @Test
+    void arraysOfAClosedPassAreRejectedAndCallerArraysAreNotCaptured() {
+        Graph g = residualNet(DataType.FLOAT, 3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 5, 5);
+        INDArray stale;
+        INDArray mine;
+        INDArray expected;
+        try (ForwardPass pass = g.forward(x)) {
+            stale = pass.get("relu1");
+            mine = pass.get("relu1").dup();
+            expected = mine.dup();
+            assertTrue(stale.isAttached(), "activations live in the pass's arena");
+            assertTrue(!mine.isAttached(), "a copy made by the caller between calls is an ordinary array");
+        }
+        try (ForwardPass other = g.forward(x.mul(-1))) {
+            assertEquals(expected, mine, "the caller's copy is untouched by later passes");
+            Exception e = assertThrows(RuntimeException.class, () -> stale.add(1));
+            assertTrue(e.getMessage().contains("workspace"), e.getMessage());
+        }
+    }
+
+    /** Passes may be opened on one thread and used and closed on another; threads may run passes at once. */
+    @Test
+    void passesRunOnSeveralThreads() throws Exception {
+        Graph g = residualNet(DataType.FLOAT, 4);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 2, 5, 5);
+        INDArray seed = Nd4j.rand(DataType.FLOAT, 2, 3, 1, 1);
+        INDArray reference;
+        try (ForwardPass pass = g.forward(x)) {
+            reference = pass.backward(Map.of("scores", seed), List.of("x")).get("x").dup();
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            ForwardPass handedOver = g.forward(x);
+            java.util.concurrent.Future<INDArray> elsewhere = pool.submit(() -> {
+                try (ForwardPass p = handedOver) {
+                    return p.backward(Map.of("scores", seed), List.of("x")).get("x").dup();
+                }
+            });
+            assertEquals(reference, elsewhere.get());
+            List<java.util.concurrent.Future<INDArray>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                runs.add(pool.submit(() -> {
+                    try (ForwardPass p = g.forward(x)) {
+                        return p.backward(Map.of("scores", seed), List.of("x")).get("x").dup();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<INDArray> r : runs) {
+                assertEquals(reference, r.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     private static void step(Graph g, INDArray x, INDArray seed) {
         try (ForwardPass pass = g.forward(x)) {
             pass.backward(Map.of("scores", seed), List.of("x", "w1"));

@@ -1,6 +1,5 @@
 package dev.cnnviz.core.graph.ops;
 
-import static dev.cnnviz.core.graph.ops.OpSupport.exec;
 import static dev.cnnviz.core.graph.ops.OpSupport.release;
 
 import dev.cnnviz.core.graph.Op;
@@ -134,10 +133,11 @@ public record AveragePool(int[] kernel, int[] strides, int[] pads, boolean ceilM
         INDArray x = in[0];
         MaxPool.Axis[] p = plan(x);
         INDArray xp = prePad(x, p);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out(), p[1].out());
         INDArray f = rescale(x, p);
+        INDArray y = null;
         try {
-            exec("avgpool2d", new INDArray[] {xp}, new INDArray[] {y}, iArgs());
+            y = OpSupport.poolViaNhwc("avgpool2d", new INDArray[] {xp},
+                    new long[] {x.size(0), x.size(1), p[0].out(), p[1].out()}, iArgs());
             if (f != null) {
                 Broadcast.mul(y, f, y, 2, 3);
             }
@@ -161,9 +161,9 @@ public record AveragePool(int[] kernel, int[] strides, int[] pads, boolean ceilM
             gs = g.ulike();
             Broadcast.mul(g, f, gs, 2, 3);
         }
-        INDArray gp = xp.like();
+        INDArray gp;
         try {
-            exec("avgpool2d_bp", new INDArray[] {xp, gs}, new INDArray[] {gp}, iArgs());
+            gp = OpSupport.poolViaNhwc("avgpool2d_bp", new INDArray[] {xp, gs}, xp.shape(), iArgs());
         } finally {
             if (xp != x) {
                 release(xp);

@@ -1,6 +1,5 @@
 package dev.cnnviz.core.graph.ops;
 
-import static dev.cnnviz.core.graph.ops.OpSupport.exec;
 import static dev.cnnviz.core.graph.ops.OpSupport.release;
 
 import dev.cnnviz.core.graph.Op;
@@ -179,15 +178,14 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out, p[1].out);
         try {
-            exec("maxpool2d", new INDArray[] {xp}, new INDArray[] {y}, iArgs());
+            return OpSupport.poolViaNhwc("maxpool2d", new INDArray[] {xp},
+                    new long[] {x.size(0), x.size(1), p[0].out, p[1].out}, iArgs());
         } finally {
             if (xp != x) {
                 release(xp);
             }
         }
-        return y;
     }
 
     @Override
@@ -205,9 +203,9 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
-        INDArray gp = xp.like();
+        INDArray gp;
         try {
-            exec("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
+            gp = OpSupport.poolViaNhwc("maxpool2d_bp", new INDArray[] {xp, g}, xp.shape(), iArgs());
         } finally {
             if (xp != x) {
                 release(xp);
