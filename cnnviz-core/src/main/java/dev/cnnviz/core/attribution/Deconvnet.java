@@ -1,10 +1,6 @@
 package dev.cnnviz.core.attribution;
 
 import dev.cnnviz.core.Model;
-import dev.cnnviz.core.graph.BackwardRules;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Deconvnet visualisation (Zeiler &amp; Fergus 2014, "Visualizing and Understanding Convolutional
@@ -28,10 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * e.save(Path.of("deconvnet.png"));
  * }</pre>
  */
-public final class Deconvnet extends GradientAttribution {
+public final class Deconvnet extends ModifiedGradient {
 
     private Deconvnet(Model model, int batchSize) {
-        super(model, batchSize);
+        super(model, batchSize, ReluRules.deconvnet());
     }
 
     /** @return deconvnet for a model (batch size 32). */
@@ -47,28 +43,5 @@ public final class Deconvnet extends GradientAttribution {
     @Override
     public String name() {
         return "Deconvnet";
-    }
-
-    @Override
-    protected Map<String, String> options() {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("batchSize", String.valueOf(batchSize()));
-        o.put("rules", rules().toString());
-        return o;
-    }
-
-    @Override
-    public BackwardRules rules() {
-        return ReluRules.deconvnet();
-    }
-
-    @Override
-    public ChannelReduction reduction() {
-        return ChannelReduction.MAX_ABS;
-    }
-
-    @Override
-    protected INDArray attribute(INDArray x, INDArray gradient) {
-        return gradient.dup();
     }
 }

@@ -1,10 +1,6 @@
 package dev.cnnviz.core.attribution;
 
 import dev.cnnviz.core.Model;
-import dev.cnnviz.core.graph.BackwardRules;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Guided backpropagation (Springenberg, Dosovitskiy, Brox &amp; Riedmiller 2015, "Striving for Simplicity:
@@ -29,10 +25,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Tensor g = e.attribution();                             // [C, H, W], signed
  * }</pre>
  */
-public final class GuidedBackprop extends GradientAttribution {
+public final class GuidedBackprop extends ModifiedGradient {
 
     private GuidedBackprop(Model model, int batchSize) {
-        super(model, batchSize);
+        super(model, batchSize, ReluRules.guidedBackprop());
     }
 
     /** @return guided backprop for a model (batch size 32). */
@@ -48,28 +44,5 @@ public final class GuidedBackprop extends GradientAttribution {
     @Override
     public String name() {
         return "Guided Backprop";
-    }
-
-    @Override
-    protected Map<String, String> options() {
-        Map<String, String> o = new LinkedHashMap<>();
-        o.put("batchSize", String.valueOf(batchSize()));
-        o.put("rules", rules().toString());
-        return o;
-    }
-
-    @Override
-    public BackwardRules rules() {
-        return ReluRules.guidedBackprop();
-    }
-
-    @Override
-    public ChannelReduction reduction() {
-        return ChannelReduction.MAX_ABS;
-    }
-
-    @Override
-    protected INDArray attribute(INDArray x, INDArray gradient) {
-        return gradient.dup();
     }
 }

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -191,7 +192,7 @@ public final class Gallery {
         src = "data:image/png;base64," + Base64.getEncoder().encodeToString(png(e.image()));
       } else {
         String name = String.format(Locale.ROOT, "image-%03d.png", i + 1);
-        Images.writePng(e.image(), dir.resolve(name));
+        ImageIo.writePng(e.image(), dir.resolve(name));
         src = folder + "/" + name;
       }
       StringBuilder f = new StringBuilder();

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.api.Colormap;
 import dev.cnnviz.api.Map2D;
 
@@ -42,7 +43,7 @@ public final class Overlay {
    *
    * <pre>{@code
    * BufferedImage o = Overlay.overlay(photo, Normalization.minMax().apply(cam13), Colormap.JET, 0.5);
-   * Images.writePng(o, Path.of("overlay.png"));
+   * ImageIo.writePng(o, Path.of("overlay.png"));
    * }</pre>
    *
    * @param image      the picture, any size
@@ -87,7 +88,7 @@ public final class Overlay {
     Map2D map = normalized.height() == h && normalized.width() == w
         ? normalized
         : Resample.bilinear(normalized, h, w);
-    int[] px = Images.argb(Images.hasAlpha(image) ? Images.toRgb(image) : image);
+    int[] px = Images.argb(Images.hasAlpha(image) ? ImageIo.toRgb(image) : image);
     int[] out = new int[w * h];
     for (int i = 0; i < out.length; i++) {
       double t = map.at(i);

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.api.Colormap;
 import dev.cnnviz.api.Map2D;
 
@@ -355,7 +356,7 @@ public final class Panel {
    *
    * <pre>{@code
    * Path png = Panel.of(photo).heatmap(cam, Colormap.JET).save(Path.of("target/figures/cat.png"));
-   * BufferedImage back = Images.readPng(png);
+   * BufferedImage back = ImageIo.read(png);
    * }</pre>
    *
    * @param file the destination
@@ -364,7 +365,7 @@ public final class Panel {
    * @throws IllegalStateException if no heat map was set
    */
   public Path save(Path file) throws IOException {
-    Images.writePng(render(), file);
+    ImageIo.writePng(render(), file);
     return file;
   }
 
@@ -373,7 +374,7 @@ public final class Panel {
   }
 
   private BufferedImage scaleImage(int w, int h) {
-    BufferedImage rgb = Images.toRgb(image);
+    BufferedImage rgb = ImageIo.toRgb(image);
     if (w == image.getWidth() && h == image.getHeight()) {
       return rgb;
     }

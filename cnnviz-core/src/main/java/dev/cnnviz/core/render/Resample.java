@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.api.Colormap;
 import dev.cnnviz.api.Map2D;
 
@@ -157,7 +158,7 @@ public final class Resample {
    *
    * <pre>{@code
    * BufferedImage crisp = Resample.nearest(mnist28, 224, 224);   // each pixel becomes an 8x8 block
-   * Images.writePng(crisp, Path.of("digit.png"));
+   * ImageIo.writePng(crisp, Path.of("digit.png"));
    * }</pre>
    *
    * @param image the image

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.api.Colormap;
 import dev.cnnviz.api.Map2D;
 
@@ -54,10 +55,10 @@ class GalleryTest {
       assertFalse(src.startsWith("/") || src.contains(":"), "relative URL: " + src);
       Path img = html.getParent().resolve(src);
       assertTrue(Files.isRegularFile(img), "missing " + img);
-      BufferedImage back = Images.readPng(img);
+      BufferedImage back = ImageIo.read(img);
       assertTrue(back.getWidth() == a.getWidth() || back.getWidth() == b.getWidth());
     }
-    assertEquals(a.getRGB(10, 10), Images.readPng(html.getParent().resolve(srcs.get(0))).getRGB(10, 10));
+    assertEquals(a.getRGB(10, 10), ImageIo.read(html.getParent().resolve(srcs.get(0))).getRGB(10, 10));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.render;
 
+import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.api.Colormap;
 import dev.cnnviz.api.Map2D;
 
@@ -142,7 +143,7 @@ class PanelTest {
         .caption("saved");
     panel.save(file);
     assertTrue(Files.size(file) > 0);
-    BufferedImage back = Images.readPng(file);
+    BufferedImage back = ImageIo.read(file);
     BufferedImage direct = panel.render();
     assertEquals(direct.getWidth(), back.getWidth());
     assertEquals(direct.getHeight(), back.getHeight());
@@ -180,7 +181,7 @@ class PanelTest {
     Map2D cam = gaussianBlob(13, 0.40, 0.62, 0.14, 38.86);
     Path sample = Panel.of(img).heatmap(cam, Colormap.JET).titles("input", "Grad-CAM", "overlay")
         .caption(CAPTION).save(Path.of("target", "render-sample.png"));
-    BufferedImage back = Images.readPng(sample);
+    BufferedImage back = ImageIo.read(sample);
     assertEquals(expectedWidth(224), back.getWidth());
 
     Map2D signed = Map2D.generate(56, 56, (y, x) -> {
