@@ -2,6 +2,9 @@ package dev.cnnviz.core.graph;
 
 import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Input;
+import dev.cnnviz.core.graph.ops.Log;
+import dev.cnnviz.core.graph.ops.LogSoftmax;
+import dev.cnnviz.core.graph.ops.Softmax;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -268,7 +271,7 @@ public final class Graph {
         private Builder() {
         }
 
-        /** Adds an image input of shape {@code [N, channels, height, width]}. */
+        /** Adds an input of shape {@code [N, shapeWithoutBatch...]}, for an image {@code [N, channels, height, width]}. */
         public Builder input(String name, long... shapeWithoutBatch) {
             add(name, new Input(shapeWithoutBatch));
             inputs.add(name);
@@ -316,7 +319,10 @@ public final class Graph {
             return this;
         }
 
-        /** Marks the class-score node (default: the input of a final Softmax, else the output). */
+        /**
+         * Marks the class-score node (default: the input of a final Softmax, LogSoftmax or Log of a Softmax, else the
+         * output).
+         */
         public Builder scores(String name) {
             this.scores = name;
             return this;
@@ -341,13 +347,22 @@ public final class Graph {
             return new Graph(nodes, inputs, out, sc);
         }
 
-        /** The scores are the input of the last Softmax on the way back from the output through shape-only nodes. */
+        /**
+         * The scores are the input of the last Softmax, LogSoftmax or Log of a Softmax (the log-probabilities of
+         * old exports) on the way back from the output through shape-only nodes.
+         */
         private String defaultScores(String out) {
             String cur = out;
             while (true) {
                 Node n = nodes.get(cur);
-                if (n.op() instanceof dev.cnnviz.core.graph.ops.Softmax) {
+                if (n.op() instanceof Softmax || n.op() instanceof LogSoftmax) {
                     return n.inputs().get(0);
+                }
+                if (n.op() instanceof Log && n.inputs().size() == 1) {
+                    Node p = nodes.get(n.inputs().get(0));
+                    if (p.op() instanceof Softmax && !p.inputs().isEmpty()) {
+                        return p.inputs().get(0);
+                    }
                 }
                 if (n.op() instanceof ShapeOnly && !n.inputs().isEmpty()) {
                     cur = n.inputs().get(0);

@@ -23,9 +23,12 @@ import dev.cnnviz.core.graph.ops.GlobalAveragePool;
 import dev.cnnviz.core.graph.ops.GlobalMaxPool;
 import dev.cnnviz.core.graph.ops.HardSigmoid;
 import dev.cnnviz.core.graph.ops.Identity;
+import dev.cnnviz.core.graph.ops.Input;
 import dev.cnnviz.core.graph.ops.InstanceNorm;
 import dev.cnnviz.core.graph.ops.Interpolation;
 import dev.cnnviz.core.graph.ops.LeakyRelu;
+import dev.cnnviz.core.graph.ops.Log;
+import dev.cnnviz.core.graph.ops.LogSoftmax;
 import dev.cnnviz.core.graph.ops.MatMul;
 import dev.cnnviz.core.graph.ops.MaxPool;
 import dev.cnnviz.core.graph.ops.Mul;
@@ -69,7 +72,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Translates one ONNX {@code GraphProto} (default domain, opset 7 to 17) into a cnnviz {@link Graph}.
+ * Translates one ONNX {@code GraphProto} (default domain, opset 7 to 17, or opset 1 for files from before
+ * ONNX 1.0) into a cnnviz {@link Graph}.
  *
  * <p>Constants (initializers, {@code Constant} nodes, folded shape computations) are kept aside as
  * {@link OnnxTensor}s and become {@link Constant} nodes only where an operator reads them as a real input;
@@ -82,13 +86,38 @@ final class GraphTranslator {
     static final Set<String> MAPPED = Collections.unmodifiableSet(new TreeSet<>(List.of(
             "Add", "Affine", "AveragePool", "BatchNormalization", "Clip", "Concat", "Constant", "Conv", "ConvTranspose",
             "Crop", "Div", "Dropout", "Elu", "Flatten", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid",
-            "Identity", "ImageScaler", "InstanceNormalization", "LeakyRelu", "MatMul", "MaxPool", "Mul", "PRelu", "Pad",
-            "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Softmax", "Squeeze", "Sub", "Sum", "Tanh",
-            "Transpose", "Unsqueeze", "Upsample")));
+            "Identity", "ImageScaler", "InstanceNormalization", "LeakyRelu", "Log", "LogSoftmax", "MatMul", "MaxPool",
+            "Mul", "PRelu", "Pad", "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Softmax", "Squeeze", "Sub",
+            "Sum", "Tanh", "Transpose", "Unsqueeze", "Upsample")));
 
     /** Operators evaluated at import time only (shape computations); they must not depend on pixel values. */
     static final Set<String> FOLDED_ONLY = Collections.unmodifiableSet(new TreeSet<>(List.of(
             "Cast", "Gather", "Shape", "Slice")));
+
+    /**
+     * Operators translated at opset 1 (IR version 1 and 2 files, which import no opset): those whose opset-1
+     * definition is the one cnnviz implements (apart from the {@code consumed_inputs} optimisation hint), or whose
+     * differences are handled: Add, Sub, Mul and Div broadcast B from {@code axis} ({@code broadcast = 1});
+     * Reshape takes its shape as an attribute; Concat's axis defaults to 1; Dropout copies its input only with
+     * {@code is_test = 1}; Gemm's {@code broadcast} of C agrees with numpy's; Softmax and LogSoftmax flatten
+     * from the axis as before opset 13; AveragePool excludes the padding; Pad, Clip, Squeeze and Unsqueeze take
+     * attributes.
+     */
+    static final Set<String> OPSET1 = Collections.unmodifiableSet(new TreeSet<>(List.of(
+            "Add", "AveragePool", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Elu", "Flatten", "Gemm",
+            "GlobalAveragePool", "GlobalMaxPool", "Identity", "LeakyRelu", "Log", "LogSoftmax", "MatMul", "MaxPool",
+            "Mul", "Pad", "Relu", "Reshape", "Sigmoid", "Softmax", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze")));
+
+    /** Why some operators are not translated at opset 1 (the others: their opset-1 definition is not checked). */
+    private static final Map<String, String> OPSET1_DIFFERENCES = Map.of(
+            "BatchNormalization", "its is_test attribute defaults to 0 (training mode, batch statistics) and its spatial "
+                    + "attribute can ask for per-activation statistics",
+            "Cast", "its 'to' attribute is a type name (a string), not a TensorProto data type",
+            "PRelu", "its slope is shared or per channel, not broadcast like numpy",
+            "Upsample", "it is an experimental operator with width_scale and height_scale attributes");
+
+    /** Appended where a model's inputs are not one image: the graph-level import takes them. */
+    private static final String GRAPH_HINT = " (OnnxImporter.readGraph imports the graph with its inputs as they are)";
 
     private static final Set<String> FOLDABLE = Set.of("Identity", "Dropout", "Reshape", "Transpose", "Squeeze",
             "Unsqueeze", "Concat", "Flatten", "Add", "Sub", "Mul", "Div", "Cast", "Gather", "Slice", "Constant");
@@ -97,6 +126,8 @@ final class GraphTranslator {
     private final int opset;
     private final Path baseDir;
     private final OnnxImporter.Options options;
+    /** Whether the graph must have exactly one image input [N, C, H, W] (for a Model) or may have any inputs. */
+    private final boolean imageInput;
 
     private final List<Node> nodes = new ArrayList<>();
     private final Set<String> used = new HashSet<>();
@@ -107,22 +138,37 @@ final class GraphTranslator {
     private final Set<String> reservedForConstants = new HashSet<>();
     private final Map<String, String> secondary = new HashMap<>();
     private final Map<String, long[]> shapeCache = new HashMap<>();
+    /** Keys of values the importer derived from ONNX ones (reshaped operands): not ONNX tensor names. */
+    private final Set<String> derived = new HashSet<>();
     /** Shapes for a batch of 1 at the model's input size, derived statically where the operator is covered. */
     private final Map<String, long[]> staticShapes = new HashMap<>();
 
-    private String inputNode;
-    private long[] inputShape;
-    private long[] probeShape;
+    /** The graph inputs' node names, in order. */
+    private final List<String> inputNodes = new ArrayList<>();
+    /** Each input's shape for a batch of 1 (symbolic sizes replaced by the options' defaults). */
+    private final Map<String, long[]> probeShapes = new HashMap<>();
     private int channels;
     private int height;
     private int width;
     private String outputNode;
 
+    /** A translator for a graph with one image input [N, C, H, W], C = 1 or 3 (what a Model needs). */
     GraphTranslator(GraphProto graph, int opset, Path baseDir, OnnxImporter.Options options) {
+        this(graph, opset, baseDir, options, true);
+    }
+
+    /**
+     * A translator.
+     *
+     * @param imageInput true: the graph must have exactly one image input [N, C, H, W] with C = 1 or 3; false: any
+     *                   number of floating-point inputs of any rank, whose first dimension is the batch
+     */
+    GraphTranslator(GraphProto graph, int opset, Path baseDir, OnnxImporter.Options options, boolean imageInput) {
         this.graph = graph;
         this.opset = opset;
         this.baseDir = baseDir;
         this.options = options;
+        this.imageInput = imageInput;
     }
 
     int channels() {
@@ -139,14 +185,20 @@ final class GraphTranslator {
 
     /** @return ONNX tensor name to cnnviz node name, for every value that became a graph node. */
     Map<String, String> valueNodes() {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(valueNode));
+        Map<String, String> m = new LinkedHashMap<>(valueNode);
+        m.keySet().removeAll(derived);
+        return Collections.unmodifiableMap(m);
     }
 
     // ================================================================ top level
 
     Graph translate() {
         readInitializers();
-        readInput();
+        if (imageInput) {
+            readImageInput();
+        } else {
+            readInputs();
+        }
         String[] names = nodeNames();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto n = graph.getNode(i);
@@ -167,7 +219,7 @@ final class GraphTranslator {
             throw new ImportFailure("the graph output '" + out + "' is " + secondary.get(out) + ", which cnnviz does not compute");
         }
         outputNode = valueNode.get(out);
-        if (outputNode == null || outputNode.equals(inputNode)) {
+        if (outputNode == null || inputNodes.contains(outputNode)) {
             if (constants.containsKey(out)) {
                 throw new ImportFailure("the graph output '" + out + "' is a constant that does not depend on the input");
             }
@@ -182,8 +234,8 @@ final class GraphTranslator {
     private Graph build(String output) {
         Graph.Builder b = Graph.builder();
         for (Node n : nodes) {
-            if (n.name().equals(inputNode)) {
-                b.input(n.name(), inputShape);
+            if (n.op() instanceof Input in) {
+                b.input(n.name(), in.shape());
             } else {
                 b.add(n);
             }
@@ -207,7 +259,8 @@ final class GraphTranslator {
         }
     }
 
-    private void readInput() {
+    /** The graph inputs that are not initializers. */
+    private List<ValueInfoProto> realInputs() {
         List<ValueInfoProto> real = new ArrayList<>();
         for (ValueInfoProto v : graph.getInputList()) {
             if (!constants.containsKey(v.getName())) {
@@ -217,15 +270,11 @@ final class GraphTranslator {
         if (real.isEmpty()) {
             throw new ImportFailure("the graph has no input (every graph input is an initializer)");
         }
-        if (real.size() > 1) {
-            StringBuilder sb = new StringBuilder();
-            for (ValueInfoProto v : real) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(v.getName()).append(describeType(v));
-            }
-            throw new ImportFailure("the graph has " + real.size() + " inputs (" + sb
-                    + "); cnnviz imports models with exactly one image input [N, C, H, W]");
-        }
-        ValueInfoProto in = real.get(0);
+        return real;
+    }
+
+    /** Checks an input's name, type and declared shape. @return its dimensions */
+    private static List<TensorShapeProto.Dimension> inputDims(ValueInfoProto in, String needs) {
         String name = in.getName();
         if (name.isEmpty()) {
             throw new ImportFailure("the graph input has no name");
@@ -237,15 +286,31 @@ final class GraphTranslator {
         int elem = type.getTensorType().getElemType();
         if (elem != 0 && !TensorReader.isFloatType(elem)) {
             throw new ImportFailure("the graph input '" + name + "' has element type " + TensorReader.typeName(elem)
-                    + "; cnnviz needs a floating-point image input (FLOAT, DOUBLE or FLOAT16)");
+                    + "; cnnviz needs a floating-point " + needs + " (FLOAT, DOUBLE or FLOAT16)");
         }
         if (!type.getTensorType().hasShape()) {
-            throw new ImportFailure("the graph input '" + name + "' declares no shape; cnnviz needs [N, C, H, W]");
+            throw new ImportFailure("the graph input '" + name + "' declares no shape; cnnviz needs "
+                    + (needs.equals("image input") ? "[N, C, H, W]" : "its shape"));
         }
-        List<TensorShapeProto.Dimension> dims = type.getTensorType().getShape().getDimList();
+        return type.getTensorType().getShape().getDimList();
+    }
+
+    private void readImageInput() {
+        List<ValueInfoProto> real = realInputs();
+        if (real.size() > 1) {
+            StringBuilder sb = new StringBuilder();
+            for (ValueInfoProto v : real) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(v.getName()).append(describeType(v));
+            }
+            throw new ImportFailure("the graph has " + real.size() + " inputs (" + sb
+                    + "); cnnviz imports models with exactly one image input [N, C, H, W]" + GRAPH_HINT);
+        }
+        ValueInfoProto in = real.get(0);
+        String name = in.getName();
+        List<TensorShapeProto.Dimension> dims = inputDims(in, "image input");
         if (dims.size() != 4) {
             throw new ImportFailure("the graph input '" + name + "' has shape " + describeType(in) + " of rank " + dims.size()
-                    + "; cnnviz imports image models whose input has rank 4 [N, C, H, W]");
+                    + "; cnnviz imports image models whose input has rank 4 [N, C, H, W]" + GRAPH_HINT);
         }
         long c = dims.get(1).hasDimValue() ? dims.get(1).getDimValue() : -1;
         long h = dims.get(2).hasDimValue() ? dims.get(2).getDimValue() : -1;
@@ -255,9 +320,9 @@ final class GraphTranslator {
         }
         if (c != 1 && c != 3) {
             throw new ImportFailure("the graph input '" + name + "' " + describeType(in) + " has " + c
-                    + " channels; cnnviz imports images with 1 (grey) or 3 (colour) channels");
+                    + " channels; cnnviz imports images with 1 (grey) or 3 (colour) channels" + GRAPH_HINT);
         }
-        inputShape = new long[] {c, h > 0 ? h : -1, w > 0 ? w : -1};
+        long[] shape = {c, h > 0 ? h : -1, w > 0 ? w : -1};
         if (h <= 0 || w <= 0) {
             if (options.defaultHeight() <= 0 || options.defaultWidth() <= 0) {
                 throw new ImportFailure("the graph input '" + name + "' " + describeType(in)
@@ -272,11 +337,54 @@ final class GraphTranslator {
         channels = (int) c;
         height = (int) h;
         width = (int) w;
-        probeShape = new long[] {1, c, h, w};
-        inputNode = name;
+        addInput(name, shape, new long[] {1, c, h, w});
+    }
+
+    /**
+     * Any number of floating-point inputs of any rank of at least 1; the first dimension is the batch (its
+     * declared size is not enforced, as for image inputs). The other sizes must be fixed, except the height
+     * and width of a rank-4 input, which take the options' defaults.
+     */
+    private void readInputs() {
+        for (ValueInfoProto in : realInputs()) {
+            String name = in.getName();
+            List<TensorShapeProto.Dimension> dims = inputDims(in, "input");
+            if (dims.isEmpty()) {
+                throw new ImportFailure("the graph input '" + name + "' is a scalar; cnnviz needs a batch dimension first");
+            }
+            long[] shape = new long[dims.size() - 1];
+            long[] probe = new long[dims.size()];
+            probe[0] = 1;
+            for (int i = 1; i < dims.size(); i++) {
+                long d = dims.get(i).hasDimValue() ? dims.get(i).getDimValue() : -1;
+                if (d <= 0 && dims.size() == 4 && i >= 2) {
+                    d = i == 2 ? options.defaultHeight() : options.defaultWidth();
+                    if (d <= 0) {
+                        throw new ImportFailure("the graph input '" + name + "' " + describeType(in)
+                                + " has no fixed height and width; pass them with OnnxImporter.Options.withInputSize(height, width)");
+                    }
+                    shape[i - 1] = -1;
+                } else if (d <= 0) {
+                    throw new ImportFailure("the graph input '" + name + "' " + describeType(in) + " has no fixed size at axis "
+                            + i + "; cnnviz needs every size but the batch");
+                } else {
+                    shape[i - 1] = d;
+                }
+                probe[i] = d;
+            }
+            if (inputNodes.contains(name)) {
+                throw new ImportFailure("two graph inputs are named '" + name + "'");
+            }
+            addInput(name, shape, probe);
+        }
+    }
+
+    private void addInput(String name, long[] shape, long[] probe) {
+        inputNodes.add(name);
+        probeShapes.put(name, probe);
         used.add(name);
-        nodes.add(new Node(name, new dev.cnnviz.core.graph.ops.Input(inputShape), List.of()));
-        staticShapes.put(name, probeShape.clone());
+        nodes.add(new Node(name, new Input(shape), List.of()));
+        staticShapes.put(name, probe.clone());
         valueNode.put(name, name);
     }
 
@@ -479,16 +587,19 @@ final class GraphTranslator {
         if (cached != null) {
             return cached.clone();
         }
-        if (node.equals(inputNode)) {
-            return probeShape.clone();
+        if (probeShapes.containsKey(node)) {
+            return probeShapes.get(node).clone();
         }
         long[] known = staticShapes.get(node);
         if (known != null) {
             return known.clone();
         }
         Graph partial = build(node);
-        INDArray x = Nd4j.zeros(DataType.FLOAT, probeShape);
-        try (ForwardPass pass = partial.infer(x, List.of(node))) {
+        Map<String, INDArray> zeros = new LinkedHashMap<>();
+        for (String in : inputNodes) {
+            zeros.put(in, Nd4j.zeros(DataType.FLOAT, probeShapes.get(in)));
+        }
+        try (ForwardPass pass = partial.infer(zeros, List.of(node))) {
             long[] s = pass.get(node).shape();
             shapeCache.put(node, s);
             return s.clone();
@@ -496,7 +607,7 @@ final class GraphTranslator {
             throw new ImportFailure(where + " needs the shape of '" + tensor + "', and running the graph up to it failed: "
                     + e.getMessage(), e);
         } finally {
-            x.close();
+            zeros.values().forEach(INDArray::close);
         }
     }
 
@@ -567,13 +678,17 @@ final class GraphTranslator {
 
     // ================================================================ per node
 
-    private void translate(NodeProto n, String name, String where) {
+    private void translate(NodeProto node, String name, String where) {
+        NodeProto n = node;
         String domain = n.getDomain();
         String op = n.getOpType();
         if (!domain.isEmpty() && !domain.equals("ai.onnx")) {
             throw unsupported(n, name, domain + "." + op);
         }
         Attributes a = new Attributes(n, where);
+        if (opset < 7) {
+            n = legacy(n, name, op, a, where);
+        }
         if (FOLDABLE.contains(op) || op.equals("Shape")) {
             OnnxTensor folded = fold(n, op, a, where);
             if (folded != null) {
@@ -601,6 +716,10 @@ final class GraphTranslator {
             case "Softmax" -> emit(n, name, opset < 13
                     ? new Softmax(a.getIntExact("axis", 1), true)
                     : new Softmax(a.getIntExact("axis", -1), false), refs(n, where, 0, 1));
+            case "LogSoftmax" -> emit(n, name, opset < 13
+                    ? new LogSoftmax(a.getIntExact("axis", 1), true)
+                    : new LogSoftmax(a.getIntExact("axis", -1), false), refs(n, where, 0, 1));
+            case "Log" -> emit(n, name, new Log(), refs(n, where, 0, 1));
             case "MaxPool" -> maxPool(n, name, a, where);
             case "AveragePool" -> averagePool(n, name, a, where);
             case "GlobalAveragePool" -> emit(n, name, new GlobalAveragePool(), refs(n, where, 0, 1));
@@ -632,6 +751,84 @@ final class GraphTranslator {
         }
     }
 
+    /**
+     * Opset 1 (files of IR version 1 and 2, which import no opset): rejects the operators whose opset-1
+     * definition cnnviz does not implement, checks Dropout's test mode, and aligns the second operand of Add,
+     * Sub, Mul and Div with the first as their {@code broadcast} and {@code axis} attributes say.
+     *
+     * @return the node, with its second input replaced where broadcasting needed a reshaped operand
+     */
+    private NodeProto legacy(NodeProto n, String name, String op, Attributes a, String where) {
+        if (!OPSET1.contains(op) && (MAPPED.contains(op) || FOLDED_ONLY.contains(op))) {
+            String reason = OPSET1_DIFFERENCES.getOrDefault(op, "cnnviz implements " + op
+                    + " as defined from opset 7 on and does not translate its older definition");
+            throw new ImportFailure(where + ": the model is read at opset " + opset + " (it imports no opset: IR version 1 or 2, "
+                    + "from before ONNX 1.0), and " + op + " at that opset is not supported: " + reason
+                    + ". Operators supported at opset 1: " + String.join(", ", OPSET1));
+        }
+        if (op.equals("Dropout") && a.getInt("is_test", 0) == 0) {
+            throw new ImportFailure(where + " runs in training mode (is_test=0, the default before opset 7); "
+                    + "cnnviz imports models for inference only");
+        }
+        if (op.equals("Add") || op.equals("Sub") || op.equals("Mul") || op.equals("Div")) {
+            return legacyBroadcast(n, name, a, where);
+        }
+        return n;
+    }
+
+    /**
+     * Add, Sub, Mul and Div before opset 7 broadcast only with {@code broadcast = 1}, and then align B with A's
+     * dimensions from {@code axis} on (e.g. a bias [C] on [N, C, L] with axis 1), or with A's last dimensions
+     * when axis is not set (as numpy does); without it the shapes must be equal. B is reshaped with trailing
+     * size-1 axes so that numpy broadcasting gives the same result.
+     */
+    private NodeProto legacyBroadcast(NodeProto n, String name, Attributes a, String where) {
+        String x = in(n, 0);
+        String b = in(n, 1);
+        if (x == null || b == null) {
+            return n;
+        }
+        long[] xs = shapeOf(x, where);
+        long[] bs = shapeOf(b, where);
+        if (a.getInt("broadcast", 0) == 0) {
+            if (!Arrays.equals(xs, bs)) {
+                throw new ImportFailure(where + " has operands of shapes " + Arrays.toString(xs) + " and " + Arrays.toString(bs)
+                        + " and no broadcast=1; before opset 7 its operands must then have equal shapes");
+            }
+            return n;
+        }
+        if (!a.has("axis") || OnnxTensor.count(bs) == 1) {
+            return n;
+        }
+        int axis = axis(a.getIntExact("axis", 0), xs.length, where);
+        if (axis + bs.length > xs.length || !Arrays.equals(Arrays.copyOfRange(xs, axis, axis + bs.length), bs)) {
+            throw new ImportFailure(where + ": its operand B of shape " + Arrays.toString(bs) + " does not match A of shape "
+                    + Arrays.toString(xs) + " from axis " + axis + " (broadcast=1, axis=" + axis + ")");
+        }
+        int trailing = xs.length - axis - bs.length;
+        if (trailing == 0) {
+            return n;
+        }
+        String key = b + " (aligned at axis " + axis + " of rank " + xs.length + ")";
+        if (derived.add(key)) {
+            if (isConst(b)) {
+                long[] target = Arrays.copyOf(bs, bs.length + trailing);
+                Arrays.fill(target, bs.length, target.length, 1);
+                constants.put(key, constants.get(b).reshape(target));
+                constantNames.put(key, constantNames.getOrDefault(b, b));
+            } else {
+                int[] axes = new int[trailing];
+                for (int i = 0; i < trailing; i++) {
+                    axes[i] = bs.length + i;
+                }
+                String aligned = unique(name + "_broadcast");
+                add(new Node(aligned, new Unsqueeze(axes), List.of(ref(b, where))));
+                valueNode.put(key, aligned);
+            }
+        }
+        return n.toBuilder().setInput(1, key).build();
+    }
+
     private ImportFailure unsupported(NodeProto n, String name, String op) {
         String out = n.getOutputCount() > 0 ? " (output '" + n.getOutput(0) + "')" : "";
         return new ImportFailure("node '" + name + "'" + out + " uses the operator " + op + ", which cnnviz does not support"
@@ -640,8 +837,13 @@ final class GraphTranslator {
     }
 
     private void conv(NodeProto n, String name, Attributes a, String where) {
-        kernel2d(a, where, false);
         String w = in(n, 1);
+        int[] k = a.getIntArray("kernel_shape", null);
+        if ((isConst(w) && constants.get(w).rank() == 3) || (!isConst(w) && k != null && k.length == 1)) {
+            conv1d(n, name, a, where);
+            return;
+        }
+        kernel2d(a, where, false);
         if (isConst(w) && constants.get(w).rank() != 4) {
             throw new ImportFailure(where + " has weights of shape " + Arrays.toString(constants.get(w).dims())
                     + "; cnnviz supports 2-D convolutions only (weights [O, C/group, kH, kW])");
@@ -649,6 +851,107 @@ final class GraphTranslator {
         Conv conv = new Conv(spatial(a, "strides", 1, 2, where), spatial(a, "pads", 0, 4, where),
                 spatial(a, "dilations", 1, 2, where), a.getIntExact("group", 1), autoPad(a, where));
         emit(n, name, conv, refs(n, where, 0, 3));
+    }
+
+    /**
+     * A 1-D Conv (weights [O, C/group, k] on [N, C, L]) computed as a 2-D one with kernel [1, k] on [N, C, 1, L]:
+     * see {@link #emit1d}. The weights get the same size-1 axis (reshaped at import time when constant).
+     */
+    private void conv1d(NodeProto n, String name, Attributes a, String where) {
+        String w = in(n, 1);
+        long[] ws = shapeOf(w, where);
+        if (ws.length != 3) {
+            throw new ImportFailure(where + " has weights of shape " + Arrays.toString(ws) + " and a 1-D kernel_shape; "
+                    + "a 1-D convolution needs weights [O, C/group, k]");
+        }
+        int[] k = a.getIntArray("kernel_shape", null);
+        if (k != null && (k.length != 1 || k[0] != ws[2])) {
+            throw new ImportFailure(where + " has kernel_shape " + Arrays.toString(k) + " for weights of shape "
+                    + Arrays.toString(ws));
+        }
+        int stride = oneD(a, "strides", where);
+        int dilation = oneD(a, "dilations", where);
+        int[] p = pads1d(a, where);
+        Conv conv = new Conv(new int[] {1, stride}, new int[] {0, p[0], 0, p[1]}, new int[] {1, dilation},
+                a.getIntExact("group", 1), autoPad(a, where));
+        String w2;
+        if (isConst(w)) {
+            String key = w + " (as 2-D weights)";
+            if (derived.add(key)) {
+                constants.put(key, constants.get(w).reshape(new long[] {ws[0], ws[1], 1, ws[2]}));
+                constantNames.put(key, constantNames.getOrDefault(w, w));
+            }
+            w2 = ref(key, where);
+        } else {
+            w2 = unique(name + "_weights_2d");
+            add(new Node(w2, new Unsqueeze(new int[] {2}), List.of(ref(w, where))));
+        }
+        String b = in(n, 2);
+        if (b == null) {
+            emit1d(n, name, conv, where, w2);
+        } else {
+            emit1d(n, name, conv, where, w2, ref(b, where));
+        }
+    }
+
+    /**
+     * Emits a 1-D operator on {@code [N, C, L]} as its 2-D form {@code op2d} on {@code [N, C, 1, L]}: an
+     * Unsqueeze of axis 2 ({@code <name>_2d}), the operator itself under the ONNX node's name (so layers keep
+     * their names), and a Squeeze of axis 2 ({@code <name>_1d}) whose value is the ONNX node's output.
+     */
+    private void emit1d(NodeProto n, String name, Op op2d, String where, String... extraInputs) {
+        String x = in(n, 0);
+        int rank = rankOf(x, where);
+        if (rank != 3) {
+            throw new ImportFailure(where + " has 1-D attributes but reads a value of rank " + rank
+                    + "; a 1-D " + n.getOpType() + " needs [N, C, L]");
+        }
+        String x2 = unique(name + "_2d");
+        add(new Node(x2, new Unsqueeze(new int[] {2}), List.of(ref(x, where))));
+        List<String> ins = new ArrayList<>();
+        ins.add(x2);
+        ins.addAll(List.of(extraInputs));
+        add(new Node(name, op2d, ins));
+        emit(n, unique(name + "_1d"), new Squeeze(new int[] {2}), name);
+    }
+
+    /**
+     * The stride or dilation of a 1-D operator: one value, or {@code [1, value]}, the 2-D view with a neutral
+     * height that PyTorch 0.2 wrote for Conv1d (it ran 1-D convolutions as 2-D ones); default 1.
+     */
+    private static int oneD(Attributes a, String attr, String where) {
+        int[] v = a.getIntArray(attr, null);
+        if (v == null) {
+            return 1;
+        }
+        if (v.length == 1) {
+            return v[0];
+        }
+        if (v.length == 2 && v[0] == 1) {
+            return v[1];
+        }
+        throw new ImportFailure(where + ": attribute '" + attr + "' = " + Arrays.toString(v)
+                + " does not fit a 1-D operator (one value, or [1, value] for its height-1 2-D view)");
+    }
+
+    /**
+     * The {begin, end} pads of a 1-D operator: two values; or four with zero height pads ([0, begin, 0, end], the
+     * 2-D view PyTorch 0.2 wrote for Conv1d); or a single 0 (early exporters wrote one value per axis, which is
+     * unambiguous only when it is 0). Default zeros.
+     */
+    private static int[] pads1d(Attributes a, String where) {
+        int[] p = a.getIntArray("pads", null);
+        if (p == null || (p.length == 1 && p[0] == 0)) {
+            return new int[2];
+        }
+        if (p.length == 2) {
+            return p;
+        }
+        if (p.length == 4 && p[0] == 0 && p[2] == 0) {
+            return new int[] {p[1], p[3]};
+        }
+        throw new ImportFailure(where + ": pads " + Arrays.toString(p) + " do not fit a 1-D operator ([begin, end], or "
+                + "[0, begin, 0, end] for its height-1 2-D view)");
     }
 
     private void convTranspose(NodeProto n, String name, Attributes a, String where) {
@@ -728,10 +1031,20 @@ final class GraphTranslator {
     }
 
     private void maxPool(NodeProto n, String name, Attributes a, String where) {
-        int[] k = kernel2d(a, where, true);
         if (a.getInt("storage_order", 0) != 0 && n.getOutputCount() > 1) {
             throw new ImportFailure(where + " has storage_order=1 for its indices output, which cnnviz does not compute");
         }
+        int[] k1 = a.getIntArray("kernel_shape", null);
+        if (k1 != null && k1.length == 1) {
+            // 1-D max pooling on [N, C, L], as a 2-D one with kernel [1, k] on [N, C, 1, L].
+            int[] p = pads1d(a, where);
+            MaxPool op = new MaxPool(new int[] {1, k1[0]}, new int[] {1, oneD(a, "strides", where)},
+                    new int[] {0, p[0], 0, p[1]}, new int[] {1, oneD(a, "dilations", where)}, a.getBool("ceil_mode", false),
+                    autoPad(a, where));
+            emit1d(n, name, op, where);
+            return;
+        }
+        int[] k = kernel2d(a, where, true);
         MaxPool op = new MaxPool(k, spatial(a, "strides", 1, 2, where), spatial(a, "pads", 0, 4, where),
                 spatial(a, "dilations", 1, 2, where), a.getBool("ceil_mode", false), autoPad(a, where));
         emit(n, name, op, ref(in(n, 0), where));
@@ -759,11 +1072,11 @@ final class GraphTranslator {
 
     /** Reshape's target shape with ONNX semantics kept (0 copies, -1 infers); the batch placeholder becomes 0. */
     private void reshape(NodeProto n, String name, Attributes a, String where) {
-        OnnxTensor s = constInput(n, 1, "shape", where);
-        if (s == null) {
-            throw new ImportFailure(where + " has no shape input");
+        long[] shape = reshapeTarget(n, a, where);
+        if (shape == null) {
+            throw new ImportFailure(where + " has no shape " + (opset < 5 ? "attribute" : "input"));
         }
-        long[] shape = s.longs();
+        String s = opset < 5 ? Arrays.toString(shape) : constants.get(in(n, 1)).toString();
         boolean allowZero = a.getInt("allowzero", 0) != 0;
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] == OnnxTensor.BATCH) {
@@ -779,6 +1092,15 @@ final class GraphTranslator {
             }
         }
         emit(n, name, new Reshape(shape), ref(in(n, 0), where));
+    }
+
+    /** Reshape's target shape: the {@code shape} attribute before opset 5, the constant second input from then on. */
+    private long[] reshapeTarget(NodeProto n, Attributes a, String where) {
+        if (opset < 5) {
+            return a.getInts("shape", null);
+        }
+        OnnxTensor s = constInput(n, 1, "shape", where);
+        return s == null ? null : s.longs();
     }
 
     private void transpose(NodeProto n, String name, Attributes a, String where) {
@@ -1083,11 +1405,11 @@ final class GraphTranslator {
                 return x.cast(to == 1 || to == 10 || to == 11 || to == 16);
             }
             case "Reshape": {
-                OnnxTensor s = constInput(n, 1, "shape", where);
+                long[] s = reshapeTarget(n, a, where);
                 if (s == null) {
                     return null;
                 }
-                return x.reshape(resolveShape(x.dims(), s.longs(), a.getInt("allowzero", 0) != 0, where));
+                return x.reshape(resolveShape(x.dims(), s, a.getInt("allowzero", 0) != 0, where));
             }
             case "Flatten": {
                 int axis = axis(a.getIntExact("axis", 1), x.rank() + 1, where);
@@ -1151,7 +1473,8 @@ final class GraphTranslator {
                 for (int i = 0; i < parts.length; i++) {
                     parts[i] = constants.get(n.getInput(i));
                 }
-                return OnnxTensor.concat(parts, axis(a.getIntExact("axis", 0), x.rank(), where));
+                // Concat's axis is required from opset 4; before, it defaults to 1.
+                return OnnxTensor.concat(parts, axis(a.getIntExact("axis", opset < 4 ? 1 : 0), x.rank(), where));
             }
             case "Gather": {
                 OnnxTensor idx = constInput(n, 1, "indices", where);

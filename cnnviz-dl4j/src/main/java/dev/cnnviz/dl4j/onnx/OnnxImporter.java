@@ -26,7 +26,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Imports ONNX models (operator sets 7 to 17 of the default domain) into cnnviz {@link Model}s.
+ * Imports ONNX models (operator sets 7 to 17 of the default domain, and files from before ONNX 1.0 read at
+ * opset 1) into cnnviz {@link Model}s, or any ONNX graph cnnviz can compute into a {@link Graph}
+ * ({@link #readGraph}).
  *
  * <pre>{@code
  * Model m = OnnxImporter.load(Path.of("squeezenet1.1-imagenet.onnx"))
@@ -40,6 +42,22 @@ import java.util.TreeSet;
  * constants. The graph's first output becomes the model output; the class scores are the input of a final
  * Softmax (as {@link Graph.Builder#scores} finds it), so for SqueezeNet they are the global-average-pooled
  * {@code relu(conv10)}.
+ *
+ * <p>Files of IR version 1 and 2 (from before ONNX 1.0, e.g. PyTorch 0.2 exports) import no opset: they are
+ * read with the opset-1 definitions ({@link #LEGACY_OPSET}). The operators of {@link #opset1Operators()} are
+ * translated with their opset-1 semantics (legacy {@code broadcast}/{@code axis} of Add, Sub, Mul and Div,
+ * Reshape's shape attribute, Dropout's {@code is_test}, Concat's default axis 1, ...); the others fail with a
+ * message naming the operator and the difference.
+ *
+ * <p>Models whose inputs are not one image (several inputs, or inputs of another rank, such as a text CNN's
+ * [N, embedding, length] sequences) cannot become a {@link Model}, whose {@link dev.cnnviz.api.InputSpec} is an
+ * image; {@link #readGraph} imports their graph, with one {@link dev.cnnviz.core.graph.ops.Input} node per
+ * graph input, and computes them with {@link Graph#infer(Map, java.util.Collection)}:
+ *
+ * <pre>{@code
+ * Graph g = OnnxImporter.readGraph(Path.of("sm_cnn.onnx"), OnnxImporter.Options.defaults()).graph();
+ * try (ForwardPass pass = g.infer(Map.of("1", question, "2", answer, "3", features), List.of())) { ... }
+ * }</pre>
  *
  * <p>Supported operators are listed by {@link #supportedOperators()}; shape computations made of constants
  * and {@code Shape} (Shape, Gather, Unsqueeze, Concat, Cast, Slice, arithmetic) are evaluated at import time,
@@ -62,6 +80,13 @@ public final class OnnxImporter {
     public static final int MIN_OPSET = 7;
     /** Highest supported opset of the default domain. */
     public static final int MAX_OPSET = 17;
+    /**
+     * The opset of files of IR version 1 and 2, which predate opset imports: the first operator set. Files of
+     * another IR version without a default-domain opset import are rejected.
+     */
+    public static final int LEGACY_OPSET = 1;
+    /** Files of an IR version below this (before ONNX 1.0) may lack opset imports. */
+    private static final long FIRST_IR_WITH_OPSETS = 3;
 
     private OnnxImporter() {
     }
@@ -98,13 +123,29 @@ public final class OnnxImporter {
      * An import's result with its details.
      *
      * @param model        the model
-     * @param opset        the default-domain opset of the file
+     * @param opset        the default-domain opset of the file ({@link #LEGACY_OPSET} for files without opset imports)
      * @param producer     producer name and version, e.g. "pytorch 1.13.0" (may be empty)
      * @param tensorToNode ONNX value (tensor) name to cnnviz graph node name, for values that became nodes
      */
     public record Result(Model model, int opset, String producer, Map<String, String> tensorToNode) {
         /** Copies the map. */
         public Result {
+            tensorToNode = Map.copyOf(tensorToNode);
+        }
+    }
+
+    /**
+     * An import of a graph alone, with its inputs as they are.
+     *
+     * @param graph        the graph: one {@link dev.cnnviz.core.graph.ops.Input} node per graph input (named as
+     *                     in the file, in its order), the first graph output as output
+     * @param opset        the default-domain opset the file was read with
+     * @param producer     producer name and version (may be empty)
+     * @param tensorToNode ONNX value (tensor) name to cnnviz graph node name, for values that became nodes
+     */
+    public record GraphResult(Graph graph, int opset, String producer, Map<String, String> tensorToNode) {
+        /** Copies the map. */
+        public GraphResult {
             tensorToNode = Map.copyOf(tensorToNode);
         }
     }
@@ -117,6 +158,11 @@ public final class OnnxImporter {
     /** @return the ONNX operators cnnviz evaluates at import time on constants and shapes, sorted. */
     public static Set<String> foldedOperators() {
         return GraphTranslator.FOLDED_ONLY;
+    }
+
+    /** @return the operators cnnviz translates in files read at opset 1 ({@link #LEGACY_OPSET}), sorted. */
+    public static Set<String> opset1Operators() {
+        return GraphTranslator.OPSET1;
     }
 
     /** Loads an ONNX file. @throws ModelImportException if it is missing, unreadable, not ONNX or unsupported */
@@ -148,12 +194,17 @@ public final class OnnxImporter {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        byte[] bytes;
+        byte[] bytes = readFile(file);
+        Path dir = file.toAbsolutePath().getParent();
+        return read(bytes, file, file.getFileName() == null ? file.toString() : file.getFileName().toString(), dir, options);
+    }
+
+    private static byte[] readFile(Path file) throws ModelImportException {
         try {
             if (Files.isDirectory(file)) {
                 throw new ModelImportException(file, "is a directory, not an ONNX file");
             }
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ModelImportException(file, "file not found", e);
         } catch (AccessDeniedException e) {
@@ -163,8 +214,6 @@ public final class OnnxImporter {
         } catch (IOException e) {
             throw new ModelImportException(file, "cannot read the file: " + e, e);
         }
-        Path dir = file.toAbsolutePath().getParent();
-        return read(bytes, file, file.getFileName() == null ? file.toString() : file.getFileName().toString(), dir, options);
     }
 
     /** Loads an ONNX model from a stream and returns it with import details. */
@@ -179,6 +228,49 @@ public final class OnnxImporter {
         return read(bytes, label, name == null ? "stream" : name, null, options);
     }
 
+    /**
+     * Imports an ONNX file's graph without requiring one image input: any number of floating-point inputs of any
+     * rank (the first dimension is the batch; the other sizes must be fixed, except a rank-4 input's height and
+     * width, which may come from {@link Options#withInputSize}). For models that are not image classifiers, such
+     * as text CNNs, which a {@link Model} cannot describe.
+     *
+     * @throws ModelImportException if the file is missing, unreadable, not ONNX or unsupported
+     */
+    public static GraphResult readGraph(Path file, Options options) throws ModelImportException {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        byte[] bytes = readFile(file);
+        return readGraph(bytes, file, file.toAbsolutePath().getParent(), options);
+    }
+
+    /** Stream form of {@link #readGraph(Path, Options)} (read fully, not closed); {@code name} labels messages. */
+    public static GraphResult readGraph(InputStream in, String name, Options options) throws ModelImportException {
+        Path label = label(name);
+        byte[] bytes;
+        try {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelImportException(label, "cannot read the stream: " + e, e);
+        }
+        return readGraph(bytes, label, null, options);
+    }
+
+    private static GraphResult readGraph(byte[] bytes, Path file, Path baseDir, Options options) throws ModelImportException {
+        Options opts = options == null ? Options.defaults() : options;
+        ModelProto model = parse(bytes, file);
+        int opset = checkModel(model, file);
+        try {
+            GraphTranslator t = new GraphTranslator(model.getGraph(), opset, baseDir, opts, false);
+            Graph graph = t.translate();
+            return new GraphResult(graph, opset, producer(model), t.valueNodes());
+        } catch (ImportFailure e) {
+            throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (RuntimeException e) {
+            throw new ModelImportException(file, "import failed: " + e, e);
+        }
+    }
+
     private static Path label(String name) {
         try {
             return Path.of(name == null || name.isBlank() ? "<stream>" : name);
@@ -190,28 +282,31 @@ public final class OnnxImporter {
     private static Result read(byte[] bytes, Path file, String displayName, Path baseDir, Options options)
             throws ModelImportException {
         Options opts = options == null ? Options.defaults() : options;
-        String kind = sniff(bytes);
-        if (kind != null) {
-            throw new ModelImportException(file, kind);
-        }
-        ModelProto model;
-        try {
-            CodedInputStream cis = CodedInputStream.newInstance(bytes);
-            cis.setSizeLimit(Integer.MAX_VALUE);
-            cis.setRecursionLimit(200);
-            model = ModelProto.parseFrom(cis);
-        } catch (InvalidProtocolBufferException e) {
-            throw new ModelImportException(file, "not a valid ONNX file: the protobuf data is truncated or corrupt ("
-                    + e.getMessage() + ")", e);
-        } catch (IOException | RuntimeException e) {
-            throw new ModelImportException(file, "not a valid ONNX file: " + e, e);
-        }
+        ModelProto model = parse(bytes, file);
         try {
             return translate(model, file, displayName, baseDir, opts);
         } catch (ImportFailure e) {
             throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
         } catch (RuntimeException e) {
             throw new ModelImportException(file, "import failed: " + e, e);
+        }
+    }
+
+    private static ModelProto parse(byte[] bytes, Path file) throws ModelImportException {
+        String kind = sniff(bytes);
+        if (kind != null) {
+            throw new ModelImportException(file, kind);
+        }
+        try {
+            CodedInputStream cis = CodedInputStream.newInstance(bytes);
+            cis.setSizeLimit(Integer.MAX_VALUE);
+            cis.setRecursionLimit(200);
+            return ModelProto.parseFrom(cis);
+        } catch (InvalidProtocolBufferException e) {
+            throw new ModelImportException(file, "not a valid ONNX file: the protobuf data is truncated or corrupt ("
+                    + e.getMessage() + ")", e);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelImportException(file, "not a valid ONNX file: " + e, e);
         }
     }
 
@@ -256,8 +351,8 @@ public final class OnnxImporter {
         return true;
     }
 
-    private static Result translate(ModelProto model, Path file, String displayName, Path baseDir, Options options)
-            throws ModelImportException {
+    /** Checks that the model has a graph with nodes. @return its default-domain opset */
+    private static int checkModel(ModelProto model, Path file) throws ModelImportException {
         if (!model.hasGraph()) {
             throw new ModelImportException(file, "not an ONNX model: the file parses as protobuf but contains no graph"
                     + (model.getIrVersion() == 0 ? " and no IR version" : " (IR version " + model.getIrVersion() + ")"));
@@ -265,12 +360,21 @@ public final class OnnxImporter {
         if (model.getGraph().getNodeCount() == 0) {
             throw new ModelImportException(file, "the ONNX graph has no nodes");
         }
-        int opset = opset(model, file);
+        return opset(model, file);
+    }
+
+    private static String producer(ModelProto model) {
+        return (model.getProducerName() + " " + model.getProducerVersion()).trim();
+    }
+
+    private static Result translate(ModelProto model, Path file, String displayName, Path baseDir, Options options)
+            throws ModelImportException {
+        int opset = checkModel(model, file);
         GraphTranslator t = new GraphTranslator(model.getGraph(), opset, baseDir, options);
         Graph graph = t.translate();
         Preprocessing pre = t.channels() == 3 ? Preprocessing.raw(ChannelOrder.RGB) : Preprocessing.unit(ChannelOrder.GREY);
         InputSpec spec = new InputSpec(t.channels(), t.height(), t.width(), Layout.NCHW, pre);
-        String producer = (model.getProducerName() + " " + model.getProducerVersion()).trim();
+        String producer = producer(model);
         String source = "ONNX (opset " + opset + (producer.isEmpty() ? "" : ", producer " + producer) + "): " + displayName;
         Model m = new Model(graph, spec, List.of(), source);
         return new Result(m, opset, producer, t.valueNodes());
@@ -282,6 +386,9 @@ public final class OnnxImporter {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
                 version = Math.max(version, o.getVersion());
             }
+        }
+        if (version < 0 && model.getIrVersion() >= 1 && model.getIrVersion() < FIRST_IR_WITH_OPSETS) {
+            return LEGACY_OPSET;
         }
         if (version < 0) {
             String ops = unsupportedOps(model);

@@ -20,6 +20,8 @@ import dev.cnnviz.core.graph.ops.HardSigmoid;
 import dev.cnnviz.core.graph.ops.Identity;
 import dev.cnnviz.core.graph.ops.InstanceNorm;
 import dev.cnnviz.core.graph.ops.LeakyRelu;
+import dev.cnnviz.core.graph.ops.Log;
+import dev.cnnviz.core.graph.ops.LogSoftmax;
 import dev.cnnviz.core.graph.ops.MatMul;
 import dev.cnnviz.core.graph.ops.MaxPool;
 import dev.cnnviz.core.graph.ops.Mul;
@@ -58,7 +60,8 @@ final class ShapeInference {
         long[] x = in.get(0);
         if (op instanceof Relu || op instanceof LeakyRelu || op instanceof Elu || op instanceof Sigmoid || op instanceof Tanh
                 || op instanceof Clip || op instanceof HardSigmoid || op instanceof Softmax || op instanceof Scale
-                || op instanceof Dropout || op instanceof Identity || op instanceof BatchNorm || op instanceof InstanceNorm) {
+                || op instanceof Dropout || op instanceof Identity || op instanceof BatchNorm || op instanceof InstanceNorm
+                || op instanceof LogSoftmax || op instanceof Log) {
             return x.clone();
         }
         if (op instanceof PRelu || op instanceof Add || op instanceof Sub || op instanceof Mul || op instanceof Div

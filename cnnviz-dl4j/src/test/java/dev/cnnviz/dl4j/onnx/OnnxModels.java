@@ -103,6 +103,12 @@ final class OnnxModels {
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(graph).build();
     }
 
+    /** A model of IR version 1, from before ONNX 1.0: no opset import (PyTorch 0.2 wrote such files). */
+    static ModelProto legacyModel(GraphProto graph) {
+        return ModelProto.newBuilder().setIrVersion(1).setProducerName("pytorch").setProducerVersion("0.2")
+                .setGraph(graph).build();
+    }
+
     static ByteArrayInputStream stream(ModelProto m) {
         return new ByteArrayInputStream(m.toByteArray());
     }

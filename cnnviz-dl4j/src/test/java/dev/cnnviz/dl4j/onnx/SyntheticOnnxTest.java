@@ -200,6 +200,40 @@ class SyntheticOnnxTest {
         assertEquals(3.0, now.sumNumber().doubleValue(), 1e-5, "opset 13: one distribution per row of 2");
     }
 
+    /**
+     * LogSoftmax mirrors Softmax: before opset 13 it flattens from the axis (default 1), from 13 it runs along the
+     * axis (default -1); Log of a Softmax gives the same values. The scores are the LogSoftmax's input.
+     */
+    @Test
+    void logSoftmaxAndLogFollowTheOpset() throws Exception {
+        GraphProto g = GraphProto.newBuilder()
+                .addInput(input("x", 1, 3, 1, 2))
+                .addNode(node("Relu", "relu", List.of("x"), List.of("r")))
+                .addNode(node("LogSoftmax", "logsm", List.of("r"), List.of("y")))
+                .addOutput(output("y")).build();
+        GraphProto viaLog = GraphProto.newBuilder()
+                .addInput(input("x", 1, 3, 1, 2))
+                .addNode(node("Relu", "relu", List.of("x"), List.of("r")))
+                .addNode(node("Softmax", "sm", List.of("r"), List.of("p")))
+                .addNode(node("Log", "log", List.of("p"), List.of("y")))
+                .addOutput(output("y")).build();
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 1, 2).muli(4).subi(1);
+        Model old = load(11, g);
+        assertEquals("relu", old.graph().scoresNode());
+        INDArray y11 = run(old, x);
+        assertArrayEquals(new long[] {1, 3, 1, 2}, y11.shape());
+        assertEquals(1.0, Transforms.exp(y11, true).sumNumber().doubleValue(), 1e-5, "opset 11: one distribution over all 6");
+        assertTrue(y11.equalsWithEps(run(load(11, viaLog), x), 1e-5), "Log(Softmax) = LogSoftmax at opset 11");
+        INDArray y13 = run(load(13, g), x);
+        INDArray rows = Transforms.exp(y13, true).sum(3);
+        assertArrayEquals(new float[] {1, 1, 1}, rows.reshape(3).toFloatVector(), 1e-5f, "opset 13: one distribution per row of 2");
+        assertTrue(y13.equalsWithEps(run(load(13, viaLog), x), 1e-5), "Log(Softmax) = LogSoftmax at opset 13");
+        GraphProto axis1 = g.toBuilder().setNode(1, node("LogSoftmax", "logsm", List.of("r"), List.of("y"), i("axis", 1))).build();
+        INDArray channels = Transforms.exp(run(load(13, axis1), x), true).sum(1);
+        assertArrayEquals(new float[] {1, 1}, channels.reshape(2).toFloatVector(), 1e-5f, "opset 13, axis 1: per pixel");
+        assertEquals("relu", load(13, viaLog).graph().scoresNode());
+    }
+
     /** Upsample (opset 7 attribute, opset 9 input) and Resize (opset 13 sizes) of a 2x2 image. */
     @Test
     void upsampleAndResize() throws Exception {
