@@ -3,7 +3,6 @@ package dev.cnnviz.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -108,13 +107,7 @@ class LabelsTest {
 
     @Test
     void sharedImagenetLabels() throws IOException {
-        String root = System.getProperty("cnnviz.shared");
-        Assumptions.assumeTrue(root != null && !root.isBlank(),
-                "system property cnnviz.shared (the shared data folder) is not set: skipping");
-        Path f = Path.of(root, "models", "squeezenet1.1", "imagenet-labels.txt");
-        if (!Files.isRegularFile(f)) {
-            fail("cnnviz.shared=" + root + " but " + f + " is missing");
-        }
+        Path f = SharedData.require("models/squeezenet1.1/imagenet-labels.txt");
         List<String> labels = Labels.read(f);
         assertEquals(1000, labels.size());
         assertEquals("tench, Tinca tinca", labels.get(0));

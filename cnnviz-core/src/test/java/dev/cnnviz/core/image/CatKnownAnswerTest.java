@@ -3,17 +3,15 @@ package dev.cnnviz.core.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.InputSpec;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,14 +33,7 @@ class CatKnownAnswerTest {
 
     /** A file of the shared folder: skipped when {@code cnnviz.shared} is unset, failing when the file is missing. */
     static Path shared(String relative) {
-        String root = System.getProperty("cnnviz.shared");
-        Assumptions.assumeTrue(root != null && !root.isBlank(),
-                "system property cnnviz.shared (the shared data folder) is not set: skipping the known-answer test");
-        Path file = Path.of(root).resolve(relative);
-        if (!Files.isRegularFile(file)) {
-            fail("cnnviz.shared=" + root + " but " + file + " is missing");
-        }
-        return file;
+        return SharedData.require(relative);
     }
 
     private static double[] compare(INDArray x, INDArray ref) {

@@ -3,6 +3,7 @@ package dev.cnnviz.dl4j.keras;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ModelImportException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class KerasBadInputTest {
 
     @Test
     void pngRenamed() throws Exception {
-        Path png = KerasShared.require("images/chelsea.png");
+        Path png = SharedData.require("images/chelsea.png");
         Path f = Files.copy(png, dir.resolve("chelsea.h5"));
         String m = fails(f);
         assertTrue(m.contains("not an HDF5 file") && m.contains("PNG"), m);
@@ -54,7 +55,7 @@ class KerasBadInputTest {
 
     @Test
     void truncatedHeadOfARealModel() throws Exception {
-        byte[] all = Files.readAllBytes(KerasShared.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5"));
+        byte[] all = Files.readAllBytes(SharedData.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5"));
         for (int n : new int[] {2000, 7, 100, all.length / 2, all.length - 1}) {
             Path f = Files.write(dir.resolve("truncated-" + n + ".h5"), Arrays.copyOf(all, n));
             String m = fails(f);
@@ -74,7 +75,7 @@ class KerasBadInputTest {
     @Test
     void userBlockOffsetIsAccepted() throws Exception {
         // a real model behind a 512-byte user block is still found (and then read by the HDF5 library)
-        byte[] all = Files.readAllBytes(KerasShared.require("models/fixtures/12net.h5"));
+        byte[] all = Files.readAllBytes(SharedData.require("models/fixtures/12net.h5"));
         byte[] shifted = new byte[all.length + 512];
         System.arraycopy(all, 0, shifted, 512, all.length);
         Path f = Files.write(dir.resolve("userblock.h5"), shifted);

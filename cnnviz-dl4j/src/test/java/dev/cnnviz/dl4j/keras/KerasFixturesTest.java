@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
@@ -34,7 +35,7 @@ class KerasFixturesTest {
 
     @Test
     void twelveNetFunctionalWithPReluAndTwoOutputs() throws Exception {
-        Path file = KerasShared.require("models/fixtures/12net.h5");
+        Path file = SharedData.require("models/fixtures/12net.h5");
         Model m = KerasImporter.load(file);
         Graph g = m.graph();
         // the input size is unknown in the file (None x None): the graph takes any size, the spec the smallest
@@ -64,7 +65,7 @@ class KerasFixturesTest {
 
     @Test
     void sequentialCnnWithBatchNormalization() throws Exception {
-        Path file = KerasShared.require("models/fixtures/cnn_batch_norm.h5");
+        Path file = SharedData.require("models/fixtures/cnn_batch_norm.h5");
         Model m = KerasImporter.load(file);
         assertArrayEquals(new long[] {1, 3, 10, 10}, m.inputSpec().batchShape(1));
         assertEquals(Layout.NHWC, m.inputSpec().originalLayout());
@@ -84,7 +85,7 @@ class KerasFixturesTest {
 
     @Test
     void sequentialGanDiscriminatorWithLeakyReluPaddingAndBatchNorm() throws Exception {
-        Path file = KerasShared.require("models/fixtures/wgan_discriminator.h5");
+        Path file = SharedData.require("models/fixtures/wgan_discriminator.h5");
         Model m = KerasImporter.load(file);
         assertArrayEquals(new long[] {1, 1, 28, 28}, m.inputSpec().batchShape(1));
         assertEquals(Preprocessing.unit(ChannelOrder.GREY), m.inputSpec().preprocessing());

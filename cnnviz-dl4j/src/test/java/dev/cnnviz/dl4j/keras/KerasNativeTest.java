@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
@@ -37,7 +38,7 @@ class KerasNativeTest {
 
     @Test
     void simpleConv2dImportsAndComputesWhatKerasComputes() throws Exception {
-        Path file = KerasShared.require("models/fixtures/simpleconv2d_model.hdf5");
+        Path file = SharedData.require("models/fixtures/simpleconv2d_model.hdf5");
         Model m = KerasImporter.load(file);
         System.out.println("simpleconv2d_model.hdf5: " + m.source());
         assertTrue(m.source().contains("cnnviz's own Keras reader because DL4J") && m.source().contains("dense_1"), m.source());
@@ -194,13 +195,13 @@ class KerasNativeTest {
                 new Case("models/fixtures/12net.h5", new long[] {2, 3, 20, 14}, "conv4-1"),
                 new Case("models/fixtures/cnn_batch_norm.h5", new long[] {3, 3, 10, 10}, null),
                 new Case("models/fixtures/wgan_discriminator.h5", new long[] {2, 1, 28, 28}, "dropout_4"))) {
-            Path file = KerasShared.require(c.file());
+            Path file = SharedData.require(c.file());
             Model viaDl4j = KerasImporter.load(file);
             Model own = KerasImporter.loadNative(file);
             assertEquals(viaDl4j.inputSpec(), own.inputSpec(), c.file());
             INDArray x = input(c.shape());
             if (c.file().contains("squeezenet")) {
-                x = Nd4j.createFromNpyFile(KerasShared.require("models/squeezenet1.1/cat-input.npy").toFile());
+                x = Nd4j.createFromNpyFile(SharedData.require("models/squeezenet1.1/cat-input.npy").toFile());
             }
             double err = relL2(run(own, x, c.node()), run(viaDl4j, x, c.node()));
             System.out.printf("own Keras reader vs DL4J import, %s%s: rel L2 %.3g%n", file.getFileName(),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
@@ -35,8 +36,8 @@ class KerasSqueezeNetTest {
 
     @BeforeAll
     static void load() throws Exception {
-        file = KerasShared.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5");
-        Path input = KerasShared.require("models/squeezenet1.1/cat-input.npy");
+        file = SharedData.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5");
+        Path input = SharedData.require("models/squeezenet1.1/cat-input.npy");
         long t0 = System.nanoTime();
         model = KerasImporter.load(file);
         System.out.printf("SqueezeNet Keras import: %.1f ms (first import in this JVM)%n", (System.nanoTime() - t0) / 1e6);
@@ -65,7 +66,7 @@ class KerasSqueezeNetTest {
 
     @Test
     void catKnownAnswer() {
-        INDArray logits = Nd4j.createFromNpyFile(KerasShared.require("models/squeezenet1.1/cat-logits.npy").toFile());
+        INDArray logits = Nd4j.createFromNpyFile(SharedData.require("models/squeezenet1.1/cat-logits.npy").toFile());
         try (ForwardPass pass = model.graph().forward(cat)) {
             INDArray probs = pass.output();
             INDArray scores = pass.scores();

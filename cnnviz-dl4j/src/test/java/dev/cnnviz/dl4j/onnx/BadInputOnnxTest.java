@@ -8,6 +8,7 @@ import static dev.cnnviz.dl4j.onnx.OnnxModels.output;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.GraphProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
@@ -58,7 +59,7 @@ class BadInputOnnxTest {
 
     @Test
     void truncatedSqueezeNet() throws Exception {
-        byte[] all = Files.readAllBytes(SharedFiles.require("models/squeezenet1.1/squeezenet1.1-imagenet.onnx"));
+        byte[] all = Files.readAllBytes(SharedData.require("models/squeezenet1.1/squeezenet1.1-imagenet.onnx"));
         Path f = Files.write(tmp.resolve("truncated.onnx"), Arrays.copyOf(all, 1000));
         fails(() -> OnnxImporter.load(f), "truncated.onnx", "truncated or corrupt");
         Path g = Files.write(tmp.resolve("half.onnx"), Arrays.copyOf(all, all.length / 2));
@@ -85,13 +86,13 @@ class BadInputOnnxTest {
 
     @Test
     void hdf5File() {
-        Path f = SharedFiles.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5");
+        Path f = SharedData.require("models/squeezenet1.1/squeezenet1.1-imagenet.h5");
         fails(() -> OnnxImporter.load(f), "squeezenet1.1-imagenet.h5", "HDF5");
     }
 
     @Test
     void jpegFile() {
-        Path f = SharedFiles.require("images/cat.jpg");
+        Path f = SharedData.require("images/cat.jpg");
         fails(() -> OnnxImporter.load(f), "cat.jpg", "JPEG");
     }
 

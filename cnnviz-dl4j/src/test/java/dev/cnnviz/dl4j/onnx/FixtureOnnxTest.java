@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.api.Preprocessing;
@@ -30,9 +31,9 @@ class FixtureOnnxTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-resnet", "tiny-mobilenet"})
     void reproducesPyTorch(String name) throws Exception {
-        Model m = OnnxImporter.load(SharedFiles.require("models/fixtures/" + name + ".onnx"));
-        INDArray x = Nd4j.createFromNpyFile(SharedFiles.require("models/fixtures/" + name + "-input.npy").toFile());
-        INDArray expected = Nd4j.createFromNpyFile(SharedFiles.require("models/fixtures/" + name + "-output.npy").toFile())
+        Model m = OnnxImporter.load(SharedData.require("models/fixtures/" + name + ".onnx"));
+        INDArray x = Nd4j.createFromNpyFile(SharedData.require("models/fixtures/" + name + "-input.npy").toFile());
+        INDArray expected = Nd4j.createFromNpyFile(SharedData.require("models/fixtures/" + name + "-output.npy").toFile())
                 .castTo(DataType.FLOAT);
         assertEquals(3, m.inputSpec().channels());
         assertEquals(64, m.inputSpec().height());
@@ -51,7 +52,7 @@ class FixtureOnnxTest {
 
     @Test
     void tinyMobilenetClipBoundsAreFoldedFromConstantInputs() throws Exception {
-        Model m = OnnxImporter.load(SharedFiles.require("models/fixtures/tiny-mobilenet.onnx"));
+        Model m = OnnxImporter.load(SharedData.require("models/fixtures/tiny-mobilenet.onnx"));
         Graph g = m.graph();
         long clips = g.nodes().stream().filter(n -> n.op().kind().equals("Clip")).count();
         assertTrue(clips > 10);
@@ -63,7 +64,7 @@ class FixtureOnnxTest {
     /** The Windows ML MNIST model (CNTK, opset 7): SAME_UPPER convolutions, reshaped MatMul weights. */
     @Test
     void winmlMnistImportsAndRuns() throws Exception {
-        Model m = OnnxImporter.load(SharedFiles.require("models/fixtures/winml-mnist.onnx"));
+        Model m = OnnxImporter.load(SharedData.require("models/fixtures/winml-mnist.onnx"));
         assertEquals(1, m.inputSpec().channels());
         assertEquals(28, m.inputSpec().height());
         assertEquals(28, m.inputSpec().width());
@@ -88,7 +89,7 @@ class FixtureOnnxTest {
      */
     @Test
     void outputCnnMnistImportsAndRuns() throws Exception {
-        Path f = SharedFiles.require("models/fixtures/output_cnn_mnist.onnx");
+        Path f = SharedData.require("models/fixtures/output_cnn_mnist.onnx");
         OnnxImporter.Result r = OnnxImporter.read(f, OnnxImporter.Options.defaults());
         Model m = r.model();
         assertEquals(13, r.opset());
@@ -241,7 +242,7 @@ class FixtureOnnxTest {
      */
     @Test
     void smCnnImportsAsAGraphAndRuns() throws Exception {
-        Path f = SharedFiles.require("models/fixtures/sm_cnn.onnx");
+        Path f = SharedData.require("models/fixtures/sm_cnn.onnx");
         ModelImportException notAModel = assertThrows(ModelImportException.class, () -> OnnxImporter.load(f));
         assertTrue(notAModel.getMessage().contains("3 inputs") && notAModel.getMessage().contains("readGraph"),
                 notAModel.getMessage());

@@ -3,6 +3,7 @@ package dev.cnnviz.dl4j.onnx;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Graph;
 import dev.cnnviz.core.graph.Node;
@@ -25,7 +26,7 @@ class ShapeInferenceTest {
     @ValueSource(strings = {"squeezenet1.1/squeezenet1.1-imagenet.onnx", "fixtures/tiny-resnet.onnx",
         "fixtures/tiny-mobilenet.onnx", "fixtures/winml-mnist.onnx", "style/candy.onnx"})
     void staticShapesMatchTheForwardPass(String relative) throws Exception {
-        Path f = SharedFiles.require("models/" + relative);
+        Path f = SharedData.require("models/" + relative);
         ModelProto m = ModelProto.parseFrom(Files.readAllBytes(f));
         GraphTranslator t = new GraphTranslator(m.getGraph(), (int) m.getOpsetImport(0).getVersion(), f.getParent(),
                 OnnxImporter.Options.defaults());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
@@ -31,7 +32,7 @@ class SqueezeNetOnnxTest {
 
     @BeforeAll
     static void load() throws Exception {
-        file = SharedFiles.require("models/squeezenet1.1/squeezenet1.1-imagenet.onnx");
+        file = SharedData.require("models/squeezenet1.1/squeezenet1.1-imagenet.onnx");
         long t0 = System.nanoTime();
         result = OnnxImporter.read(file, OnnxImporter.Options.defaults());
         long t1 = System.nanoTime();
@@ -95,8 +96,8 @@ class SqueezeNetOnnxTest {
 
     @Test
     void catIsAnEgyptianCatAndTheScoresMatchTheLogits() {
-        INDArray x = Nd4j.createFromNpyFile(SharedFiles.require("models/squeezenet1.1/cat-input.npy").toFile());
-        INDArray expected = Nd4j.createFromNpyFile(SharedFiles.require("models/squeezenet1.1/cat-logits.npy").toFile())
+        INDArray x = Nd4j.createFromNpyFile(SharedData.require("models/squeezenet1.1/cat-input.npy").toFile());
+        INDArray expected = Nd4j.createFromNpyFile(SharedData.require("models/squeezenet1.1/cat-logits.npy").toFile())
                 .castTo(DataType.FLOAT);
         assertArrayEquals(new long[] {1, 3, 224, 224}, x.shape());
         Graph g = result.model().graph();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.SharedData;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import java.util.List;
@@ -23,7 +24,7 @@ class StyleOnnxTest {
     @ValueSource(strings = {"candy", "mosaic"})
     void importsAndStylizes(String name) throws Exception {
         long t0 = System.nanoTime();
-        Model m = OnnxImporter.load(SharedFiles.require("models/style/" + name + ".onnx"));
+        Model m = OnnxImporter.load(SharedData.require("models/style/" + name + ".onnx"));
         long t1 = System.nanoTime();
         assertEquals(3, m.inputSpec().channels());
         assertEquals(720, m.inputSpec().height());
