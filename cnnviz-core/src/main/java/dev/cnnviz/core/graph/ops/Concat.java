@@ -3,6 +3,8 @@ package dev.cnnviz.core.graph.ops;
 import dev.cnnviz.core.graph.Op;
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import java.util.ArrayList;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -66,14 +68,17 @@ public record Concat(int axis) implements Op {
             shape[a] += x.size(a);
         }
         INDArray out = Nd4j.createUninitialized(in[0].dataType(), shape, 'c');
-        long at = 0;
+        List<INDArray> parts = new ArrayList<>();
         for (INDArray x : in) {
-            long n = x.size(a);
-            if (n > 0) {
-                out.get(slice(shape.length, a, at, at + n)).assign(x);
+            if (x.size(a) > 0) {
+                parts.add(x);
             }
-            at += n;
         }
+        if (parts.isEmpty()) {
+            return out;
+        }
+        // One libnd4j call (a memcpy per input and outer index) instead of a strided assign per input view.
+        OpSupport.exec("concat", parts.toArray(new INDArray[0]), new INDArray[] {out}, a);
         return out;
     }
 

@@ -2,7 +2,6 @@ package dev.cnnviz.core.graph.ops;
 
 import dev.cnnviz.core.graph.Op;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Rectified linear unit, {@code y = max(x, 0)}; gradient {@code dx = dy · [x > 0]}.
@@ -14,7 +13,9 @@ public record Relu() implements Op {
 
     @Override
     public INDArray forward(INDArray[] in) {
-        return Transforms.relu(in[0], true);
+        INDArray y = in[0].ulike();
+        OpSupport.execT("relu", new INDArray[] {in[0]}, new INDArray[] {y}, new double[] {0.0});
+        return y;
     }
 
     @Override
