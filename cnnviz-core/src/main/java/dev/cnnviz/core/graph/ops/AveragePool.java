@@ -134,10 +134,9 @@ public record AveragePool(int[] kernel, int[] strides, int[] pads, boolean ceilM
         MaxPool.Axis[] p = plan(x);
         INDArray xp = prePad(x, p);
         INDArray f = rescale(x, p);
-        INDArray y = null;
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out(), p[1].out());
         try {
-            y = OpSupport.poolViaNhwc("avgpool2d", new INDArray[] {xp},
-                    new long[] {x.size(0), x.size(1), p[0].out(), p[1].out()}, iArgs());
+            OpSupport.execPooling("avgpool2d", new INDArray[] {xp}, new INDArray[] {y}, iArgs());
             if (f != null) {
                 Broadcast.mul(y, f, y, 2, 3);
             }
@@ -161,9 +160,9 @@ public record AveragePool(int[] kernel, int[] strides, int[] pads, boolean ceilM
             gs = g.ulike();
             Broadcast.mul(g, f, gs, 2, 3);
         }
-        INDArray gp;
+        INDArray gp = xp.like();
         try {
-            gp = OpSupport.poolViaNhwc("avgpool2d_bp", new INDArray[] {xp, gs}, xp.shape(), iArgs());
+            OpSupport.execPooling("avgpool2d_bp", new INDArray[] {xp, gs}, new INDArray[] {gp}, iArgs());
         } finally {
             if (xp != x) {
                 release(xp);

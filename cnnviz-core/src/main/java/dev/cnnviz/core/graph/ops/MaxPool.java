@@ -178,9 +178,10 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out, p[1].out);
         try {
-            return OpSupport.poolViaNhwc("maxpool2d", new INDArray[] {xp},
-                    new long[] {x.size(0), x.size(1), p[0].out, p[1].out}, iArgs());
+            OpSupport.execPooling("maxpool2d", new INDArray[] {xp}, new INDArray[] {y}, iArgs());
+            return y;
         } finally {
             if (xp != x) {
                 release(xp);
@@ -203,9 +204,9 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
-        INDArray gp;
+        INDArray gp = xp.like();
         try {
-            gp = OpSupport.poolViaNhwc("maxpool2d_bp", new INDArray[] {xp, g}, xp.shape(), iArgs());
+            OpSupport.execPooling("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
         } finally {
             if (xp != x) {
                 release(xp);
