@@ -72,6 +72,13 @@ public class MethodBench {
         @Param({"saliency", "guided-backprop", "grad-cam", "integrated-gradients", "smoothgrad", "score-cam"})
         public String method;
 
+        /**
+         * The layer for CAM methods; empty: the method's default (for SqueezeNet, {@code relu_conv10_2}, 1000
+         * channels). {@code -p method=score-cam -p layer=concat_fire9/concat_1} is Score-CAM over 512 channels.
+         */
+        @Param("")
+        public String layer;
+
         AttributionBase attribution;
         INDArray x;
 
@@ -80,7 +87,7 @@ public class MethodBench {
         public void setUp() throws ModelImportException, IOException {
             Path file = Shared.squeezeNet(model);
             Model m = Shared.loadSqueezeNet(file);
-            attribution = Method.parse(method).create(m, null, null, null);
+            attribution = Method.parse(method).create(m, layer.isEmpty() ? null : layer, null, null);
             x = Shared.catBatch(file, 1);
             System.out.printf(Locale.ROOT, "%n# %s on SqueezeNet 1.1, one 224x224 image; forward: %.3f GFLOP%n",
                     attribution, Flops.count(m.graph(), x.shape()) / 1e9);

@@ -38,7 +38,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.schedule.PolySchedule;
+import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +64,7 @@ public final class TrainDefaultModel {
             "cnnviz-examples/src/main/resources/dev/cnnviz/examples/default";
 
     /** Number of training epochs unless {@code --epochs} says otherwise. */
-    public static final int DEFAULT_EPOCHS = 6;
+    public static final int DEFAULT_EPOCHS = 8;
 
     /** Random seed unless {@code --seed} says otherwise. */
     public static final long DEFAULT_SEED = 42;
@@ -83,8 +83,8 @@ public final class TrainDefaultModel {
     private static final int EVAL_BATCH_SIZE = 500;
     /** Batches between two progress messages within an epoch. */
     private static final int PROGRESS_INTERVAL = 100;
-    private static final double LEARNING_RATE = 3e-3;
-    private static final double WEIGHT_DECAY = 1e-4;
+    /** Adam's learning rate, divided by 3 after 60% and by 10 after 85% of the iterations. */
+    private static final double LEARNING_RATE = 1e-3;
     private static final int SIZE = 28;
     private static final int PIXELS = SIZE * SIZE;
     private static final int CLASSES = FashionMnist.LABELS.size();
@@ -185,7 +185,7 @@ public final class TrainDefaultModel {
             int batches = 0;
             for (int from = 0; from < order.length; from += BATCH_SIZE) {
                 int to = Math.min(order.length, from + BATCH_SIZE);
-                try (INDArray x = features(train.images(), order, from, to);
+                try (INDArray x = flipHalf(features(train.images(), order, from, to), random);
                         INDArray y = oneHot(train.labels(), order, from, to)) {
                     net.fit(x, y);
                 }
@@ -217,10 +217,13 @@ public final class TrainDefaultModel {
         return new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .weightInit(WeightInit.RELU)
-                // Linear decay of the learning rate to zero over the whole run.
-                .updater(new Adam(new PolySchedule(ScheduleType.ITERATION, LEARNING_RATE, 1.0,
-                        totalIterations)))
-                .weightDecay(WEIGHT_DECAY)
+                // Step decay of the learning rate. (The first model used linear decay to zero from 3e-3
+                // with weight decay 1e-4: its test accuracy stalled near 88-89%.)
+                .updater(new Adam(new MapSchedule.Builder(ScheduleType.ITERATION)
+                        .add(0, LEARNING_RATE)
+                        .add((int) (totalIterations * 0.60), LEARNING_RATE / 3)
+                        .add((int) (totalIterations * 0.85), LEARNING_RATE / 10)
+                        .build()))
                 .list()
                 .layer(conv("conv1", 32)).layer(batchNorm("bn1")).layer(relu("relu1"))
                 .layer(maxPool("pool1"))
@@ -331,6 +334,30 @@ public final class TrainDefaultModel {
             }
         }
         return Nd4j.create(buffer, new long[] {to - from, 1, SIZE, SIZE}, 'c');
+    }
+
+    /**
+     * Augmentation: mirrors a random half of the batch left to right (clothes stay clothes when mirrored),
+     * in place.
+     */
+    private static INDArray flipHalf(INDArray x, Random random) {
+        float[] px = x.data().asFloat();
+        long n = x.size(0);
+        for (int i = 0; i < n; i++) {
+            if (random.nextBoolean()) {
+                for (int row = 0; row < SIZE; row++) {
+                    int start = i * PIXELS + row * SIZE;
+                    for (int a = start, b = start + SIZE - 1; a < b; a++, b--) {
+                        float t = px[a];
+                        px[a] = px[b];
+                        px[b] = t;
+                    }
+                }
+            }
+        }
+        INDArray flipped = Nd4j.create(px, x.shape(), 'c');
+        x.close();
+        return flipped;
     }
 
     private static INDArray oneHot(int[] labels, int[] order, int from, int to) {
@@ -492,8 +519,8 @@ public final class TrainDefaultModel {
 
                 ## Training
 
-                Trained on %s with Adam (learning rate %s decaying linearly to 0, weight decay %s), \
-                batch size %d, %d epochs, seed %d, in %d s on %d CPU cores. Reproduce from the root \
+                Trained on %s with Adam (learning rate %s, divided by 3 after 60%% and by 10 after \
+                85%% of the iterations), random left-right mirroring of half of each batch, batch size %d, %d epochs, seed %d, in %d s on %d CPU cores. Reproduce from the root \
                 of the checkout (the data come from the Debian package `dataset-fashion-mnist`, \
                 installed under `%s`; pass `--data DIR` to read them elsewhere):
 
@@ -510,7 +537,7 @@ public final class TrainDefaultModel {
                 The images are Fashion-MNIST test images. Fashion-MNIST is copyright Zalando \
                 Research and is distributed under the MIT licence.
                 """.formatted(modelBytes, EXPORTED_IMAGES, defaultName,
-                ARCHITECTURE, percent(accuracy), date, LEARNING_RATE, WEIGHT_DECAY, BATCH_SIZE,
+                ARCHITECTURE, percent(accuracy), date, LEARNING_RATE, BATCH_SIZE,
                 options.epochs(), options.seed(), seconds,
                 Runtime.getRuntime().availableProcessors(), FashionMnist.DEFAULT_DIR, args);
     }

@@ -109,8 +109,47 @@ class FashionMnistTest {
             }
         }
         double accuracy = (double) correct / n;
-        assertTrue(accuracy >= 0.88, String.format(Locale.ROOT,
-                "accuracy on the %d committed images is %.3f, expected at least 0.88", n, accuracy));
+        assertTrue(accuracy >= 0.90, String.format(Locale.ROOT,
+                "accuracy on the %d committed images is %.3f, expected at least 0.90", n, accuracy));
+    }
+
+    /**
+     * The embedded model, imported into the cnnviz graph as the CLI uses it, classifies the 10,000 Fashion-MNIST
+     * test images with at least 90% accuracy (issue 2's requirement), and matches the accuracy the trainer recorded.
+     */
+    @Test
+    void embeddedModelReachesNinetyPercentOnTheTestSet() throws IOException {
+        Assumptions.assumeTrue(Files.isDirectory(FashionMnist.DEFAULT_DIR),
+                "Fashion-MNIST is not installed at " + FashionMnist.DEFAULT_DIR
+                        + " (Debian package dataset-fashion-mnist); skipping the test-set accuracy");
+        FashionMnist.Split test = FashionMnist.loadTest(FashionMnist.DEFAULT_DIR);
+        dev.cnnviz.core.Model model = dev.cnnviz.examples.DefaultModel.load();
+        int n = test.size();
+        int batch = 500;
+        int correct = 0;
+        for (int from = 0; from < n; from += batch) {
+            int to = Math.min(n, from + batch);
+            float[] buffer = new float[(to - from) * SIZE * SIZE];
+            for (int i = from; i < to; i++) {
+                float[][] pixels = test.images()[i][0];
+                for (int y = 0; y < SIZE; y++) {
+                    System.arraycopy(pixels[y], 0, buffer, ((i - from) * SIZE + y) * SIZE, SIZE);
+                }
+            }
+            INDArray x = Nd4j.create(buffer, new long[] {to - from, 1, SIZE, SIZE}, 'c');
+            try (dev.cnnviz.core.graph.ForwardPass pass = model.graph().infer(x, List.of())) {
+                int[] predicted = pass.scores().reshape(to - from, -1).argMax(1).toIntVector();
+                for (int i = from; i < to; i++) {
+                    if (predicted[i - from] == test.labels()[i]) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        double accuracy = (double) correct / n;
+        double recorded = Double.parseDouble(dev.cnnviz.examples.DefaultModel.properties().getProperty("accuracy"));
+        assertTrue(accuracy >= 0.90, String.format(Locale.ROOT, "test accuracy %.4f, expected at least 0.90", accuracy));
+        assertEquals(recorded, accuracy, 2e-4, "the accuracy recorded in model.properties (two images of slack for float rounding near ties)");
     }
 
     @Test
@@ -125,9 +164,7 @@ class FashionMnistTest {
             properties.load(in);
         }
         double accuracy = Double.parseDouble(properties.getProperty("accuracy"));
-        // The target (issue 2) is 0.90; the committed model, trained for 3 epochs on a heavily loaded machine,
-        // records 0.8884. Retraining to 0.90 is open work; until then this guards against committing a worse model.
-        assertTrue(accuracy >= 0.88, "recorded test accuracy " + accuracy + " is below the committed model's 0.8884");
+        assertTrue(accuracy >= 0.90, "recorded test accuracy " + accuracy + " is below issue 2's 0.90");
         assertEquals(TrainDefaultModel.ARCHITECTURE, properties.getProperty("architecture"));
         assertEquals("[1,28,28] NCHW scaled 0..1", properties.getProperty("input"));
 
