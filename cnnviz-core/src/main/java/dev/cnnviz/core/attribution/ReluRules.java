@@ -36,9 +36,7 @@ public final class ReluRules {
     public static final BackwardRule GUIDED = (op, inputs, output, dy, wanted) -> {
         INDArray positive = Transforms.relu(dy, true);
         try {
-            INDArray dx = dy.ulike();
-            OpSupport.execT("relu_bp", new INDArray[] {inputs[0], positive}, new INDArray[] {dx}, new double[] {0.0});
-            return new INDArray[] {dx};
+            return new INDArray[] {OpSupport.maskPositive(inputs[0], positive)};
         } finally {
             OpSupport.release(positive);
         }

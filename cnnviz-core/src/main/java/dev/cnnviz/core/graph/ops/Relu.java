@@ -20,8 +20,6 @@ public record Relu() implements Op {
 
     @Override
     public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
-        INDArray gx = g.ulike();
-        OpSupport.execT("relu_bp", new INDArray[] {in[0], g}, new INDArray[] {gx}, new double[] {0.0});
-        return new INDArray[] {gx};
+        return new INDArray[] {OpSupport.maskPositive(in[0], g)};
     }
 }
