@@ -206,7 +206,11 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
         INDArray gp = xp.like();
         try {
-            OpSupport.execPooling("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
+            if (MaxPoolRouting.applies(xp, g)) {
+                MaxPoolRouting.backward(xp, g, gp, kernel, strides, dilations);
+            } else {
+                OpSupport.execPooling("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
+            }
         } finally {
             if (xp != x) {
                 release(xp);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 class PoolingTest {
 
@@ -179,6 +180,49 @@ class PoolingTest {
         INDArray x = GradientCheck.random(rnd, c.n, c.c, c.h, c.w);
         assertClose(reference(x, c, false), op.forward(new INDArray[] {x}), 1e-12);
         check(op, x, c.seed);
+    }
+
+    /**
+     * The float32 backward (Java routing, {@link MaxPoolRouting}) routes like libnd4j's own {@code maxpool2d_bp}
+     * (float64 kernel as reference), padding, ceil mode and dilation included, on inputs with many ties (values
+     * from {0, 0.5, 1}, as after a ReLU): ties go to the same element. On SqueezeNet's first pool it equals
+     * libnd4j's float32 kernel bit for bit.
+     */
+    @Property(tries = 40)
+    void floatBackwardRoutesLikeLibnd4j(@ForAll("cases") Case c) {
+        Random rnd = new Random(c.seed());
+        INDArray x = Nd4j.create(DataType.FLOAT, c.n(), c.c(), c.h(), c.w());
+        for (long i = 0; i < x.length(); i++) {
+            x.putScalar(i, rnd.nextInt(3) / 2.0);
+        }
+        MaxPool op = new MaxPool(new int[] {c.kH(), c.kW()}, new int[] {c.sH(), c.sW()}, c.pads(),
+                new int[] {c.dH(), c.dW()}, c.ceil(), c.auto());
+        INDArray y = op.forward(new INDArray[] {x});
+        INDArray g = Nd4j.rand(DataType.FLOAT, y.shape());
+        INDArray ours = op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0];
+        INDArray theirs = libnd4jBackward(op, x, g);
+        // Same elements receive gradient (ties routed alike); sums of overlapping windows agree to float rounding.
+        assertEquals(theirs.gt(0), ours.gt(0), "elements receiving gradient, " + c);
+        assertClose(theirs, ours, 1e-6);
+    }
+
+    @Test
+    void floatBackwardRoutesLikeLibnd4jOnSqueezeNetShapes() {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 64, 111, 111);
+        Transforms.relu(x.subi(0.5), false);
+        MaxPool op = new MaxPool(new int[] {3, 3}, new int[] {2, 2}, new int[4], new int[] {1, 1}, true, AutoPad.NOTSET);
+        INDArray y = op.forward(new INDArray[] {x});
+        INDArray g = Nd4j.rand(DataType.FLOAT, y.shape());
+        INDArray theirs = x.like();
+        OpSupport.execPooling("maxpool2d_bp", new INDArray[] {x, g}, new INDArray[] {theirs}, 3, 3, 2, 2, 0, 0, 1, 1, 0, 0, 0);
+        assertEquals(theirs, op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0], "bit for bit, float32");
+    }
+
+    /** libnd4j's own kernel on the float64 copy (its float64 path is the reference the class comment names). */
+    private static INDArray libnd4jBackward(MaxPool op, INDArray x, INDArray g) {
+        INDArray xd = x.castTo(DataType.DOUBLE);
+        INDArray gd = g.castTo(DataType.DOUBLE);
+        return op.backward(new INDArray[] {xd}, null, gd, new boolean[] {true})[0].castTo(DataType.FLOAT);
     }
 
     @Property(tries = 15)
