@@ -13,9 +13,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Why not libnd4j: in 1.0.0-M2.1 {@code maxpool2d_bp} is the slowest kernel of a SqueezeNet backward pass
  * (its oneDNN helper runs the reference NCHW kernel; without the helper it still took about 200 ms for the first
  * pool at batch 32). This loop reads each window once, runs the (batch × channel) planes in parallel on the
- * common fork-join pool and writes only the maxima.
+ * common fork-join pool when the work is large and writes only the maxima.
  */
 final class MaxPoolRouting {
+    /**
+     * Window reads above which the planes run in parallel. Below it (SqueezeNet at batch 1: 1.7 million) waking
+     * the fork-join workers while libnd4j's OpenMP threads still spin costs more than it saves: a
+     * forward+backward pass took 77-81 ms in parallel against 60-68 ms sequentially.
+     */
+    static final long PARALLEL_WORK = 8_000_000;
+
     private MaxPoolRouting() {
     }
 
@@ -47,7 +54,11 @@ final class MaxPoolRouting {
         int sW = strides[1];
         int dH = dilations[0];
         int dW = dilations[1];
-        IntStream.range(0, planes).parallel().forEach(plane -> {
+        IntStream range = IntStream.range(0, planes);
+        if ((long) planes * outH * outW * kH * kW > PARALLEL_WORK) {
+            range = range.parallel();
+        }
+        range.forEach(plane -> {
             int in0 = plane * h * w;
             int g0 = plane * outH * outW;
             for (int oy = 0; oy < outH; oy++) {
