@@ -725,11 +725,14 @@ public final class Dl4jTranslator {
         INDArray var;
         double eps;
         if (bn.isUseLogStd()) {
-            // DL4J keeps log10(std) with std = sqrt(var + eps) and divides by std: var' = std^2, eps' = 0.
+            // DL4J keeps log10(std), std = sqrt(var + eps) of the training batches, and at inference divides by
+            // sqrt(std^2 + eps): eps counted twice. Mirrored here (var' = std^2, eps' = eps) so that the graph
+            // reproduces the network's own output; dividing by std alone differs by about eps / (2 std^2), 1.5e-4
+            // relative on the default model's first layer (measured against a by-hand evaluation of both forms).
             INDArray std = Transforms.pow(Nd4j.valueArrayOf(new long[] {c}, 10.0, mean.dataType()),
                     vector(param(name, impl, "log10stdev")), false);
             var = std.muli(std);
-            eps = 0.0;
+            eps = bn.getEps();
         } else {
             var = vector(param(name, impl, "var"));
             eps = bn.getEps();
