@@ -219,13 +219,15 @@ public final class OnnxImporter {
     /** Loads an ONNX model from a stream and returns it with import details. */
     public static Result read(InputStream in, String name, Options options) throws ModelImportException {
         Path label = label(name);
-        byte[] bytes;
+        return read(readStream(in, label), label, name == null ? "stream" : name, null, options);
+    }
+
+    private static byte[] readStream(InputStream in, Path label) throws ModelImportException {
         try {
-            bytes = in.readAllBytes();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new ModelImportException(label, "cannot read the stream: " + e, e);
         }
-        return read(bytes, label, name == null ? "stream" : name, null, options);
     }
 
     /**
@@ -247,13 +249,7 @@ public final class OnnxImporter {
     /** Stream form of {@link #readGraph(Path, Options)} (read fully, not closed); {@code name} labels messages. */
     public static GraphResult readGraph(InputStream in, String name, Options options) throws ModelImportException {
         Path label = label(name);
-        byte[] bytes;
-        try {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new ModelImportException(label, "cannot read the stream: " + e, e);
-        }
-        return readGraph(bytes, label, null, options);
+        return readGraph(readStream(in, label), label, null, options);
     }
 
     private static GraphResult readGraph(byte[] bytes, Path file, Path baseDir, Options options) throws ModelImportException {

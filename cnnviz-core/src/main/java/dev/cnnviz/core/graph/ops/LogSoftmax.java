@@ -24,22 +24,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public record LogSoftmax(int axis, boolean coerce2d) implements Op {
 
     private int resolve(INDArray x) {
-        int a = axis < 0 ? axis + x.rank() : axis;
-        if (a < 0 || a >= x.rank()) {
-            throw new IllegalArgumentException("LogSoftmax axis " + axis + " is out of range for shape " + Arrays.toString(x.shape()));
-        }
-        return a;
+        return Softmax.resolveAxis("LogSoftmax", axis, x);
     }
 
     private INDArray view(INDArray x, int a) {
-        if (!coerce2d) {
-            return x;
-        }
-        long rows = 1;
-        for (int i = 0; i < a; i++) {
-            rows *= x.size(i);
-        }
-        return x.reshape('c', rows, x.length() / rows);
+        return Softmax.normalisedView(x, a, coerce2d);
     }
 
     @Override

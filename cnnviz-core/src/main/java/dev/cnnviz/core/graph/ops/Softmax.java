@@ -23,14 +23,27 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
     }
 
     private int resolve(INDArray x) {
+        return resolveAxis("Softmax", axis, x);
+    }
+
+    private INDArray view(INDArray x, int a) {
+        return normalisedView(x, a, coerce2d);
+    }
+
+    /** The non-negative axis, or an error naming {@code what} and the shape. Shared with {@link LogSoftmax}. */
+    static int resolveAxis(String what, int axis, INDArray x) {
         int a = axis < 0 ? axis + x.rank() : axis;
         if (a < 0 || a >= x.rank()) {
-            throw new IllegalArgumentException("Softmax axis " + axis + " is out of range for shape " + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException(what + " axis " + axis + " is out of range for shape " + Arrays.toString(x.shape()));
         }
         return a;
     }
 
-    private INDArray view(INDArray x, int a) {
+    /**
+     * With {@code coerce2d} (opsets before 13) the matrix {@code [prod(dims < a), prod(dims >= a)]} normalised
+     * along its rows, else {@code x} itself. Shared with {@link LogSoftmax}.
+     */
+    static INDArray normalisedView(INDArray x, int a, boolean coerce2d) {
         if (!coerce2d) {
             return x;
         }
