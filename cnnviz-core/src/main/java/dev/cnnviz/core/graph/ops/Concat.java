@@ -86,6 +86,31 @@ public record Concat(int axis) implements Op {
     public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
         int a = resolve(in);
         INDArray[] res = new INDArray[in.length];
+        int[] sizes = new int[in.length];
+        boolean allNonEmpty = true;
+        for (int i = 0; i < in.length; i++) {
+            sizes[i] = Math.toIntExact(in[i].size(a));
+            allNonEmpty &= sizes[i] > 0;
+        }
+        if (allNonEmpty && in.length > 1) {
+            // One libnd4j split_v call (contiguous copies) instead of a strided dup of each slice view.
+            for (int i = 0; i < in.length; i++) {
+                res[i] = Nd4j.createUninitialized(g.dataType(), in[i].shape(), 'c');
+            }
+            INDArray sizeArray = Nd4j.createFromArray(sizes);
+            try {
+                OpSupport.exec("split_v", new INDArray[] {g, sizeArray}, res, a);
+            } finally {
+                OpSupport.release(sizeArray);
+            }
+            for (int i = 0; i < in.length; i++) {
+                if (!wanted[i]) {
+                    OpSupport.release(res[i]);
+                    res[i] = null;
+                }
+            }
+            return res;
+        }
         long at = 0;
         for (int i = 0; i < in.length; i++) {
             long n = in[i].size(a);
