@@ -308,6 +308,21 @@ public final class Graph {
             return nodes.containsKey(name);
         }
 
+        /**
+         * A name no node has yet: {@code base}, else {@code base_2}, {@code base_3}, … (for importers that derive
+         * names of weights and helper nodes from layer names).
+         */
+        public String unusedName(String base) {
+            if (!has(base)) {
+                return base;
+            }
+            for (int i = 2; ; i++) {
+                if (!has(base + "_" + i)) {
+                    return base + "_" + i;
+                }
+            }
+        }
+
         /** @return the node of this name, if added. */
         public Node get(String name) {
             return nodes.get(name);

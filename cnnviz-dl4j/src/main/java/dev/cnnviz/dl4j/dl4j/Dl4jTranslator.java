@@ -945,16 +945,8 @@ public final class Dl4jTranslator {
         return name;
     }
 
-    /** A name not yet used in the graph: {@code base}, else {@code base_2}, {@code base_3}, … */
     private String fresh(String base) {
-        if (!b.has(base)) {
-            return base;
-        }
-        for (int i = 2; ; i++) {
-            if (!b.has(base + "_" + i)) {
-                return base + "_" + i;
-            }
-        }
+        return b.unusedName(base);
     }
 
     private ModelImportException unsupported(String name, Object conf, String detail) {

@@ -631,14 +631,7 @@ final class KerasNative {
     }
 
     private String fresh(String base) {
-        if (!b.has(base)) {
-            return base;
-        }
-        for (int i = 2; ; i++) {
-            if (!b.has(base + "_" + i)) {
-                return base + "_" + i;
-            }
-        }
+        return b.unusedName(base);
     }
 
     private ModelImportException fail(String name, String cls, String detail) {
