@@ -19,10 +19,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One forward evaluation of a {@link Graph}: a scope that owns the activations it computed and can push
- * gradients backward from seeds at any nodes. Closing it frees the native memory of every activation and
- * of every {@link Gradients} it returned; arrays obtained from it are invalid afterwards.
+ * gradients backward from seeds at any nodes. Everything it allocates (activations, operator temporaries,
+ * {@link Gradients}) lives in one pooled ND4J workspace, reset when the pass is closed: arrays obtained from it
+ * are invalid afterwards (the next pass reuses their memory), so {@code dup()} what you keep. User code that runs
+ * between forward and backward allocates outside the workspace as usual.
  *
- * <p>A pass is not thread-safe; run one pass per thread (the graph itself is shared freely).
+ * <p>A pass is not thread-safe; run one pass per thread at a time (it may be handed to another thread; the
+ * graph itself is shared freely).
  *
  * <pre>{@code
  * try (ForwardPass pass = graph.forward(x)) {
@@ -34,7 +37,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class ForwardPass implements AutoCloseable {
     private final Graph graph;
     private final Map<String, INDArray> values;
-    private final Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Gradients> gradients = new ArrayList<>();
     private final boolean retainsAll;
     private final Arena arena;
@@ -87,7 +89,6 @@ public final class ForwardPass implements AutoCloseable {
                 in.check(node.name(), x);
                 if (x.dataType() != graph.dataType()) {
                     x = x.castTo(graph.dataType());
-                    owned.add(x);
                 }
                 values.put(node.name(), x);
                 continue;
@@ -111,23 +112,15 @@ public final class ForwardPass implements AutoCloseable {
                             + "' returned its input; operators must return fresh arrays");
                 }
             }
-            owned.add(out);
             values.put(node.name(), out);
             if (keep != null) {
                 for (String in : node.inputs()) {
                     int left = remaining.merge(in, -1, Integer::sum);
                     if (left == 0 && !keep.contains(in)) {
-                        free(in);
+                        values.remove(in);
                     }
                 }
             }
-        }
-    }
-
-    private void free(String name) {
-        INDArray v = values.remove(name);
-        if (v != null && owned.remove(v)) {
-            release(v);
         }
     }
 
@@ -137,13 +130,6 @@ public final class ForwardPass implements AutoCloseable {
             sb.append(i == 0 ? "" : ", ").append(Arrays.toString(args[i].shape()));
         }
         return sb.append("]").toString();
-    }
-
-    /** Frees an array's native memory if it owns its buffer. */
-    static void release(INDArray a) {
-        if (a != null && !a.wasClosed() && a.closeable()) {
-            a.close();
-        }
     }
 
     /** @return the graph this pass evaluated. */
@@ -215,98 +201,79 @@ public final class ForwardPass implements AutoCloseable {
             targets.add(w);
         }
         Map<String, INDArray> grads = new HashMap<>();
-        Set<INDArray> gradOwned = Collections.newSetFromMap(new IdentityHashMap<>());
-        try {
-            for (Map.Entry<String, INDArray> e : seeds.entrySet()) {
-                INDArray v = get(e.getKey());
-                INDArray s = e.getValue();
-                if (!Arrays.equals(v.shape(), s.shape())) {
-                    throw new IllegalArgumentException("the seed for '" + e.getKey() + "' has shape " + Arrays.toString(s.shape())
-                            + " but the node's output has shape " + Arrays.toString(v.shape()));
-                }
-                INDArray copy = s.castTo(v.dataType()).dup();
-                gradOwned.add(copy);
-                grads.put(e.getKey(), copy);
+        for (Map.Entry<String, INDArray> e : seeds.entrySet()) {
+            INDArray v = get(e.getKey());
+            INDArray s = e.getValue();
+            if (!Arrays.equals(v.shape(), s.shape())) {
+                throw new IllegalArgumentException("the seed for '" + e.getKey() + "' has shape " + Arrays.toString(s.shape())
+                        + " but the node's output has shape " + Arrays.toString(v.shape()));
             }
-            Set<String> active = active(seeds.keySet(), targets);
-            List<Node> order = graph.nodes();
-            for (int idx = order.size() - 1; idx >= 0; idx--) {
-                Node node = order.get(idx);
-                INDArray g = grads.get(node.name());
-                if (g == null || !active.contains(node.name()) || node.inputs().isEmpty()) {
-                    continue;
+            grads.put(e.getKey(), s.castTo(v.dataType()).dup());
+        }
+        Set<String> active = active(seeds.keySet(), targets);
+        List<Node> order = graph.nodes();
+        for (int idx = order.size() - 1; idx >= 0; idx--) {
+            Node node = order.get(idx);
+            INDArray g = grads.get(node.name());
+            if (g == null || !active.contains(node.name()) || node.inputs().isEmpty()) {
+                continue;
+            }
+            INDArray[] args = new INDArray[node.inputs().size()];
+            boolean[] wanted = new boolean[args.length];
+            boolean any = false;
+            for (int i = 0; i < args.length; i++) {
+                args[i] = values.get(node.inputs().get(i));
+                wanted[i] = active.contains(node.inputs().get(i));
+                any |= wanted[i];
+            }
+            if (any) {
+                INDArray[] back;
+                try {
+                    back = rules.ruleFor(node.op()).backward(node.op(), args, values.get(node.name()), g, wanted);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("backward of node '" + node.name() + "' (" + node.op().kind()
+                            + ") failed: " + e.getMessage(), e);
                 }
-                INDArray[] args = new INDArray[node.inputs().size()];
-                boolean[] wanted = new boolean[args.length];
-                boolean any = false;
+                Set<INDArray> consumed = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (int i = 0; i < args.length; i++) {
-                    args[i] = values.get(node.inputs().get(i));
-                    wanted[i] = active.contains(node.inputs().get(i));
-                    any |= wanted[i];
-                }
-                if (any) {
-                    INDArray[] back;
-                    try {
-                        back = rules.ruleFor(node.op()).backward(node.op(), args, values.get(node.name()), g, wanted);
-                    } catch (RuntimeException e) {
+                    if (!wanted[i] || back[i] == null) {
+                        continue;
+                    }
+                    String in = node.inputs().get(i);
+                    INDArray gi = back[i];
+                    if (!Arrays.equals(gi.shape(), args[i].shape())) {
                         throw new IllegalStateException("backward of node '" + node.name() + "' (" + node.op().kind()
-                                + ") failed: " + e.getMessage(), e);
+                                + ") gave input " + i + " a gradient of shape " + Arrays.toString(gi.shape())
+                                + " for a value of shape " + Arrays.toString(args[i].shape()));
                     }
-                    Set<INDArray> consumed = Collections.newSetFromMap(new IdentityHashMap<>());
-                    for (int i = 0; i < args.length; i++) {
-                        if (!wanted[i] || back[i] == null) {
-                            continue;
-                        }
-                        String in = node.inputs().get(i);
-                        INDArray gi = back[i];
-                        if (!Arrays.equals(gi.shape(), args[i].shape())) {
-                            throw new IllegalStateException("backward of node '" + node.name() + "' (" + node.op().kind()
-                                    + ") gave input " + i + " a gradient of shape " + Arrays.toString(gi.shape())
-                                    + " for a value of shape " + Arrays.toString(args[i].shape()));
-                        }
-                        INDArray acc = grads.get(in);
-                        if (acc == null && !consumed.contains(gi) && gi != g) {
-                            grads.put(in, gi);
-                            gradOwned.add(gi);
-                            consumed.add(gi);
-                        } else if (acc == null) {
-                            INDArray copy = gi.dup();
-                            grads.put(in, copy);
-                            gradOwned.add(copy);
-                        } else {
-                            acc.addi(gi);
-                            if (!consumed.contains(gi) && gi != g) {
-                                consumed.add(gi);
-                                release(gi);
-                            }
-                        }
+                    INDArray acc = grads.get(in);
+                    if (acc == null && !consumed.contains(gi) && gi != g) {
+                        // Take the returned array over, unless another input or the output gradient shares it.
+                        grads.put(in, gi);
+                        consumed.add(gi);
+                    } else if (acc == null) {
+                        grads.put(in, gi.dup());
+                    } else {
+                        acc.addi(gi);
+                        consumed.add(gi);
                     }
                 }
-                if (!targets.contains(node.name())) {
-                    grads.remove(node.name());
-                    gradOwned.remove(g);
-                    release(g);
-                }
             }
-            Map<String, INDArray> result = new LinkedHashMap<>();
-            for (String w : wrt) {
-                INDArray gw = grads.remove(w);
-                if (gw == null) {
-                    INDArray v = values.get(w);
-                    gw = v.ulike().assign(0);
-                } else {
-                    gradOwned.remove(gw);
-                }
-                result.put(w, gw);
-            }
-            Gradients out = new Gradients(result);
-            gradients.add(out);
-            return out;
-        } finally {
-            for (INDArray leftover : gradOwned) {
-                release(leftover);
+            if (!targets.contains(node.name())) {
+                grads.remove(node.name());
             }
         }
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        for (String w : wrt) {
+            INDArray gw = grads.remove(w);
+            if (gw == null) {
+                gw = values.get(w).ulike().assign(0);
+            }
+            result.put(w, gw);
+        }
+        Gradients out = new Gradients(result);
+        gradients.add(out);
+        return out;
     }
 
     /** Nodes on some path from a wrt node to a seeded node (both ends included). */
@@ -348,10 +315,6 @@ public final class ForwardPass implements AutoCloseable {
         for (Gradients g : gradients) {
             g.close();
         }
-        for (INDArray a : owned) {
-            release(a);
-        }
-        owned.clear();
         values.clear();
         arena.close();
     }

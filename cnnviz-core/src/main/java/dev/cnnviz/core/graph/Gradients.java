@@ -1,15 +1,15 @@
 package dev.cnnviz.core.graph;
 
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The gradients computed by one {@link ForwardPass#backward backward} call, by node name. Closing frees their
- * native memory (the forward pass also closes them when it is closed).
+ * The gradients computed by one {@link ForwardPass#backward backward} call, by node name. They live in the pass's
+ * memory (an ND4J workspace reset when the pass closes) and are valid until the pass is closed; closing this object only makes later
+ * {@link #get} calls fail, which callers use to mark that they are done with them.
  */
 public final class Gradients implements AutoCloseable {
     private final Map<String, INDArray> grads;
@@ -41,15 +41,6 @@ public final class Gradients implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
         closed = true;
-        Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (INDArray g : grads.values()) {
-            if (seen.add(g)) {
-                ForwardPass.release(g);
-            }
-        }
     }
 }

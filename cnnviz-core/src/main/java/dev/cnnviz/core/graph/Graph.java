@@ -219,8 +219,9 @@ public final class Graph {
 
     /**
      * Runs the graph forward for inference only, keeping just the output, the class scores and the
-     * {@code keep} nodes; other activations are freed as soon as they are consumed. The pass cannot run
-     * backward.
+     * {@code keep} nodes; other activations are dropped from the pass as soon as they are consumed. Their memory
+     * is part of the pass's workspace and returns to the pool, for the next pass, when this one is closed. The
+     * pass cannot run backward.
      */
     public ForwardPass infer(INDArray input, Collection<String> keep) {
         return infer(Map.of(inputName(), input), keep);
