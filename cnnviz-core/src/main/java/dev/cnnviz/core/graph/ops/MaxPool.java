@@ -4,7 +4,6 @@ import static dev.cnnviz.core.graph.ops.OpSupport.release;
 
 import dev.cnnviz.core.graph.Op;
 import java.util.Arrays;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,8 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Implementation: whenever padding or ceil mode is involved the input is pre-padded with {@code -∞}
  * (and cropped or extended exactly to the length the windows cover), then libnd4j's unpadded
  * {@code maxpool2d}/{@code maxpool2d_bp} run (iArgs {@code kH, kW, sH, sW, pH, pW, dH, dW, isSame, extra,
- * 0 = NCHW}); the gradient is cropped back. Dilated pooling of non-float64 data runs in float64 and is cast
- * back (exact), because libnd4j 1.0.0-M2.1's oneDNN float32 kernel returns wrong maxima when dilated.
+ * 0 = NCHW}) without the oneDNN helper ({@link OpSupport#execPooling}; the helper is slow in NCHW and its float32
+ * kernel returns wrong maxima when dilated); the gradient is cropped back. Float32 gradients are routed by
+ * {@link MaxPoolRouting}.
  *
  * @param kernel    {kH, kW}, required
  * @param strides   {sH, sW}, default {1, 1}
@@ -156,26 +156,9 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         return Pad.windowSpatial(x, -p[0].begin, -p[1].begin, p[0].len, p[1].len, fill);
     }
 
-    /**
-     * Whether this call must run in float64: libnd4j 1.0.0-M2.1's oneDNN {@code maxpool2d} gives wrong maxima
-     * (and gradients) for dilated float32 pooling, while its float64 kernel is correct. The round trip is exact:
-     * the maximum is one of the (exactly representable) inputs.
-     */
-    private boolean viaDouble(INDArray x) {
-        return (dilations[0] != 1 || dilations[1] != 1) && x.dataType() != DataType.DOUBLE;
-    }
-
     @Override
     public INDArray forward(INDArray[] in) {
         INDArray x = in[0];
-        if (viaDouble(x)) {
-            INDArray xd = x.castTo(DataType.DOUBLE);
-            INDArray yd = forward(new INDArray[] {xd});
-            INDArray y = yd.castTo(x.dataType());
-            release(xd);
-            release(yd);
-            return y;
-        }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), p[0].out, p[1].out);
@@ -192,16 +175,6 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
     @Override
     public INDArray[] backward(INDArray[] in, INDArray output, INDArray g, boolean[] wanted) {
         INDArray x = in[0];
-        if (viaDouble(x)) {
-            INDArray xd = x.castTo(DataType.DOUBLE);
-            INDArray gd = g.castTo(DataType.DOUBLE);
-            INDArray gxd = backward(new INDArray[] {xd}, null, gd, wanted)[0];
-            INDArray gx = gxd.castTo(x.dataType());
-            for (INDArray t : new INDArray[] {xd, gd, gxd}) {
-                release(t);
-            }
-            return new INDArray[] {gx};
-        }
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
         INDArray gp = xp.like();

@@ -198,6 +198,7 @@ class PoolingTest {
         MaxPool op = new MaxPool(new int[] {c.kH(), c.kW()}, new int[] {c.sH(), c.sW()}, c.pads(),
                 new int[] {c.dH(), c.dW()}, c.ceil(), c.auto());
         INDArray y = op.forward(new INDArray[] {x});
+        assertEquals(reference(x.castTo(DataType.DOUBLE), c, true).castTo(DataType.FLOAT), y, "float32 forward of " + c);
         INDArray g = Nd4j.rand(DataType.FLOAT, y.shape());
         INDArray ours = op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0];
         INDArray theirs = libnd4jBackward(op, x, g);
