@@ -177,10 +177,11 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         INDArray x = in[0];
         Axis[] p = plan(x);
         INDArray xp = prePad(x, p, Double.NEGATIVE_INFINITY);
-        INDArray gp = xp.like();
+        boolean java = MaxPoolRouting.applies(xp, g);
+        INDArray gp = java ? xp.ulike() : xp.like();
         try {
-            if (MaxPoolRouting.applies(xp, g)) {
-                MaxPoolRouting.backward(xp, g, gp, kernel, strides, dilations);
+            if (java) {
+                MaxPoolRouting.backward(xp, output, g, gp, kernel, strides, dilations);
             } else {
                 OpSupport.execPooling("maxpool2d_bp", new INDArray[] {xp, g}, new INDArray[] {gp}, iArgs());
             }

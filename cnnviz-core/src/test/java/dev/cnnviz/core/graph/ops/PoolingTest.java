@@ -219,6 +219,28 @@ class PoolingTest {
         assertEquals(theirs, op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0], "bit for bit, float32");
     }
 
+    /**
+     * The routing's two paths agree with libnd4j's float32 {@code maxpool2d_bp}: with the forward output (maxima
+     * matched by equality) and without it (running comparison), on windows that hold NaN first, NaN later, ties
+     * and a single maximum.
+     */
+    @Test
+    void floatBackwardRoutesNanWindowsAndMissingMaximaLikeLibnd4j() {
+        float nan = Float.NaN;
+        INDArray x = Nd4j.createFromArray(new float[] {
+            nan, 1, 2, 0,
+            3, 3, nan, 0,
+            0, 0, 0, 0,
+            5, 0, 0, nan}).reshape(1, 1, 4, 4);
+        MaxPool op = new MaxPool(new int[] {2, 2}, new int[] {2, 2}, new int[4], new int[] {1, 1}, false, AutoPad.NOTSET);
+        INDArray y = op.forward(new INDArray[] {x});
+        INDArray g = Nd4j.createFromArray(new float[] {1, 10, 100, 1000}).reshape(1, 1, 2, 2);
+        INDArray theirs = x.like();
+        OpSupport.execPooling("maxpool2d_bp", new INDArray[] {x, g}, new INDArray[] {theirs}, 2, 2, 2, 2, 0, 0, 1, 1, 0, 0, 0);
+        assertEquals(theirs, op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0], "with the maxima");
+        assertEquals(theirs, op.backward(new INDArray[] {x}, null, g, new boolean[] {true})[0], "without the maxima");
+    }
+
     /** libnd4j's own kernel on the float64 copy (its float64 path is the reference the class comment names). */
     private static INDArray libnd4jBackward(MaxPool op, INDArray x, INDArray g) {
         INDArray xd = x.castTo(DataType.DOUBLE);
