@@ -15,6 +15,7 @@ import dev.cnnviz.core.graph.Graph;
 import dev.cnnviz.core.graph.GradientCheck;
 import dev.cnnviz.core.graph.Op;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Concat, Flatten, Reshape, Transpose, Identity, Dropout, Squeeze, Unsqueeze, ReduceMean. */
 class ShapeOpsTest {
@@ -146,6 +149,43 @@ class ShapeOpsTest {
     }
 
     // ---- known answers -------------------------------------------------------------------------------------
+
+    /**
+     * Both concatenation paths, Java block copies (small arrays) and libnd4j's kernels (above
+     * {@link Concat#COPY_BYTES}, or a view among the inputs), put every part at its slice, forward and backward.
+     */
+    @Test
+    void concatCopiesAndKernelsAgree() {
+        for (int side : new int[] {8, 300}) {
+            INDArray a = Nd4j.rand(DataType.FLOAT, 2, 3, side, side);
+            INDArray b = Nd4j.rand(DataType.FLOAT, 2, 5, side, side);
+            INDArray view = Nd4j.rand(DataType.FLOAT, 2, 6, side, side).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 3),
+                    NDArrayIndex.all(), NDArrayIndex.all());
+            for (INDArray[] in : new INDArray[][] {{a, b}, {a, view, b}}) {
+                Concat c = new Concat(1);
+                INDArray y = c.forward(in);
+                INDArray g = Nd4j.rand(DataType.FLOAT, y.shape());
+                long at = 0;
+                for (int i = 0; i < in.length; i++) {
+                    long n = in[i].size(1);
+                    INDArrayIndex[] slice = {NDArrayIndex.all(), NDArrayIndex.interval(at, at + n), NDArrayIndex.all(), NDArrayIndex.all()};
+                    assertEquals(in[i], y.get(slice), "part " + i + " of " + in.length + ", side " + side);
+                    at += n;
+                }
+                boolean[] all = new boolean[in.length];
+                Arrays.fill(all, true);
+                INDArray[] gs = c.backward(in, y, g, all);
+                at = 0;
+                for (int i = 0; i < in.length; i++) {
+                    long n = in[i].size(1);
+                    assertEquals(g.get(NDArrayIndex.all(), NDArrayIndex.interval(at, at + n), NDArrayIndex.all(), NDArrayIndex.all()),
+                            gs[i], "gradient " + i + " of " + in.length + ", side " + side);
+                    at += n;
+                }
+            }
+            assertEquals(side > 8, 2L * 8 * side * side * Float.BYTES > Concat.COPY_BYTES, "the sizes straddle the threshold");
+        }
+    }
 
     @Test
     void concatKnownAnswer() {
