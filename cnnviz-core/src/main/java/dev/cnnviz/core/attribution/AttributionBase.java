@@ -7,6 +7,7 @@ import dev.cnnviz.api.Provenance;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.HostArrays;
 import dev.cnnviz.core.image.ImageTensors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -174,19 +175,14 @@ public abstract class AttributionBase implements Attribution {
 
     /** @return example {@code i} of a batch as a {@link Tensor} without the batch dimension. */
     protected static Tensor example(INDArray batch, int i) {
-        INDArray row = typedCopy(batch.get(NDArrayIndex.point(i)), DataType.FLOAT);
+        INDArray row = batch.get(NDArrayIndex.point(i));
         int[] shape = Arrays.stream(row.shape()).mapToInt(Math::toIntExact).toArray();
-        Tensor t = Tensor.of(row.data().asFloat(), shape);
-        row.close();
-        return t;
+        return Tensor.of(HostArrays.floats(row), shape);
     }
 
     /** @return a 2-D {@code [h, w]} array as a {@link Map2D}. */
     protected static Map2D map2d(INDArray hw) {
-        INDArray f = typedCopy(hw, DataType.FLOAT);
-        Map2D m = new Map2D((int) f.size(0), (int) f.size(1), f.data().asFloat());
-        f.close();
-        return m;
+        return new Map2D((int) hw.size(0), (int) hw.size(1), HostArrays.floats(hw));
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.cnnviz.api.ResolvedTarget;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.graph.ForwardPass;
+import dev.cnnviz.core.graph.HostArrays;
 import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -259,9 +260,7 @@ public final class SmoothGrad extends AttributionBase {
         double[][] values = new double[n][];
         double[] sigma = new double[n];
         for (int i = 0; i < n; i++) {
-            INDArray row = x.get(NDArrayIndex.point(i)).dup('c');
-            values[i] = row.data().asDouble();
-            row.close();
+            values[i] = HostArrays.doubles(x.get(NDArrayIndex.point(i)));
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
             for (double v : values[i]) {

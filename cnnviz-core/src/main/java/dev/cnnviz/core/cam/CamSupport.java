@@ -3,6 +3,7 @@ package dev.cnnviz.core.cam;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.HostArrays;
 import dev.cnnviz.core.graph.Node;
 import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Input;
@@ -24,12 +25,7 @@ final class CamSupport {
 
     /** @return the values of {@code a} in row-major order, as doubles (a fresh array). */
     static double[] doubles(INDArray a) {
-        INDArray c = a.dup('c');
-        try {
-            return c.data().asDouble();
-        } finally {
-            c.close();
-        }
+        return HostArrays.doubles(a);
     }
 
     /** @return the values narrowed to float, checking that they are finite. */

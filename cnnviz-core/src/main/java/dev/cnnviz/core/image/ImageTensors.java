@@ -4,6 +4,7 @@ import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.InputSpec;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
+import dev.cnnviz.core.graph.HostArrays;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -213,23 +214,25 @@ public final class ImageTensors {
         int h = (int) s[1];
         int w = (int) s[2];
         int plane = h * w;
-        double[] v = chw.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        int[] px = new int[c];
+        double[] v = HostArrays.doubles(chw);
+        // Channel k of the pixel goes to bits shift[k] of the packed RGB value (GREY: the grey level itself).
+        int[] shift = switch (pre.order()) {
+            case RGB -> new int[] {16, 8, 0};
+            case BGR -> new int[] {0, 8, 16};
+            case GREY -> new int[] {0};
+        };
         int[] rgb = new int[plane];
-        for (int i = 0; i < plane; i++) {
-            for (int k = 0; k < c; k++) {
-                double x = v[k * plane + i];
+        for (int k = 0; k < c; k++) {
+            int from = k * plane;
+            int sh = shift[k];
+            for (int i = 0; i < plane; i++) {
+                double x = v[from + i];
                 if (Double.isNaN(x)) {
                     throw new IllegalArgumentException("the tensor contains NaN at index [" + prefix + k + ", "
                             + i / w + ", " + i % w + "]");
                 }
-                px[k] = ImageResize.to8(pre.invert(k, x));
+                rgb[i] |= ImageResize.to8(pre.invert(k, x)) << sh;
             }
-            rgb[i] = switch (pre.order()) {
-                case RGB -> (px[0] << 16) | (px[1] << 8) | px[2];
-                case BGR -> (px[2] << 16) | (px[1] << 8) | px[0];
-                case GREY -> px[0];
-            };
         }
         if (pre.order() == ChannelOrder.GREY) {
             BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);

@@ -1,0 +1,82 @@
+package dev.cnnviz.core.graph;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An array's values as a Java array in row-major order, copied in bulk from native memory when the array is a plain
+ * float32 or float64 buffer (c-ordered, not a view), by way of a c-ordered copy otherwise.
+ *
+ * <p>Why: {@code DataBuffer.asDouble()} on a float32 buffer converts element by element, and {@code dup()} outside
+ * a workspace lands on fresh pages; for Grad-CAM on 32 SqueezeNet images (two 5.4-million-value layers) the two
+ * took about 8% of the explanation's time. The bulk path reads the buffer directly.
+ *
+ * <pre>{@code
+ * double[] a = HostArrays.doubles(pass.get("fire9_concat"));   // [N·C·H·W] in row-major order
+ * float[] f = HostArrays.floats(gradients.get(graph.inputName()));
+ * }</pre>
+ */
+public final class HostArrays {
+    /** Floats widened per chunk, so that a large array needs no float copy of its own size. */
+    private static final int CHUNK = 1 << 16;
+
+    private HostArrays() {
+    }
+
+    /** @return {@code a}'s values as doubles, row-major, in a new array */
+    public static double[] doubles(INDArray a) {
+        int n = length(a);
+        if (plain(a) && a.dataType() == DataType.DOUBLE) {
+            double[] out = new double[n];
+            a.data().asNioDouble().get(0, out);
+            return out;
+        }
+        if (plain(a) && a.dataType() == DataType.FLOAT) {
+            double[] out = new double[n];
+            FloatBuffer src = a.data().asNioFloat();
+            float[] chunk = new float[Math.min(n, CHUNK)];
+            for (int at = 0; at < n; at += CHUNK) {
+                int len = Math.min(CHUNK, n - at);
+                src.get(at, chunk, 0, len);
+                for (int i = 0; i < len; i++) {
+                    out[at + i] = chunk[i];
+                }
+            }
+            return out;
+        }
+        INDArray c = a.dup('c');
+        try {
+            return c.data().asDouble();
+        } finally {
+            c.close();
+        }
+    }
+
+    /** @return {@code a}'s values as floats (narrowed if wider), row-major, in a new array */
+    public static float[] floats(INDArray a) {
+        int n = length(a);
+        if (plain(a) && a.dataType() == DataType.FLOAT) {
+            float[] out = new float[n];
+            a.data().asNioFloat().get(0, out);
+            return out;
+        }
+        INDArray c = a.castTo(DataType.FLOAT).dup('c');
+        try {
+            return c.data().asFloat();
+        } finally {
+            c.close();
+        }
+    }
+
+    private static int length(INDArray a) {
+        if (a.length() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("an array of " + a.length() + " values does not fit a Java array");
+        }
+        return (int) a.length();
+    }
+
+    private static boolean plain(INDArray a) {
+        return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.length() == a.data().length();
+    }
+}
