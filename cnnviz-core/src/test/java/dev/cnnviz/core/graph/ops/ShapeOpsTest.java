@@ -151,8 +151,9 @@ class ShapeOpsTest {
     // ---- known answers -------------------------------------------------------------------------------------
 
     /**
-     * Both concatenation paths, Java block copies (small arrays) and libnd4j's kernels (above
-     * {@link Concat#COPY_BYTES}, or a view among the inputs), put every part at its slice, forward and backward.
+     * Every concatenation path, Java block copies (sequential for small arrays, parallel above
+     * {@link Concat#COPY_BYTES}) and libnd4j's kernels (a view among the inputs), puts every part at its slice,
+     * forward and backward.
      */
     @Test
     void concatCopiesAndKernelsAgree() {
