@@ -42,11 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   java -cp "cnnviz-examples/target/classes:cnnviz-examples/target/lib/*" org.openjdk.jmh.Main MethodBench
  * </pre>
  * The model comes from {@code -p model=FILE}, {@code -Dcnnviz.shared=DIR} or {@code ../shared} (see
- * {@link SqueezeNetBench}).
+ * {@link GraphBench}).
  *
  * <h2>Reading the numbers</h2>
  * Milliseconds per call (Mode.AverageTime); {@code gradCamBatch32} is per batch of 32 (divide by 32 per
- * image). Each method's cost in forward-pass equivalents, to compare with {@link SqueezeNetBench}'s
+ * image). Each method's cost in forward-pass equivalents, to compare with {@link GraphBench}'s
  * {@code forward} and {@code forwardInputGradient} at batch 1 and 32 and to turn into GFLOP/s with the FLOPs it
  * prints (about 0.7 GFLOP per image forward): saliency, guided backprop and Grad-CAM: one forward + one
  * backward; integrated gradients: 50 forward + backward (run in batches of 32); SmoothGrad: 25 forward +
@@ -59,7 +59,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dorg.bytedeco.javacpp.maxbytes=8G"})
 public class MethodBench {
     /** The explained class: 285, Egyptian cat. */
-    static final List<Target> TARGET = List.of(Target.classIndex(SqueezeNetBench.CLASS));
+    static final List<Target> TARGET = List.of(Target.classIndex(GraphBench.CLASS));
 
     /** One method and one image. */
     @State(Scope.Benchmark)

@@ -35,10 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <h2>Running</h2>
  * From the root of the checkout (the launcher builds the project first if needed):
  * <pre>
- *   ./cnnviz jmh SqueezeNetBench                       # all of this class, default settings
- *   ./cnnviz jmh SqueezeNetBench.forward -p batch=32 -f 1 -wi 2 -i 3
+ *   ./cnnviz jmh GraphBench                            # all of this class, default settings
+ *   ./cnnviz jmh GraphBench.forward -p batch=32 -f 1 -wi 2 -i 3
  *   ./cnnviz jmh -l                                    # list every benchmark
- *   java -cp "cnnviz-examples/target/classes:cnnviz-examples/target/lib/*" org.openjdk.jmh.Main SqueezeNetBench
+ *   java -cp "cnnviz-examples/target/classes:cnnviz-examples/target/lib/*" org.openjdk.jmh.Main GraphBench
  * </pre>
  * The model is {@code -p model=FILE}, else {@code -Dcnnviz.shared=DIR} + {@code models/squeezenet1.1/...}, else
  * {@code ../shared/models/squeezenet1.1/squeezenet1.1-imagenet.onnx} relative to the working directory (the
@@ -61,7 +61,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dorg.bytedeco.javacpp.maxbytes=8G"})
-public class SqueezeNetBench {
+public class GraphBench {
     /** The class whose score the gradient benchmarks differentiate: 285, Egyptian cat. */
     static final int CLASS = 285;
 

@@ -29,7 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The shared Keras 2.2.4 SqueezeNet 1.1 (functional, channels_last) against its known answer and against DL4J. */
-class KerasSqueezeNetTest {
+class KerasImageNetKnownAnswerTest {
     private static Path file;
     private static Model model;
     private static INDArray cat;

@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * 700-1,000 must stay within 64 MB of the floor over passes 300-600. A leak of one activation per pass (3 MB for
  * conv1's output) would raise it by more than a gigabyte.
  */
-class SqueezeNetMemoryTest {
+class RealModelMemoryTest {
 
     @Test
     void nativeMemoryStaysFlatOverAThousandPasses() throws Exception {

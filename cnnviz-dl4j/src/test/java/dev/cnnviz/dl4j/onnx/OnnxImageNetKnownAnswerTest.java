@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The shared Caffe2 SqueezeNet 1.1 (opset 7, unnamed nodes, initializers listed as inputs, Dropout with a mask). */
-class SqueezeNetOnnxTest {
+class OnnxImageNetKnownAnswerTest {
     private static Path file;
     private static OnnxImporter.Result result;
 
