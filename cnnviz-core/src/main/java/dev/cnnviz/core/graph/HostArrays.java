@@ -76,7 +76,11 @@ public final class HostArrays {
         return (int) a.length();
     }
 
-    private static boolean plain(INDArray a) {
+    /**
+     * Whether an array is exactly its buffer in row-major order (c-ordered, not a view, no offset), so that code
+     * may read or write the buffer directly ({@code a.data().asNioFloat()}, ...).
+     */
+    public static boolean plain(INDArray a) {
         return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.length() == a.data().length();
     }
 }

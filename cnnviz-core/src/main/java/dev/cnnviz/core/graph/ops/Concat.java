@@ -1,5 +1,6 @@
 package dev.cnnviz.core.graph.ops;
 
+import dev.cnnviz.core.graph.HostArrays;
 import dev.cnnviz.core.graph.Op;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -144,8 +145,7 @@ public record Concat(int axis) implements Op {
 
     /** Whether {@link #copyBlocks} can address the array's buffer: c-ordered, not a view, under 2 GB. */
     private static boolean plain(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.length() == a.data().length()
-                && a.length() * a.dataType().width() <= Integer.MAX_VALUE;
+        return HostArrays.plain(a) && a.length() * a.dataType().width() <= Integer.MAX_VALUE;
     }
 
     /**

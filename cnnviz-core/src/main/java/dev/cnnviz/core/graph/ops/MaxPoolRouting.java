@@ -1,5 +1,6 @@
 package dev.cnnviz.core.graph.ops;
 
+import dev.cnnviz.core.graph.HostArrays;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
@@ -36,11 +37,7 @@ final class MaxPoolRouting {
 
     /** Whether {@link #backward} applies: float32, c-ordered, not views (the buffers are read directly). */
     static boolean applies(INDArray x, INDArray g) {
-        return x.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT && plain(x) && plain(g);
-    }
-
-    private static boolean plain(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.length() == a.data().length();
+        return x.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT && HostArrays.plain(x) && HostArrays.plain(g);
     }
 
     /**
