@@ -1,7 +1,6 @@
 package dev.cnnviz.core.graph.ops;
 
 import dev.cnnviz.core.graph.Op;
-import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -47,7 +46,7 @@ public record LogSoftmax(int axis, boolean coerce2d) implements Op {
         OpSupport.release(max);
         OpSupport.release(e);
         OpSupport.release(sum);
-        return reshapedFresh(shifted, x.shape());
+        return Softmax.reshapedFresh(shifted, x.shape());
     }
 
     @Override
@@ -66,17 +65,7 @@ public record LogSoftmax(int axis, boolean coerce2d) implements Op {
         if (y != output) {
             OpSupport.release(y);
         }
-        return new INDArray[] {reshapedFresh(gx, in[0].shape())};
-    }
-
-    /** {@code a} in {@code shape} as a fresh array, releasing {@code a} if a copy was needed. */
-    private static INDArray reshapedFresh(INDArray a, long[] shape) {
-        if (Arrays.equals(a.shape(), shape)) {
-            return a;
-        }
-        INDArray out = a.reshape('c', shape).dup();
-        OpSupport.release(a);
-        return out;
+        return new INDArray[] {Softmax.reshapedFresh(gx, in[0].shape())};
     }
 
     @Override

@@ -84,8 +84,8 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
         return new INDArray[] {reshapedFresh(gx, y.shape())};
     }
 
-    /** {@code a} in {@code shape} as a fresh array, releasing {@code a} if a copy was needed. */
-    private static INDArray reshapedFresh(INDArray a, long[] shape) {
+    /** {@code a} in {@code shape} as a fresh array, releasing {@code a} if a copy was needed (LogSoftmax too). */
+    static INDArray reshapedFresh(INDArray a, long[] shape) {
         if (java.util.Arrays.equals(a.shape(), shape)) {
             return a;
         }
