@@ -5,8 +5,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * An array's values as a Java array in row-major order, copied in bulk from native memory when the array is a plain
- * float32 or float64 buffer (c-ordered, not a view), by way of a c-ordered copy otherwise.
+ * An array's values as a Java array in row-major order, copied in bulk from native memory: directly when the array is
+ * a plain float32 or float64 buffer ({@link #plain}), from one plain copy otherwise.
  *
  * <p>Why: {@code DataBuffer.asDouble()} on a float32 buffer converts element by element, and {@code dup()} outside
  * a workspace lands on fresh pages; for Grad-CAM on 32 SqueezeNet images (two 5.4-million-value layers) the two
@@ -45,9 +45,10 @@ public final class HostArrays {
             }
             return out;
         }
-        INDArray c = a.dup('c');
+        DataType type = a.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
+        INDArray c = plainCopy(a, type);
         try {
-            return c.data().asDouble();
+            return plain(c) ? doubles(c) : c.data().asDouble();
         } finally {
             c.close();
         }
@@ -61,12 +62,26 @@ public final class HostArrays {
             a.data().asNioFloat().get(0, out);
             return out;
         }
-        INDArray c = a.castTo(DataType.FLOAT).dup('c');
+        INDArray c = plainCopy(a, DataType.FLOAT);
         try {
-            return c.data().asFloat();
+            return plain(c) ? floats(c) : c.data().asFloat();
         } finally {
             c.close();
         }
+    }
+
+    /**
+     * A new plain array of {@code a}'s values in {@code type}: one cast when the type changes (the cast is a new
+     * row-major array), else one row-major copy. Views and other types then take the bulk path too.
+     */
+    private static INDArray plainCopy(INDArray a, DataType type) {
+        INDArray c = a.dataType() == type ? a.dup('c') : a.castTo(type);
+        if (plain(c)) {
+            return c;
+        }
+        INDArray d = c.dup('c');
+        c.close();
+        return d;
     }
 
     private static int length(INDArray a) {
@@ -77,10 +92,23 @@ public final class HostArrays {
     }
 
     /**
-     * Whether an array is exactly its buffer in row-major order (c-ordered, not a view, no offset), so that code
-     * may read or write the buffer directly ({@code a.data().asNioFloat()}, ...).
+     * Whether an array is exactly its buffer in row-major order (no offset, the whole buffer, row-major strides;
+     * a reshape of a whole array counts, a slice does not), so that code may read or write the buffer directly
+     * ({@code a.data().asNioFloat()}, ...).
      */
     public static boolean plain(INDArray a) {
-        return a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.length() == a.data().length();
+        if (a.offset() != 0 || a.data() == null || a.length() != a.data().length()) {
+            return false;
+        }
+        long[] shape = a.shape();
+        long[] strides = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
     }
 }

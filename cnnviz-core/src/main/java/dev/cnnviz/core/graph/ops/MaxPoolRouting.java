@@ -35,7 +35,7 @@ final class MaxPoolRouting {
     private MaxPoolRouting() {
     }
 
-    /** Whether {@link #backward} applies: float32, c-ordered, not views (the buffers are read directly). */
+    /** Whether {@link #backward} applies: float32 arrays that are exactly their buffers ({@link HostArrays#plain}). */
     static boolean applies(INDArray x, INDArray g) {
         return x.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT && HostArrays.plain(x) && HostArrays.plain(g);
     }
@@ -141,11 +141,14 @@ final class MaxPoolRouting {
             }
         }
 
-        /** libnd4j's rule: the first element not exceeded by a later one (strict {@code >}, NaN never wins). */
+        /**
+         * libnd4j's rule ({@code maxpool2d_bp}): a running maximum that starts at the lowest finite float and is
+         * replaced only by a strictly greater element, so NaN never wins; the first element when none does.
+         */
         private int first(float[] xa, int base) {
             int best = base + taps[0];
-            float max = xa[best];
-            for (int k = 1; k < taps.length; k++) {
+            float max = -Float.MAX_VALUE;
+            for (int k = 0; k < taps.length; k++) {
                 int at = base + taps[k];
                 if (xa[at] > max) {
                     max = xa[at];

@@ -235,6 +235,7 @@ class PoolingTest {
         MaxPool op = new MaxPool(new int[] {2, 2}, new int[] {2, 2}, new int[4], new int[] {1, 1}, false, AutoPad.NOTSET);
         INDArray y = op.forward(new INDArray[] {x});
         INDArray g = Nd4j.createFromArray(new float[] {1, 10, 100, 1000}).reshape(1, 1, 2, 2);
+        assertTrue(MaxPoolRouting.applies(x, g), "the Java routing runs (a reshaped whole array is plain)");
         INDArray theirs = x.like();
         OpSupport.execPooling("maxpool2d_bp", new INDArray[] {x, g}, new INDArray[] {theirs}, 2, 2, 2, 2, 0, 0, 1, 1, 0, 0, 0);
         assertEquals(theirs, op.backward(new INDArray[] {x}, y, g, new boolean[] {true})[0], "with the maxima");

@@ -1,0 +1,49 @@
+package dev.cnnviz.core.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** Every kind of array gives its row-major values: plain float32/float64 (bulk), views, 'f' order, other types. */
+class HostArraysTest {
+    private static final double[] VALUES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+
+    @Test
+    void plainArraysOfEveryTypeGiveTheirValues() {
+        for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.HALF, DataType.INT}) {
+            INDArray a = Nd4j.createFromArray(VALUES).castTo(t).reshape(3, 4);
+            assertArrayEquals(VALUES, HostArrays.doubles(a), 0, t.toString());
+            assertArrayEquals(floats(VALUES), HostArrays.floats(a), 0, t.toString());
+        }
+        assertTrue(HostArrays.plain(Nd4j.createFromArray(VALUES).reshape(3, 4)));
+    }
+
+    @Test
+    void viewsAndFortranOrderGiveRowMajorValues() {
+        INDArray whole = Nd4j.createFromArray(VALUES).castTo(DataType.FLOAT).reshape(3, 4);
+        INDArray row = whole.get(NDArrayIndex.point(1), NDArrayIndex.all());
+        assertFalse(HostArrays.plain(row));
+        assertArrayEquals(new double[] {4, 5, 6, 7}, HostArrays.doubles(row), 0);
+        assertArrayEquals(new float[] {4, 5, 6, 7}, HostArrays.floats(row), 0);
+        INDArray column = whole.get(NDArrayIndex.all(), NDArrayIndex.point(2));
+        assertArrayEquals(new double[] {2, 6, 10}, HostArrays.doubles(column), 0);
+        INDArray fortran = whole.dup('f');
+        assertFalse(HostArrays.plain(fortran));
+        assertArrayEquals(VALUES, HostArrays.doubles(fortran), 0);
+        assertArrayEquals(VALUES, HostArrays.doubles(whole.transpose().transpose()), 0);
+    }
+
+    private static float[] floats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}
