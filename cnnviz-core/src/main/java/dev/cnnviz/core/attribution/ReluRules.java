@@ -2,10 +2,8 @@ package dev.cnnviz.core.attribution;
 
 import dev.cnnviz.core.graph.BackwardRule;
 import dev.cnnviz.core.graph.BackwardRules;
-import dev.cnnviz.core.graph.ops.OpSupport;
+import dev.cnnviz.core.graph.ReluGate;
 import dev.cnnviz.core.graph.ops.Relu;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The modified ReLU backward rules of the "guided" gradient methods, for reuse (guided backprop,
@@ -33,18 +31,10 @@ public final class ReluRules {
     }
 
     /** Guided backprop's ReLU rule: {@code dx = [x > 0] · max(dy, 0)}. */
-    public static final BackwardRule GUIDED = (op, inputs, output, dy, wanted) -> {
-        INDArray positive = Transforms.relu(dy, true);
-        try {
-            return new INDArray[] {OpSupport.maskPositive(inputs[0], positive)};
-        } finally {
-            OpSupport.release(positive);
-        }
-    };
+    public static final BackwardRule GUIDED = new ReluGate(true, true);
 
     /** The deconvnet's ReLU rule: {@code dx = max(dy, 0)}, ignoring the forward input. */
-    public static final BackwardRule DECONVNET = (op, inputs, output, dy, wanted) ->
-            new INDArray[] {Transforms.relu(dy, true)};
+    public static final BackwardRule DECONVNET = new ReluGate(false, true);
 
     private static final BackwardRules GUIDED_RULES = BackwardRules.standard().with(Relu.class, GUIDED)
             .named("guided-backprop");

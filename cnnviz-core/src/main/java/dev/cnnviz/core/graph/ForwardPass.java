@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One forward evaluation of a {@link Graph}: a scope that owns the activations it computed and can push
@@ -40,6 +42,11 @@ public final class ForwardPass implements AutoCloseable {
     private final List<Gradients> gradients = new ArrayList<>();
     private final boolean retainsAll;
     private final Arena arena;
+    /** The oneDNN plan running this pass's convolutional nodes, or null (ND4J only). */
+    private OneDnnPlan plan;
+    private String planKey;
+    /** For inference passes: the nodes the caller may read (null: all). */
+    private Set<String> readable;
     private boolean closed;
 
     private ForwardPass(Graph graph, Map<String, INDArray> values, boolean retainsAll) {
@@ -51,16 +58,52 @@ public final class ForwardPass implements AutoCloseable {
 
     static ForwardPass run(Graph graph, Map<String, INDArray> inputs, Set<String> keep) {
         ForwardPass pass = new ForwardPass(graph, new HashMap<>(), keep == null);
+        pass.readable = keep;
         try {
+            pass.borrowPlan(inputs);
             pass.arena.run(() -> {
                 pass.compute(inputs, keep);
                 return null;
             });
+            if (pass.plan != null) {
+                pass.plan.markBuilt();
+            }
             return pass;
         } catch (RuntimeException e) {
             pass.close();
             throw e;
         }
+    }
+
+    /** Takes a oneDNN plan for these input shapes when the graph and inputs allow one. */
+    private void borrowPlan(Map<String, INDArray> inputs) {
+        OneDnnPlans plans = graph.plans();
+        if (plans == null || graph.dataType() != DataType.FLOAT) {
+            return;
+        }
+        StringBuilder key = new StringBuilder();
+        for (String name : graph.inputNames()) {
+            INDArray x = inputs.get(name);
+            if (x == null || x.dataType() != DataType.FLOAT) {
+                return;
+            }
+            key.append(name).append(Arrays.toString(x.shape())).append(';');
+        }
+        planKey = key.toString();
+        plan = plans.borrow(planKey);
+    }
+
+    /**
+     * The value of node {@code name} as an ND4J array: computed by ND4J, or copied out of the oneDNN plan (once,
+     * then cached), or null if neither has it.
+     */
+    private INDArray value(String name) {
+        INDArray v = values.get(name);
+        if (v == null && plan != null && plan.holds(name)) {
+            v = plan.export(name);
+            values.put(name, v);
+        }
+        return v;
     }
 
     private void compute(Map<String, INDArray> inputs, Set<String> keep) {
@@ -91,11 +134,17 @@ public final class ForwardPass implements AutoCloseable {
                     x = x.castTo(graph.dataType());
                 }
                 values.put(node.name(), x);
+                if (plan != null && plan.built() && plan.imports(node.name())) {
+                    plan.importValue(node.name(), x);
+                }
+                continue;
+            }
+            if (plan != null && runOnPlan(node)) {
                 continue;
             }
             INDArray[] args = new INDArray[node.inputs().size()];
             for (int i = 0; i < args.length; i++) {
-                args[i] = values.get(node.inputs().get(i));
+                args[i] = value(node.inputs().get(i));
             }
             INDArray out;
             try {
@@ -113,6 +162,9 @@ public final class ForwardPass implements AutoCloseable {
                 }
             }
             values.put(node.name(), out);
+            if (plan != null && plan.built() && plan.imports(node.name())) {
+                plan.importValue(node.name(), out);
+            }
             if (keep != null) {
                 for (String in : node.inputs()) {
                     int left = remaining.merge(in, -1, Integer::sum);
@@ -122,6 +174,23 @@ public final class ForwardPass implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Runs a node on the oneDNN plan if it is planned (or, while tracing, can be planned). */
+    private boolean runOnPlan(Node node) {
+        if (plan.built()) {
+            if (!plan.runs(node.name())) {
+                return false;
+            }
+            plan.forward(node.name());
+            return true;
+        }
+        INDArray[] args = new INDArray[node.inputs().size()];
+        for (int i = 0; i < args.length; i++) {
+            String in = node.inputs().get(i);
+            args[i] = plan.holds(in) ? null : values.get(in);
+        }
+        return plan.tryAdd(graph, node, args);
     }
 
     static String describeShapes(INDArray[] args) {
@@ -147,6 +216,9 @@ public final class ForwardPass implements AutoCloseable {
         checkOpen();
         graph.node(name);
         INDArray v = values.get(name);
+        if (v == null && plan != null && plan.holds(name) && (readable == null || readable.contains(name))) {
+            v = arena.run(() -> value(name));
+        }
         if (v == null) {
             throw new IllegalStateException("node '" + name + "' was not kept by this inference pass; "
                     + "name it in Graph.infer(input, keep) or use Graph.forward");
@@ -202,36 +274,56 @@ public final class ForwardPass implements AutoCloseable {
         }
         Map<String, INDArray> grads = new HashMap<>();
         for (Map.Entry<String, INDArray> e : seeds.entrySet()) {
-            INDArray v = get(e.getKey());
+            long[] shape = shapeOf(e.getKey());
             INDArray s = e.getValue();
-            if (!Arrays.equals(v.shape(), s.shape())) {
+            if (!Arrays.equals(shape, s.shape())) {
                 throw new IllegalArgumentException("the seed for '" + e.getKey() + "' has shape " + Arrays.toString(s.shape())
-                        + " but the node's output has shape " + Arrays.toString(v.shape()));
+                        + " but the node's output has shape " + Arrays.toString(shape));
             }
-            grads.put(e.getKey(), s.castTo(v.dataType()).dup());
+            grads.put(e.getKey(), s.castTo(graph.dataType()).dup());
         }
         Set<String> active = active(seeds.keySet(), targets);
+        Set<String> complete = new HashSet<>();
+        if (plan != null) {
+            plan.beginBackward();
+        }
         List<Node> order = graph.nodes();
         for (int idx = order.size() - 1; idx >= 0; idx--) {
             Node node = order.get(idx);
-            INDArray g = grads.get(node.name());
-            if (g == null || !active.contains(node.name()) || node.inputs().isEmpty()) {
+            String name = node.name();
+            if (!active.contains(name) || node.inputs().isEmpty() || !hasGradient(grads, name)) {
                 continue;
             }
-            INDArray[] args = new INDArray[node.inputs().size()];
-            boolean[] wanted = new boolean[args.length];
+            boolean[] wanted = new boolean[node.inputs().size()];
             boolean any = false;
-            for (int i = 0; i < args.length; i++) {
-                args[i] = values.get(node.inputs().get(i));
+            for (int i = 0; i < wanted.length; i++) {
                 wanted[i] = active.contains(node.inputs().get(i));
                 any |= wanted[i];
             }
+            BackwardRule rule = rules.ruleFor(node.op());
+            if (any && plan != null && plan.canBackward(name, rule, wanted)) {
+                INDArray pending = grads.remove(name);
+                if (pending != null) {
+                    plan.addGradient(name, pending);
+                }
+                try {
+                    plan.backward(name, rule, wanted);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("backward of node '" + name + "' (" + node.op().kind() + ") failed: " + e.getMessage(), e);
+                }
+                continue;
+            }
+            INDArray g = gradient(grads, name);
             if (any) {
+                INDArray[] args = new INDArray[node.inputs().size()];
+                for (int i = 0; i < args.length; i++) {
+                    args[i] = value(node.inputs().get(i));
+                }
                 INDArray[] back;
                 try {
-                    back = rules.ruleFor(node.op()).backward(node.op(), args, values.get(node.name()), g, wanted);
+                    back = rule.backward(node.op(), args, value(name), g, wanted);
                 } catch (RuntimeException e) {
-                    throw new IllegalStateException("backward of node '" + node.name() + "' (" + node.op().kind()
+                    throw new IllegalStateException("backward of node '" + name + "' (" + node.op().kind()
                             + ") failed: " + e.getMessage(), e);
                 }
                 Set<INDArray> consumed = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -242,7 +334,7 @@ public final class ForwardPass implements AutoCloseable {
                     String in = node.inputs().get(i);
                     INDArray gi = back[i];
                     if (!Arrays.equals(gi.shape(), args[i].shape())) {
-                        throw new IllegalStateException("backward of node '" + node.name() + "' (" + node.op().kind()
+                        throw new IllegalStateException("backward of node '" + name + "' (" + node.op().kind()
                                 + ") gave input " + i + " a gradient of shape " + Arrays.toString(gi.shape())
                                 + " for a value of shape " + Arrays.toString(args[i].shape()));
                     }
@@ -259,21 +351,48 @@ public final class ForwardPass implements AutoCloseable {
                     }
                 }
             }
-            if (!targets.contains(node.name())) {
-                grads.remove(node.name());
+            if (!targets.contains(name)) {
+                grads.remove(name);
+            } else {
+                grads.put(name, g);
+                complete.add(name);
             }
         }
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (String w : wrt) {
-            INDArray gw = grads.remove(w);
+            // A node that ran backward on ND4J holds its whole gradient in grads; others may have parts on both sides.
+            INDArray gw = complete.contains(w) ? grads.get(w) : hasGradient(grads, w) ? gradient(grads, w) : null;
+            grads.remove(w);
             if (gw == null) {
-                gw = values.get(w).ulike().assign(0);
+                gw = Nd4j.zeros(graph.dataType(), shapeOf(w));
             }
             result.put(w, gw);
         }
         Gradients out = new Gradients(result);
         gradients.add(out);
         return out;
+    }
+
+    private long[] shapeOf(String name) {
+        INDArray v = value(name);
+        if (v == null) {
+            throw new IllegalStateException("node '" + name + "' has no value in this pass");
+        }
+        return v.shape();
+    }
+
+    private boolean hasGradient(Map<String, INDArray> grads, String name) {
+        return grads.containsKey(name) || (plan != null && plan.hasGradient(name));
+    }
+
+    /** The whole gradient of a node's output as an ND4J array: ND4J contributions plus the plan's, if any. */
+    private INDArray gradient(Map<String, INDArray> grads, String name) {
+        INDArray g = grads.get(name);
+        if (plan != null && plan.hasGradient(name)) {
+            INDArray fromPlan = plan.exportGradient(name);
+            g = g == null ? fromPlan : g.addi(fromPlan);
+        }
+        return g;
     }
 
     /** Nodes on some path from a wrt node to a seeded node (both ends included). */
@@ -316,6 +435,10 @@ public final class ForwardPass implements AutoCloseable {
             g.close();
         }
         values.clear();
+        if (plan != null) {
+            graph.plans().giveBack(planKey, plan);
+            plan = null;
+        }
         arena.close();
     }
 }

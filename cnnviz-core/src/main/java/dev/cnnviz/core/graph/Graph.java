@@ -44,8 +44,14 @@ public final class Graph {
     private final String scoresName;
     private final Map<String, List<String>> consumers;
     private final DataType dataType;
+    /** Compiled oneDNN plans for this graph, or null when oneDNN is not used in this process. */
+    private final OneDnnPlans plans;
 
     private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName) {
+        this(nodes, inputNames, outputName, scoresName, true);
+    }
+
+    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, boolean oneDnn) {
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
         this.inputNames = List.copyOf(inputNames);
         this.outputName = outputName;
@@ -63,6 +69,27 @@ public final class Graph {
                 .filter(n -> n.op() instanceof Constant c && c.value().dataType().isFPType())
                 .map(n -> ((Constant) n.op()).value().dataType())
                 .findFirst().orElse(DataType.FLOAT);
+        this.plans = oneDnn && OneDnn.available() ? new OneDnnPlans(this) : null;
+    }
+
+    /**
+     * Returns a copy that runs every node through its ND4J operator, never through a oneDNN plan. The results are
+     * the same to float32 rounding (tests compare the two); use it to compare engines, or to rule the direct
+     * engine out when hunting a problem. Without oneDNN in the process (other backends, other platforms, or
+     * {@code -Dcnnviz.onednn=false}) every graph already behaves so.
+     */
+    public Graph withNd4jOnly() {
+        return new Graph(nodes, inputNames, outputName, scoresName, false);
+    }
+
+    /** @return whether forward passes run the convolutional nodes directly on oneDNN (see {@link #withNd4jOnly}). */
+    public boolean usesOneDnn() {
+        return plans != null;
+    }
+
+    /** @return this graph's pool of oneDNN plans, or null when graphs run through ND4J only. */
+    OneDnnPlans plans() {
+        return plans;
     }
 
     /** @return a builder for a new graph. */
@@ -195,13 +222,13 @@ public final class Graph {
             }
             copy.put(e.getKey(), new Node(e.getKey(), new Constant(e.getValue()), List.of()));
         }
-        return new Graph(copy, inputNames, outputName, scoresName);
+        return new Graph(copy, inputNames, outputName, scoresName, plans != null);
     }
 
     /** Returns a copy whose class-score node is {@code name}. */
     public Graph withScoresNode(String name) {
         node(name);
-        return new Graph(nodes, inputNames, outputName, name);
+        return new Graph(nodes, inputNames, outputName, name, plans != null);
     }
 
     /**

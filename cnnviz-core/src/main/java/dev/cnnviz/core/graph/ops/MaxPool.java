@@ -101,13 +101,18 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
          * @param what the operator name, for messages
          */
         static Axis of(String what, INDArray x, int dim, int k, int s, int d, int padBegin, int padEnd, boolean ceil, AutoPad auto) {
-            int in = (int) x.size(dim);
+            return of(what, x.shape(), dim, k, s, d, padBegin, padEnd, ceil, auto);
+        }
+
+        /** Resolves an axis of an input of shape {@code shape}. */
+        static Axis of(String what, long[] shape, int dim, int k, int s, int d, int padBegin, int padEnd, boolean ceil, AutoPad auto) {
+            int in = (int) shape[dim];
             int[] p = auto.resolve(in, k, s, d, padBegin, padEnd);
             long eff = (long) (k - 1) * d + 1;
             long span = in + p[0] + p[1] - eff;
             if (span < 0) {
                 throw new IllegalArgumentException(what + " kernel " + k + " (dilation " + d + ", pads " + p[0] + "+" + p[1]
-                        + ") does not fit input " + Arrays.toString(x.shape()) + " along dimension " + dim);
+                        + ") does not fit input " + Arrays.toString(shape) + " along dimension " + dim);
             }
             long out = span / s + 1;
             if (ceil && auto == AutoPad.NOTSET) {
@@ -143,6 +148,24 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         requireInputInEveryWindow("MaxPool", h, x.size(2), kernel[0], strides[0], dilations[0], 2);
         requireInputInEveryWindow("MaxPool", w, x.size(3), kernel[1], strides[1], dilations[1], 3);
         return new Axis[] {h, w};
+    }
+
+    /**
+     * The resolved window geometry for an NCHW input of shape {@code shape}, for engines that run the pooling
+     * themselves: {@code {outH, outW, top, left, bottom, right}}, where bottom and right are how far the last
+     * window reaches past the input (negative when the windows stop short of its end, e.g. with stride > kernel).
+     *
+     * @throws IllegalArgumentException when the kernel does not fit or a window covers only padding
+     */
+    public long[] geometry(long[] shape) {
+        if (shape.length != 4) {
+            throw new IllegalArgumentException("MaxPool input must be 4-D, found shape " + Arrays.toString(shape));
+        }
+        Axis h = Axis.of("MaxPool", shape, 2, kernel[0], strides[0], dilations[0], pads[0], pads[2], ceilMode, autoPad);
+        Axis w = Axis.of("MaxPool", shape, 3, kernel[1], strides[1], dilations[1], pads[1], pads[3], ceilMode, autoPad);
+        requireInputInEveryWindow("MaxPool", h, shape[2], kernel[0], strides[0], dilations[0], 2);
+        requireInputInEveryWindow("MaxPool", w, shape[3], kernel[1], strides[1], dilations[1], 3);
+        return new long[] {h.out(), w.out(), h.begin(), w.begin(), h.len() - h.begin() - shape[2], w.len() - w.begin() - shape[3]};
     }
 
     private long[] iArgs() {

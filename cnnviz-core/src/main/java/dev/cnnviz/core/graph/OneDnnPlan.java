@@ -1,0 +1,929 @@
+package dev.cnnviz.core.graph;
+
+import static dev.cnnviz.core.graph.OneDnn.check;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_MULTIPLE_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_concat_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_backward_data_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_backward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu_use_dst_for_bwd;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_goihw;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_get_data_handle;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_oihw;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_exclude_padding;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_backward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_src_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+
+import dev.cnnviz.core.graph.OneDnn.Resources;
+import dev.cnnviz.core.graph.OneDnn.Step;
+import dev.cnnviz.core.graph.ops.AutoPad;
+import dev.cnnviz.core.graph.ops.Concat;
+import dev.cnnviz.core.graph.ops.Constant;
+import dev.cnnviz.core.graph.ops.Conv;
+import dev.cnnviz.core.graph.ops.Dropout;
+import dev.cnnviz.core.graph.ops.GlobalAveragePool;
+import dev.cnnviz.core.graph.ops.Identity;
+import dev.cnnviz.core.graph.ops.MaxPool;
+import dev.cnnviz.core.graph.ops.Relu;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The convolutional part of a {@link Graph}, compiled to oneDNN primitives for one set of input shapes and run
+ * directly on oneDNN (the JavaCPP preset), with activations kept in oneDNN's channel-blocked layout
+ * ({@code nChw8c}) from one primitive to the next.
+ *
+ * <p>Why: ND4J 1.0.0-M2.1 reaches the same oneDNN through libnd4j, which re-creates every primitive on every call
+ * (about 50 µs each) and reorders NCHW to the blocked layout and back around every convolution. On SqueezeNet
+ * 1.1 at batch 1 the convolutions take 15.6 ms forward and 19.8 ms backward that way, and 4.8 and 4.5 ms here.
+ *
+ * <p>What runs here: {@link Conv} (any stride, padding, dilation and groups, with constant weights),
+ * {@link Relu} (with the exact, guided and deconvnet backward rules, see {@link ReluGate}), {@link MaxPool},
+ * {@link GlobalAveragePool}, channel {@link Concat}, {@link Identity} and {@link Dropout}, on 4-D float32
+ * values. Every other node runs through its ND4J operator, exactly as without this plan: values cross between the
+ * two worlds by copies, made only where a node on one side consumes a value of the other (or a user asks for it).
+ *
+ * <p>A plan is built by tracing the first forward pass for a set of input shapes ({@link #tryAdd}), then reused
+ * by later passes with the same shapes (pooled per graph, see {@link OneDnnPlans}). It holds no reference to
+ * its graph, so that idle plans can be freed when the graph is collected. It owns its native memory:
+ * every activation and, after the first backward pass, every gradient. A plan is used by one pass at a time.
+ */
+final class OneDnnPlan implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
+
+    private final Resources res = new Resources();
+    private final dnnl_stream stream;
+    /** Values in oneDNN memory: outputs of planned nodes, and copies of ND4J values that planned nodes read. */
+    private final Map<String, Val> vals = new HashMap<>();
+    private final Map<String, Kernel> kernels = new HashMap<>();
+    /** Names of ND4J-computed values that planned nodes read (copied in when computed). */
+    private final Map<String, Val> imports = new HashMap<>();
+    private boolean built;
+
+    OneDnnPlan() {
+        this.stream = res.stream();
+    }
+
+    /** @return whether the trace is complete (the plan has run one whole forward pass). */
+    boolean built() {
+        return built;
+    }
+
+    void markBuilt() {
+        built = true;
+    }
+
+    /** @return native bytes owned (activations, gradients, weights). */
+    long bytes() {
+        return res.bytes();
+    }
+
+    /** @return whether node {@code name} runs on oneDNN in this plan. */
+    boolean runs(String name) {
+        return kernels.containsKey(name);
+    }
+
+    /** @return whether the value {@code name} lives in oneDNN memory (a planned node's output or an import). */
+    boolean holds(String name) {
+        return vals.containsKey(name);
+    }
+
+    /** @return whether an ND4J value must be copied in once computed, because planned nodes read it. */
+    boolean imports(String name) {
+        return imports.containsKey(name);
+    }
+
+    // ------------------------------------------------------------------ values
+
+    /** One value in oneDNN memory, with its gradient (allocated at the first backward pass). */
+    private final class Val {
+        final String name;
+        final long[] dims;
+        final dnnl_memory_desc_t md;
+        final dnnl_memory mem;
+        dnnl_memory diff;
+        dnnl_memory scratch;
+        boolean diffSet;
+        /** Whether {@link #mem} is out of date (a fused convolution skipped it); {@link #refresh} computes it. */
+        boolean stale;
+        Runnable refresh;
+        private dnnl_memory user;
+        private Step exportValue;
+        private Step exportDiff;
+        private Step importValue;
+        private Step importDiff;
+        private Step importDiffAdd;
+        private Step addScratch;
+
+        Val(String name, long[] dims, int tag) {
+            this.name = name;
+            this.dims = dims.clone();
+            this.md = OneDnn.md(dims, tag);
+            this.mem = res.memory(md);
+        }
+
+        private dnnl_memory user() {
+            if (user == null) {
+                user = res.handle(OneDnn.md(dims, dims.length == 4 ? dnnl_nchw : dnnl_x));
+            }
+            return user;
+        }
+
+        dnnl_memory diff() {
+            if (diff == null) {
+                diff = res.memory(md);
+            }
+            return diff;
+        }
+
+        /** Where a gradient contribution goes: the gradient itself if it has none yet, else a scratch memory. */
+        dnnl_memory target() {
+            if (!diffSet) {
+                return diff();
+            }
+            if (scratch == null) {
+                scratch = res.memory(md);
+            }
+            return scratch;
+        }
+
+        /** Records a contribution written to {@link #target()}. */
+        void contributed(dnnl_memory target) {
+            if (target == scratch && diffSet) {
+                if (addScratch == null) {
+                    addScratch = res.reorder(md, scratch, md, diff, true);
+                }
+                addScratch.run(stream);
+            }
+            diffSet = true;
+        }
+
+        INDArray export(boolean gradient) {
+            if (!gradient && stale) {
+                refresh.run();
+                stale = false;
+            }
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, dims);
+            OneDnn.wrap(user(), out);
+            if (gradient) {
+                if (exportDiff == null) {
+                    exportDiff = res.reorder(md, diff(), OneDnn.md(dims, dnnl_nchw), user(), false);
+                }
+                exportDiff.run(stream);
+            } else {
+                if (exportValue == null) {
+                    exportValue = res.reorder(md, mem, OneDnn.md(dims, dnnl_nchw), user(), false);
+                }
+                exportValue.run(stream);
+            }
+            return out;
+        }
+
+        void importValue(INDArray a) {
+            OneDnn.wrap(user(), plain(a));
+            if (importValue == null) {
+                importValue = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, mem, false);
+            }
+            importValue.run(stream);
+        }
+
+        /** Adds an ND4J gradient to this value's gradient. */
+        void importGradient(INDArray g) {
+            OneDnn.wrap(user(), plain(g));
+            if (diffSet) {
+                if (importDiffAdd == null) {
+                    importDiffAdd = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, diff(), true);
+                }
+                importDiffAdd.run(stream);
+            } else {
+                if (importDiff == null) {
+                    importDiff = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, diff(), false);
+                }
+                importDiff.run(stream);
+            }
+            diffSet = true;
+        }
+    }
+
+    private static INDArray plain(INDArray a) {
+        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        return HostArrays.plain(f) ? f : f.dup('c');
+    }
+
+    /** The layout of a value: channel-blocked by 8 where the channels allow it, plain NCHW otherwise. */
+    private static int tag(long[] dims) {
+        return dims[1] % 8 == 0 ? dnnl_nChw8c : dnnl_nchw;
+    }
+
+    /** The oneDNN memory of an input value, importing an ND4J value on first sight (during the trace). */
+    private Val input(String name, INDArray nd4jValue) {
+        Val v = vals.get(name);
+        if (v == null) {
+            v = new Val(name, nd4jValue.shape(), tag(nd4jValue.shape()));
+            vals.put(name, v);
+            imports.put(name, v);
+            v.importValue(nd4jValue);
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------ trace
+
+    /**
+     * Tries to plan node {@code node} during the trace and, if it can, runs it.
+     *
+     * @param inputs the node's inputs as ND4J arrays, or null for inputs held here
+     * @return whether the node now runs here
+     */
+    boolean tryAdd(Graph graph, Node node, INDArray[] inputs) {
+        if (built) {
+            throw new IllegalStateException("plan already built");
+        }
+        Kernel k;
+        try {
+            k = kernelFor(graph, node, inputs);
+        } catch (RuntimeException e) {
+            vals.remove(node.name());
+            LOG.debug("node '{}' ({}) runs through ND4J: {}", node.name(), node.op().kind(), e.getMessage());
+            k = null;
+        }
+        if (k == null) {
+            return false;
+        }
+        kernels.put(node.name(), k);
+        k.forward();
+        return true;
+    }
+
+    private long[] shapeOf(String name, INDArray nd4j) {
+        Val v = vals.get(name);
+        return v != null ? v.dims : nd4j == null ? null : nd4j.shape();
+    }
+
+    private Kernel kernelFor(Graph graph, Node node, INDArray[] args) {
+        if (graph.dataType() != DataType.FLOAT) {
+            return null;
+        }
+        List<String> in = node.inputs();
+        Op op = node.op();
+        if (op instanceof Conv || op instanceof Relu || op instanceof MaxPool || op instanceof GlobalAveragePool
+                || op instanceof Identity || op instanceof Dropout) {
+            long[] s = shapeOf(in.get(0), args[0]);
+            if (s == null || s.length != 4 || (args[0] != null && args[0].dataType() != DataType.FLOAT)) {
+                return null;
+            }
+            if (op instanceof Conv c) {
+                return conv(graph, node, c, args);
+            }
+            Val x = input(in.get(0), args[0]);
+            if (op instanceof Relu) {
+                Kernel producer = kernels.get(in.get(0));
+                boolean fusable = producer instanceof ConvK && graph.consumers(in.get(0)).size() == 1;
+                return new ReluK(node.name(), x, fusable ? (ConvK) producer : null);
+            }
+            if (op instanceof MaxPool m) {
+                return new PoolK(node.name(), x, m.geometry(x.dims), m.kernel(), m.strides(), m.dilations());
+            }
+            if (op instanceof GlobalAveragePool) {
+                long[] geo = {1, 1, 0, 0, 0, 0};
+                return new PoolK(node.name(), x, geo, new int[] {(int) x.dims[2], (int) x.dims[3]}, new int[] {1, 1}, null);
+            }
+            return new CopyK(node.name(), x);
+        }
+        if (op instanceof Concat c) {
+            for (int i = 0; i < in.size(); i++) {
+                long[] s = shapeOf(in.get(i), args[i]);
+                if (s == null || s.length != 4 || (c.axis() != 1 && c.axis() != -3)) {
+                    return null;
+                }
+            }
+            Val[] xs = new Val[in.size()];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = input(in.get(i), args[i]);
+            }
+            return new ConcatK(node.name(), xs);
+        }
+        return null;
+    }
+
+    private Kernel conv(Graph graph, Node node, Conv c, INDArray[] args) {
+        List<String> in = node.inputs();
+        for (int i = 1; i < in.size(); i++) {
+            if (!(graph.node(in.get(i)).op() instanceof Constant)) {
+                return null;
+            }
+        }
+        INDArray w = graph.constant(in.get(1));
+        INDArray b = in.size() > 2 ? graph.constant(in.get(2)) : null;
+        if (w.rank() != 4 || w.dataType() != DataType.FLOAT || (b != null && (b.length() != w.size(0) || b.dataType() != DataType.FLOAT))) {
+            return null;
+        }
+        long[] xs = shapeOf(in.get(0), args[0]);
+        if (w.size(1) * c.group() != xs[1] || w.size(0) % c.group() != 0) {
+            return null;
+        }
+        Val x = input(in.get(0), args[0]);
+        return new ConvK(node.name(), x, c, w, b);
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Runs a planned node forward (after the trace). */
+    void forward(String name) {
+        kernels.get(name).forward();
+    }
+
+    /** Copies an ND4J value that planned nodes read into oneDNN memory. */
+    void importValue(String name, INDArray value) {
+        imports.get(name).importValue(value);
+    }
+
+    /** @return a fresh NCHW copy of a value held here (in the current workspace, if any). */
+    INDArray export(String name) {
+        return vals.get(name).export(false);
+    }
+
+    /** Starts a backward pass: no value has a gradient yet. */
+    void beginBackward() {
+        for (Val v : vals.values()) {
+            v.diffSet = false;
+        }
+    }
+
+    /** @return whether value {@code name} has a gradient in oneDNN memory. */
+    boolean hasGradient(String name) {
+        Val v = vals.get(name);
+        return v != null && v.diffSet;
+    }
+
+    /** Adds an ND4J gradient to the gradient of a value held here. */
+    void addGradient(String name, INDArray g) {
+        vals.get(name).importGradient(g);
+    }
+
+    /** @return a fresh NCHW copy of value {@code name}'s gradient (which must exist). */
+    INDArray exportGradient(String name) {
+        return vals.get(name).export(true);
+    }
+
+    /** @return whether the planned node can run backward here under {@code rule} for the wanted inputs. */
+    boolean canBackward(String name, BackwardRule rule, boolean[] wanted) {
+        Kernel k = kernels.get(name);
+        return k != null && k.supports(rule, wanted);
+    }
+
+    /** Runs a planned node backward: its gradient (which must exist) flows into its wanted inputs' gradients. */
+    void backward(String name, BackwardRule rule, boolean[] wanted) {
+        kernels.get(name).backward(rule, wanted);
+    }
+
+    @Override
+    public void close() {
+        res.close();
+        vals.clear();
+        kernels.clear();
+    }
+
+    // ------------------------------------------------------------------ kernels
+
+    private abstract class Kernel {
+        final Val y;
+
+        Kernel(String name, long[] dims, int tag) {
+            this.y = new Val(name, dims, tag);
+            vals.put(name, y);
+        }
+
+        abstract void forward();
+
+        boolean supports(BackwardRule rule, boolean[] wanted) {
+            return rule == BackwardRule.STANDARD;
+        }
+
+        abstract void backward(BackwardRule rule, boolean[] wanted);
+    }
+
+    private static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), res.attr(), OneDnn.engine(), hint),
+                "dnnl_primitive_desc_create");
+        return res.own(pd);
+    }
+
+    /** Convolution: {@code y = W ⋆ x + b}; backward gives the input gradient only (no parameter gradients). */
+    private final class ConvK extends Kernel {
+        private final Val x;
+        private final long[] strides;
+        private final long[] dilates;
+        private final long[] padL;
+        private final long[] padR;
+        private final dnnl_memory_desc_t wUser;
+        private final dnnl_memory wUserMem;
+        private final INDArray w;
+        private final dnnl_convolution_desc_t fwdDesc;
+        private final dnnl_primitive_desc fwdPd;
+        private final int[] fwdKinds;
+        private final dnnl_memory[] fwdArgs;
+        private final Step fwd;
+        private Step fusedFwd;
+        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
+        private dnnl_primitive_desc bwdPd;
+        private dnnl_memory wBwd;
+        /** The input gradient in the layout oneDNN chose, when it is not the input's own. */
+        private dnnl_memory_desc_t dxMd;
+        private dnnl_memory dxOwn;
+        private Step dxCopy;
+        private Step dxAdd;
+
+        ConvK(String name, Val x, Conv c, INDArray w, INDArray b) {
+            super(name, outDims(x.dims, c, w), tag(outDims(x.dims, c, w)));
+            this.x = x;
+            this.w = plain(w);
+            int[] s = c.strides();
+            int[] d = c.dilations();
+            int[] p = c.pads();
+            AutoPad ap = c.autoPad();
+            int[] ph = ap.resolve((int) x.dims[2], (int) w.size(2), s[0], d[0], p[0], p[2]);
+            int[] pw = ap.resolve((int) x.dims[3], (int) w.size(3), s[1], d[1], p[1], p[3]);
+            strides = new long[] {s[0], s[1]};
+            dilates = new long[] {d[0] - 1, d[1] - 1};
+            padL = new long[] {ph[0], pw[0]};
+            padR = new long[] {ph[1], pw[1]};
+            int g = c.group();
+            long[] wDims = g == 1 ? w.shape() : new long[] {g, w.size(0) / g, w.size(1), w.size(2), w.size(3)};
+            wUser = OneDnn.md(wDims, g == 1 ? dnnl_oihw : dnnl_goihw);
+            wUserMem = res.handle(wUser);
+            dnnl_memory_desc_t wAny = OneDnn.md(wDims, dnnl_format_tag_any);
+            dnnl_memory_desc_t bMd = b == null ? null : OneDnn.md(new long[] {w.size(0)}, dnnl_x);
+            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+            check(dnnl_dilated_convolution_forward_desc_init(desc, dnnl_forward_training, dnnl_convolution_direct, x.md, wAny, bMd,
+                    y.md, strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init");
+            fwdDesc = desc;
+            fwdPd = pd(res, desc, null);
+            dnnl_memory wMem = weights(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0));
+            if (b == null) {
+                fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
+                fwdArgs = new dnnl_memory[] {x.mem, wMem, y.mem};
+            } else {
+                dnnl_memory bUser = res.handle(bMd);
+                dnnl_memory bMem = res.memory(bMd);
+                OneDnn.wrap(bUser, plain(b));
+                res.reorder(bMd, bUser, bMd, bMem, false).run(stream);
+                fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
+                fwdArgs = new dnnl_memory[] {x.mem, wMem, bMem, y.mem};
+            }
+            fwd = res.step(fwdPd, fwdKinds, fwdArgs);
+        }
+
+        /** The forward arguments with another destination. */
+        private dnnl_memory[] fwdArgsWith(dnnl_memory dst) {
+            dnnl_memory[] a = fwdArgs.clone();
+            a[a.length - 1] = dst;
+            return a;
+        }
+
+        /** The weights reordered once into the layout a primitive wants. */
+        private dnnl_memory weights(dnnl_memory_desc_t want) {
+            dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
+            copy.put(want);
+            dnnl_memory m = res.memory(copy);
+            OneDnn.wrap(wUserMem, w);
+            res.reorder(wUser, wUserMem, copy, m, false).run(stream);
+            return m;
+        }
+
+        /**
+         * Makes this convolution write {@code relu}'s output directly (a ReLU post-op) once the trace is done; its
+         * own output is then computed only when someone reads it.
+         *
+         * @return whether oneDNN offers the fused primitive
+         */
+        boolean fuseRelu(Val relu) {
+            try {
+                dnnl_primitive_attr attr = res.withPostOp(po -> check(dnnl_post_ops_append_eltwise(po, 1f, dnnl_eltwise_relu, 0f, 0f),
+                        "dnnl_post_ops_append_eltwise"));
+                dnnl_primitive_desc fpd = new dnnl_primitive_desc();
+                check(dnnl_primitive_desc_create(fpd, new const_dnnl_op_desc_t(fwdDesc), attr, OneDnn.engine(), null),
+                        "dnnl_primitive_desc_create");
+                res.own(fpd);
+                if (dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 0),
+                        dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0)) == 0) {
+                    return false;
+                }
+                fusedFwd = res.step(fpd, fwdKinds, fwdArgsWith(relu.mem));
+                y.refresh = () -> fwd.run(stream);
+                return true;
+            } catch (IllegalStateException e) {
+                LOG.debug("no fused convolution + ReLU for '{}': {}", y.name, e.getMessage());
+                return false;
+            }
+        }
+
+        @Override
+        void forward() {
+            if (fusedFwd != null && built) {
+                fusedFwd.run(stream);
+                y.stale = true;
+            } else {
+                fwd.run(stream);
+            }
+        }
+
+        @Override
+        boolean supports(BackwardRule rule, boolean[] wanted) {
+            for (int i = 1; i < wanted.length; i++) {
+                if (wanted[i]) {
+                    return false;
+                }
+            }
+            return rule == BackwardRule.STANDARD;
+        }
+
+        @Override
+        void backward(BackwardRule rule, boolean[] wanted) {
+            if (!wanted[0]) {
+                return;
+            }
+            if (bwdPd == null) {
+                dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+                long[] wDims = new long[(int) wUser.ndims()];
+                for (int i = 0; i < wDims.length; i++) {
+                    wDims[i] = wUser.dims().get(i);
+                }
+                // The input gradient's layout is oneDNN's choice: for a plain NCHW input (an image's 3 channels)
+                // only the reference kernel writes NCHW, about 100x slower than the blocked one plus a reorder.
+                check(dnnl_dilated_convolution_backward_data_desc_init(desc, dnnl_convolution_direct,
+                        OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(wDims, dnnl_format_tag_any), y.md, strides, dilates,
+                        padL, padR), "dnnl_dilated_convolution_backward_data_desc_init");
+                bwdPd = pd(res, desc, fwdPd);
+                wBwd = weights(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_weights_md, 0));
+                dnnl_memory_desc_t dx = new dnnl_memory_desc_t();
+                dx.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
+                if (dnnl_memory_desc_equal(dx, x.md) == 0) {
+                    dxMd = dx;
+                    dxOwn = res.memory(dx);
+                }
+            }
+            if (dxOwn == null) {
+                dnnl_memory target = x.target();
+                bwd.computeIfAbsent(target, t -> res.step(bwdPd,
+                        new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, y.diff(), wBwd, t)).run(stream);
+                x.contributed(target);
+                return;
+            }
+            bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd,
+                    new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, y.diff(), wBwd, t)).run(stream);
+            if (x.diffSet) {
+                if (dxAdd == null) {
+                    dxAdd = res.reorder(dxMd, dxOwn, x.md, x.diff(), true);
+                }
+                dxAdd.run(stream);
+            } else {
+                if (dxCopy == null) {
+                    dxCopy = res.reorder(dxMd, dxOwn, x.md, x.diff(), false);
+                }
+                dxCopy.run(stream);
+            }
+            x.diffSet = true;
+        }
+    }
+
+    private static long[] outDims(long[] x, Conv c, INDArray w) {
+        int[] s = c.strides();
+        int[] d = c.dilations();
+        int[] p = c.pads();
+        long[] out = new long[4];
+        out[0] = x[0];
+        out[1] = w.size(0);
+        for (int a = 0; a < 2; a++) {
+            int k = (int) w.size(2 + a);
+            int[] pad = c.autoPad().resolve((int) x[2 + a], k, s[a], d[a], p[a], p[a + 2]);
+            long eff = (long) (k - 1) * d[a] + 1;
+            long span = x[2 + a] + pad[0] + pad[1] - eff;
+            if (span < 0) {
+                throw new IllegalArgumentException("kernel larger than the padded input");
+            }
+            out[2 + a] = span / s[a] + 1;
+        }
+        return out;
+    }
+
+    /**
+     * ReLU, with the exact, guided or deconvnet backward ({@link ReluGate}). The mask {@code [x > 0]} is read from
+     * the output ({@code y > 0} exactly where {@code x > 0}), so a ReLU fused into the convolution before it needs
+     * no pre-activation: after the trace that convolution writes this ReLU's output directly.
+     */
+    private final class ReluK extends Kernel {
+        private final Step fwd;
+        private final dnnl_primitive_desc hintPd;
+        private final Val x;
+        private final boolean fused;
+        private final Map<dnnl_memory, Step> masked = new HashMap<>();
+        private final Map<dnnl_memory, Step> clippedInPlace = new HashMap<>();
+        private final Map<dnnl_memory, Step> clipped = new HashMap<>();
+        private final Map<dnnl_memory, Step> copied = new HashMap<>();
+        private dnnl_primitive_desc bwdPd;
+
+        ReluK(String name, Val x, ConvK producer) {
+            super(name, x.dims, tag(x.dims));
+            this.x = x;
+            dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+            check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, x.md, 0f, 0f),
+                    "dnnl_eltwise_forward_desc_init");
+            hintPd = pd(res, desc, null);
+            fwd = res.step(hintPd, OneDnn.srcDst(), x.mem, y.mem);
+            fused = producer != null && producer.fuseRelu(y);
+        }
+
+        @Override
+        void forward() {
+            if (!fused || !built) {
+                fwd.run(stream);
+            }
+        }
+
+        @Override
+        boolean supports(BackwardRule rule, boolean[] wanted) {
+            return rule == BackwardRule.STANDARD || rule instanceof ReluGate;
+        }
+
+        /** {@code to = max(from, 0)}. */
+        private Step clip(dnnl_memory from, dnnl_memory to, Map<dnnl_memory, Step> cache) {
+            return cache.computeIfAbsent(to, t -> {
+                dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+                check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu, y.md, 0f, 0f),
+                        "dnnl_eltwise_forward_desc_init");
+                return res.step(pd(res, desc, null), OneDnn.srcDst(), from, t);
+            });
+        }
+
+        @Override
+        void backward(BackwardRule rule, boolean[] wanted) {
+            if (!wanted[0]) {
+                return;
+            }
+            boolean inputGate = true;
+            boolean gradientGate = false;
+            if (rule instanceof ReluGate gate) {
+                inputGate = gate.inputGate();
+                gradientGate = gate.gradientGate();
+            }
+            dnnl_memory target = x.target();
+            if (inputGate) {
+                if (bwdPd == null) {
+                    dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+                    check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, y.md, y.md, 0f, 0f),
+                            "dnnl_eltwise_backward_desc_init");
+                    bwdPd = pd(res, desc, hintPd);
+                }
+                masked.computeIfAbsent(target, t -> res.step(bwdPd,
+                        new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.mem, y.diff(), t)).run(stream);
+                if (gradientGate) {
+                    clip(target, target, clippedInPlace).run(stream);
+                }
+            } else if (gradientGate) {
+                clip(y.diff(), target, clipped).run(stream);
+            } else {
+                copied.computeIfAbsent(target, t -> res.reorder(y.md, y.diff(), x.md, t, false)).run(stream);
+            }
+            x.contributed(target);
+        }
+    }
+
+    /** Max pooling (windows from {@link MaxPool#geometry}) or global average pooling. */
+    private final class PoolK extends Kernel {
+        private final Val x;
+        private final dnnl_primitive_desc fwdPd;
+        private final Step fwd;
+        private final dnnl_memory workspace;
+        private final int alg;
+        private final long[] strides;
+        private final long[] kernel;
+        private final long[] dil;
+        private final long[] padL;
+        private final long[] padR;
+        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
+        private dnnl_primitive_desc bwdPd;
+
+        PoolK(String name, Val x, long[] geo, int[] k, int[] s, int[] d) {
+            super(name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]}, tag(x.dims));
+            this.x = x;
+            this.alg = d == null ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max;
+            if (geo[4] < 0 || geo[5] < 0) {
+                throw new IllegalArgumentException("windows stop short of the input's end");
+            }
+            strides = new long[] {s[0], s[1]};
+            kernel = new long[] {k[0], k[1]};
+            dil = d == null ? new long[] {0, 0} : new long[] {d[0] - 1, d[1] - 1};
+            padL = new long[] {geo[2], geo[3]};
+            padR = new long[] {geo[4], geo[5]};
+            dnnl_pooling_v2_desc_t desc = new dnnl_pooling_v2_desc_t();
+            check(dnnl_pooling_v2_forward_desc_init(desc, dnnl_forward_training, alg, x.md, y.md, strides, kernel, dil, padL, padR),
+                    "dnnl_pooling_v2_forward_desc_init");
+            fwdPd = pd(res, desc, null);
+            dnnl_memory_desc_t wsMd = dnnl_primitive_desc_query_md(fwdPd, dnnl_query_workspace_md, 0);
+            if (wsMd != null && !wsMd.isNull() && wsMd.ndims() > 0) {
+                dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
+                copy.put(wsMd);
+                workspace = res.memory(copy);
+                fwd = res.step(fwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE}, x.mem, y.mem, workspace);
+            } else {
+                workspace = null;
+                fwd = res.step(fwdPd, OneDnn.srcDst(), x.mem, y.mem);
+            }
+        }
+
+        @Override
+        void forward() {
+            fwd.run(stream);
+        }
+
+        @Override
+        void backward(BackwardRule rule, boolean[] wanted) {
+            if (!wanted[0]) {
+                return;
+            }
+            if (bwdPd == null) {
+                dnnl_pooling_v2_desc_t desc = new dnnl_pooling_v2_desc_t();
+                check(dnnl_pooling_v2_backward_desc_init(desc, alg, x.md, y.md, strides, kernel, dil, padL, padR),
+                        "dnnl_pooling_v2_backward_desc_init");
+                bwdPd = pd(res, desc, fwdPd);
+            }
+            dnnl_memory target = x.target();
+            bwd.computeIfAbsent(target, t -> workspace == null
+                    ? res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.diff(), t)
+                    : res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC},
+                            y.diff(), workspace, t)).run(stream);
+            x.contributed(target);
+        }
+    }
+
+    /** Identity and inference-time dropout: a copy. */
+    private final class CopyK extends Kernel {
+        private final Val x;
+        private final Step fwd;
+        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
+
+        CopyK(String name, Val x) {
+            super(name, x.dims, tag(x.dims));
+            this.x = x;
+            fwd = res.reorder(x.md, x.mem, y.md, y.mem, false);
+        }
+
+        @Override
+        void forward() {
+            fwd.run(stream);
+        }
+
+        @Override
+        void backward(BackwardRule rule, boolean[] wanted) {
+            if (!wanted[0]) {
+                return;
+            }
+            dnnl_memory target = x.target();
+            bwd.computeIfAbsent(target, t -> res.reorder(y.md, y.diff(), x.md, t, false)).run(stream);
+            x.contributed(target);
+        }
+    }
+
+    /** Concatenation along channels; backward copies each input's slice of the gradient out. */
+    private final class ConcatK extends Kernel {
+        private final Val[] xs;
+        private final Step fwd;
+        private final List<Map<dnnl_memory, Step>> bwd = new ArrayList<>();
+        private final dnnl_memory_desc_t[] slices;
+        private dnnl_memory[] sliceMems;
+
+        ConcatK(String name, Val[] xs) {
+            super(name, concatDims(xs), concatTag(xs));
+            this.xs = xs;
+            dnnl_memory_desc_t srcs = new dnnl_memory_desc_t(xs.length);
+            int[] kinds = new int[xs.length + 1];
+            dnnl_memory[] mems = new dnnl_memory[xs.length + 1];
+            for (int i = 0; i < xs.length; i++) {
+                srcs.getPointer(i).put(xs[i].md);
+                kinds[i] = DNNL_ARG_MULTIPLE_SRC + i;
+                mems[i] = xs[i].mem;
+            }
+            kinds[xs.length] = DNNL_ARG_DST;
+            mems[xs.length] = y.mem;
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            check(dnnl_concat_primitive_desc_create(pd, y.md, xs.length, 1, srcs, res.attr(), OneDnn.engine()),
+                    "dnnl_concat_primitive_desc_create");
+            res.own(pd);
+            fwd = res.step(pd, kinds, mems);
+            slices = new dnnl_memory_desc_t[xs.length];
+            long offset = 0;
+            for (int i = 0; i < xs.length; i++) {
+                slices[i] = new dnnl_memory_desc_t();
+                check(dnnl_memory_desc_init_submemory(slices[i], y.md, xs[i].dims, new long[] {0, offset, 0, 0}),
+                        "dnnl_memory_desc_init_submemory");
+                offset += xs[i].dims[1];
+                bwd.add(new HashMap<>());
+            }
+        }
+
+        @Override
+        void forward() {
+            fwd.run(stream);
+        }
+
+        @Override
+        void backward(BackwardRule rule, boolean[] wanted) {
+            if (sliceMems == null) {
+                sliceMems = new dnnl_memory[xs.length];
+                PointerPointer<Pointer> out = new PointerPointer<>(1);
+                check(dnnl_memory_get_data_handle(y.diff(), out), "dnnl_memory_get_data_handle");
+                Pointer base = out.get(0);
+                for (int i = 0; i < xs.length; i++) {
+                    sliceMems[i] = res.handle(slices[i]);
+                    check(dnnl_memory_set_data_handle(sliceMems[i], base), "dnnl_memory_set_data_handle");
+                }
+            }
+            for (int i = 0; i < xs.length; i++) {
+                if (!wanted[i]) {
+                    continue;
+                }
+                Val x = xs[i];
+                dnnl_memory target = x.target();
+                int at = i;
+                bwd.get(i).computeIfAbsent(target, t -> res.reorder(slices[at], sliceMems[at], x.md, t, false)).run(stream);
+                x.contributed(target);
+            }
+        }
+    }
+
+    private static long[] concatDims(Val[] xs) {
+        long[] d = xs[0].dims.clone();
+        d[1] = 0;
+        for (Val x : xs) {
+            for (int a : new int[] {0, 2, 3}) {
+                if (x.dims[a] != d[a]) {
+                    throw new IllegalArgumentException("Concat inputs differ in dimension " + a + ": " + Arrays.toString(x.dims));
+                }
+            }
+            d[1] += x.dims[1];
+        }
+        return d;
+    }
+
+    /** Blocked only when every slice starts on a block boundary (oneDNN's sub-memories need that). */
+    private static int concatTag(Val[] xs) {
+        for (Val x : xs) {
+            if (x.dims[1] % 8 != 0) {
+                return dnnl_nchw;
+            }
+        }
+        return dnnl_nChw8c;
+    }
+}
