@@ -5,11 +5,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_MULTIPLE_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_concat_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_backward_data_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_forward_desc_init;
@@ -21,7 +19,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_goihw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_get_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
@@ -71,7 +68,6 @@ import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.PointerPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -836,58 +832,54 @@ final class OneDnnPlan implements AutoCloseable {
         }
     }
 
-    /** Concatenation along channels; backward copies each input's slice of the gradient out. */
+    /**
+     * Concatenation along channels, as one copy per input into its slice of the output (a reorder into a
+     * sub-memory; at batch 1 about 5x faster than oneDNN's concat primitive on SqueezeNet); backward copies each
+     * input's slice of the gradient out.
+     */
     private final class ConcatK extends Kernel {
         private final Val[] xs;
-        private final Step fwd;
+        private final Step[] fwd;
         private final List<Map<dnnl_memory, Step>> bwd = new ArrayList<>();
         private final dnnl_memory_desc_t[] slices;
-        private dnnl_memory[] sliceMems;
+        private dnnl_memory[] diffSlices;
 
         ConcatK(String name, Val[] xs) {
             super(name, concatDims(xs), concatTag(xs));
             this.xs = xs;
-            dnnl_memory_desc_t srcs = new dnnl_memory_desc_t(xs.length);
-            int[] kinds = new int[xs.length + 1];
-            dnnl_memory[] mems = new dnnl_memory[xs.length + 1];
-            for (int i = 0; i < xs.length; i++) {
-                srcs.getPointer(i).put(xs[i].md);
-                kinds[i] = DNNL_ARG_MULTIPLE_SRC + i;
-                mems[i] = xs[i].mem;
-            }
-            kinds[xs.length] = DNNL_ARG_DST;
-            mems[xs.length] = y.mem;
-            dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            check(dnnl_concat_primitive_desc_create(pd, y.md, xs.length, 1, srcs, res.attr(), OneDnn.engine()),
-                    "dnnl_concat_primitive_desc_create");
-            res.own(pd);
-            fwd = res.step(pd, kinds, mems);
             slices = new dnnl_memory_desc_t[xs.length];
+            fwd = new Step[xs.length];
             long offset = 0;
             for (int i = 0; i < xs.length; i++) {
                 slices[i] = new dnnl_memory_desc_t();
                 check(dnnl_memory_desc_init_submemory(slices[i], y.md, xs[i].dims, new long[] {0, offset, 0, 0}),
                         "dnnl_memory_desc_init_submemory");
                 offset += xs[i].dims[1];
+                fwd[i] = res.reorder(xs[i].md, xs[i].mem, slices[i], slice(y.mem, i), false);
                 bwd.add(new HashMap<>());
             }
         }
 
+        /** A memory for slice {@code i} of {@code whole}'s buffer. */
+        private dnnl_memory slice(dnnl_memory whole, int i) {
+            dnnl_memory m = res.handle(slices[i]);
+            check(dnnl_memory_set_data_handle(m, OneDnn.dataHandle(whole)), "dnnl_memory_set_data_handle");
+            return m;
+        }
+
         @Override
         void forward() {
-            fwd.run(stream);
+            for (Step f : fwd) {
+                f.run(stream);
+            }
         }
 
         @Override
         void backward(BackwardRule rule, boolean[] wanted) {
-            if (sliceMems == null) {
-                sliceMems = new dnnl_memory[xs.length];
-                PointerPointer<Pointer> out = new PointerPointer<>(1);
-                check(dnnl_memory_get_data_handle(y.diff(), out), "dnnl_memory_get_data_handle");
-                Pointer base = out.get(0);
+            if (diffSlices == null) {
+                diffSlices = new dnnl_memory[xs.length];
                 for (int i = 0; i < xs.length; i++) {
-                    sliceMems[i] = res.handle(slices[i]);
-                    check(dnnl_memory_set_data_handle(sliceMems[i], base), "dnnl_memory_set_data_handle");
+                    diffSlices[i] = slice(y.diff(), i);
                 }
             }
             for (int i = 0; i < xs.length; i++) {
@@ -897,7 +889,7 @@ final class OneDnnPlan implements AutoCloseable {
                 Val x = xs[i];
                 dnnl_memory target = x.target();
                 int at = i;
-                bwd.get(i).computeIfAbsent(target, t -> res.reorder(slices[at], sliceMems[at], x.md, t, false)).run(stream);
+                bwd.get(i).computeIfAbsent(target, t -> res.reorder(slices[at], diffSlices[at], x.md, t, false)).run(stream);
                 x.contributed(target);
             }
         }
