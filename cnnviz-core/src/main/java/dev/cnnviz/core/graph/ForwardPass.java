@@ -89,8 +89,9 @@ public final class ForwardPass implements AutoCloseable {
             }
             key.append(name).append(Arrays.toString(x.shape())).append(';');
         }
+        key.append(retainsAll ? "training" : "inference");
         planKey = key.toString();
-        plan = plans.borrow(planKey);
+        plan = plans.borrow(planKey, retainsAll);
     }
 
     /**

@@ -17,6 +17,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu_use_dst_for_bwd;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_goihw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
@@ -34,12 +35,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_src_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 
 import dev.cnnviz.core.graph.OneDnn.Resources;
 import dev.cnnviz.core.graph.OneDnn.Step;
@@ -63,7 +59,6 @@ import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
-import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
@@ -105,8 +100,16 @@ final class OneDnnPlan implements AutoCloseable {
     /** Names of ND4J-computed values that planned nodes read (copied in when computed). */
     private final Map<String, Val> imports = new HashMap<>();
     private boolean built;
+    /** Whether passes on this plan may run backward; inference plans skip max pooling's workspace. */
+    private final boolean training;
 
-    OneDnnPlan() {
+    /**
+     * @param training whether passes may run backward. Max pooling for training also records where each maximum
+     *                 was (oneDNN's workspace), which makes its forward about 3x slower (SqueezeNet's pool1 at
+     *                 batch 32: 32 ms against 12 ms), so inference passes get plans of their own.
+     */
+    OneDnnPlan(boolean training) {
+        this.training = training;
         this.stream = res.stream();
     }
 
@@ -415,7 +418,7 @@ final class OneDnnPlan implements AutoCloseable {
     /** @return whether the planned node can run backward here under {@code rule} for the wanted inputs. */
     boolean canBackward(String name, BackwardRule rule, boolean[] wanted) {
         Kernel k = kernels.get(name);
-        return k != null && k.supports(rule, wanted);
+        return training && k != null && k.supports(rule, wanted);
     }
 
     /** Runs a planned node backward: its gradient (which must exist) flows into its wanted inputs' gradients. */
@@ -764,7 +767,8 @@ final class OneDnnPlan implements AutoCloseable {
             padL = new long[] {geo[2], geo[3]};
             padR = new long[] {geo[4], geo[5]};
             dnnl_pooling_v2_desc_t desc = new dnnl_pooling_v2_desc_t();
-            check(dnnl_pooling_v2_forward_desc_init(desc, dnnl_forward_training, alg, x.md, y.md, strides, kernel, dil, padL, padR),
+            check(dnnl_pooling_v2_forward_desc_init(desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, x.md, y.md,
+                    strides, kernel, dil, padL, padR),
                     "dnnl_pooling_v2_forward_desc_init");
             fwdPd = pd(res, desc, null);
             dnnl_memory_desc_t wsMd = dnnl_primitive_desc_query_md(fwdPd, dnnl_query_workspace_md, 0);

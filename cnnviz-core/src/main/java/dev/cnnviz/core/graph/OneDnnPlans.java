@@ -40,15 +40,19 @@ final class OneDnnPlans {
         CLEANER.register(owner, idle);
     }
 
-    /** @return an idle plan built for {@code key}, or a new one to trace. */
-    OneDnnPlan borrow(String key) {
+    /**
+     * @param key      the input shapes and whether the pass may run backward (see {@link OneDnnPlan#OneDnnPlan(boolean)})
+     * @param training whether passes may run backward
+     * @return an idle plan built for {@code key}, or a new one to trace
+     */
+    OneDnnPlan borrow(String key, boolean training) {
         ConcurrentLinkedDeque<OneDnnPlan> q = idle.byKey.get(key);
         OneDnnPlan p = q == null ? null : q.pollFirst();
         if (p != null) {
             IDLE_BYTES.addAndGet(-p.bytes());
             return p;
         }
-        return new OneDnnPlan();
+        return new OneDnnPlan(training);
     }
 
     /** Takes a plan back: pooled if its trace completed and the idle budget allows, freed otherwise. */
