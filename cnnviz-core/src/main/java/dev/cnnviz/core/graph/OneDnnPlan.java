@@ -450,6 +450,16 @@ final class OneDnnPlan implements AutoCloseable {
         }
 
         abstract void backward(BackwardRule rule, boolean[] wanted);
+
+        /**
+         * Runs the step that writes a gradient contribution for input {@code x} (made once per target memory):
+         * into x's gradient directly, or into scratch and then summed when x already has one.
+         */
+        void contribute(Val x, Map<dnnl_memory, Step> steps, java.util.function.Function<dnnl_memory, Step> make) {
+            dnnl_memory target = x.target();
+            steps.computeIfAbsent(target, make).run(stream);
+            x.contributed(target);
+        }
     }
 
     private static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
@@ -614,10 +624,8 @@ final class OneDnnPlan implements AutoCloseable {
                 }
             }
             if (dxOwn == null) {
-                dnnl_memory target = x.target();
-                bwd.computeIfAbsent(target, t -> res.step(bwdPd,
-                        new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, y.diff(), wBwd, t)).run(stream);
-                x.contributed(target);
+                contribute(x, bwd, t -> res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
+                        y.diff(), wBwd, t));
                 return;
             }
             bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd,
@@ -799,12 +807,9 @@ final class OneDnnPlan implements AutoCloseable {
                         "dnnl_pooling_v2_backward_desc_init");
                 bwdPd = pd(res, desc, fwdPd);
             }
-            dnnl_memory target = x.target();
-            bwd.computeIfAbsent(target, t -> workspace == null
+            contribute(x, bwd, t -> workspace == null
                     ? res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.diff(), t)
-                    : res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC},
-                            y.diff(), workspace, t)).run(stream);
-            x.contributed(target);
+                    : res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC}, y.diff(), workspace, t));
         }
     }
 
@@ -830,9 +835,7 @@ final class OneDnnPlan implements AutoCloseable {
             if (!wanted[0]) {
                 return;
             }
-            dnnl_memory target = x.target();
-            bwd.computeIfAbsent(target, t -> res.reorder(y.md, y.diff(), x.md, t, false)).run(stream);
-            x.contributed(target);
+            contribute(x, bwd, t -> res.reorder(y.md, y.diff(), x.md, t, false));
         }
     }
 
@@ -891,10 +894,8 @@ final class OneDnnPlan implements AutoCloseable {
                     continue;
                 }
                 Val x = xs[i];
-                dnnl_memory target = x.target();
                 int at = i;
-                bwd.get(i).computeIfAbsent(target, t -> res.reorder(slices[at], diffSlices[at], x.md, t, false)).run(stream);
-                x.contributed(target);
+                contribute(x, bwd.get(i), t -> res.reorder(slices[at], diffSlices[at], x.md, t, false));
             }
         }
     }
