@@ -202,6 +202,11 @@ public final class ForwardPass implements AutoCloseable {
         return sb.append("]").toString();
     }
 
+    /** @return whether node {@code name} ran on this pass's oneDNN plan (for tests and diagnostics). */
+    boolean ranOnOneDnn(String name) {
+        return plan != null && plan.runs(name);
+    }
+
     /** @return the graph this pass evaluated. */
     public Graph graph() {
         return graph;
