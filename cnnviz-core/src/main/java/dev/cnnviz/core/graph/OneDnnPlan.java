@@ -39,7 +39,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
 
 import dev.cnnviz.core.graph.OneDnn.Resources;
 import dev.cnnviz.core.graph.OneDnn.Step;
-import dev.cnnviz.core.graph.ops.AutoPad;
 import dev.cnnviz.core.graph.ops.Concat;
 import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Conv;
@@ -154,18 +153,19 @@ final class OneDnnPlan implements AutoCloseable {
         dnnl_memory scratch;
         boolean diffSet;
         /** Whether {@link #mem} borrows the buffer of the ND4J value it imports. */
-        private final boolean plainLayout;
+        private final boolean borrowsBuffer;
         private INDArray borrowed;
         /** Whether {@link #mem} is out of date (a fused convolution skipped it); {@link #refresh} computes it. */
         boolean stale;
         Runnable refresh;
+        /** Plain NCHW, the layout of ND4J arrays, and a buffer-less memory pointed at one before each copy. */
+        private final dnnl_memory_desc_t userMd;
         private dnnl_memory user;
-        private Step exportValue;
-        private Step exportDiff;
+        /** Copies out by source memory (value or gradient), and copies in by target memory. */
+        private final Map<dnnl_memory, Step> exports = new HashMap<>();
         private Step importValue;
-        private Step importDiff;
-        private Step importDiffAdd;
-        private Step addScratch;
+        /** Gradient additions by source memory: [0] copies (no gradient yet), [1] sums. */
+        private final Map<dnnl_memory, Step[]> additions = new HashMap<>();
 
         Val(String name, long[] dims, int tag) {
             this(name, dims, tag, false);
@@ -176,14 +176,17 @@ final class OneDnnPlan implements AutoCloseable {
             this.name = name;
             this.dims = dims.clone();
             this.md = OneDnn.md(dims, tag);
-            this.plainLayout = borrowed;
+            this.userMd = OneDnn.md(dims, dnnl_nchw);
+            this.borrowsBuffer = borrowed;
             this.mem = borrowed ? res.handle(md) : res.memory(md);
         }
 
-        private dnnl_memory user() {
+        /** The buffer-less NCHW memory, pointed at {@code a}. */
+        private dnnl_memory user(INDArray a) {
             if (user == null) {
-                user = res.handle(OneDnn.md(dims, dims.length == 4 ? dnnl_nchw : dnnl_x));
+                user = res.handle(userMd);
             }
+            OneDnn.wrap(user, a);
             return user;
         }
 
@@ -207,12 +210,23 @@ final class OneDnnPlan implements AutoCloseable {
 
         /** Records a contribution written to {@link #target()}. */
         void contributed(dnnl_memory target) {
-            if (target == scratch && diffSet) {
-                if (addScratch == null) {
-                    addScratch = res.reorder(md, scratch, md, diff, true);
-                }
-                addScratch.run(stream);
+            if (target == scratch) {
+                addGradient(md, scratch);
             }
+            diffSet = true;
+        }
+
+        /**
+         * Adds a gradient held in {@code from} (layout {@code fromMd}) to this value's: a copy while it has none,
+         * a summing reorder after.
+         */
+        void addGradient(dnnl_memory_desc_t fromMd, dnnl_memory from) {
+            Step[] steps = additions.computeIfAbsent(from, f -> new Step[2]);
+            int i = diffSet ? 1 : 0;
+            if (steps[i] == null) {
+                steps[i] = res.reorder(fromMd, from, md, diff(), diffSet);
+            }
+            steps[i].run(stream);
             diffSet = true;
         }
 
@@ -222,18 +236,8 @@ final class OneDnnPlan implements AutoCloseable {
                 stale = false;
             }
             INDArray out = Nd4j.createUninitialized(DataType.FLOAT, dims);
-            OneDnn.wrap(user(), out);
-            if (gradient) {
-                if (exportDiff == null) {
-                    exportDiff = res.reorder(md, diff(), OneDnn.md(dims, dnnl_nchw), user(), false);
-                }
-                exportDiff.run(stream);
-            } else {
-                if (exportValue == null) {
-                    exportValue = res.reorder(md, mem, OneDnn.md(dims, dnnl_nchw), user(), false);
-                }
-                exportValue.run(stream);
-            }
+            dnnl_memory to = user(out);
+            exports.computeIfAbsent(gradient ? diff() : mem, from -> res.reorder(md, from, userMd, to, false)).run(stream);
             return out;
         }
 
@@ -244,33 +248,21 @@ final class OneDnnPlan implements AutoCloseable {
          */
         void importValue(INDArray a) {
             INDArray p = plain(a);
-            if (plainLayout) {
+            if (borrowsBuffer) {
                 borrowed = p; // a copy made by plain() must live as long as oneDNN reads it
                 check(dnnl_memory_set_data_handle(mem, p.data().addressPointer()), "dnnl_memory_set_data_handle");
                 return;
             }
-            OneDnn.wrap(user(), p);
+            dnnl_memory from = user(p);
             if (importValue == null) {
-                importValue = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, mem, false);
+                importValue = res.reorder(userMd, from, md, mem, false);
             }
             importValue.run(stream);
         }
 
         /** Adds an ND4J gradient to this value's gradient. */
         void importGradient(INDArray g) {
-            OneDnn.wrap(user(), plain(g));
-            if (diffSet) {
-                if (importDiffAdd == null) {
-                    importDiffAdd = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, diff(), true);
-                }
-                importDiffAdd.run(stream);
-            } else {
-                if (importDiff == null) {
-                    importDiff = res.reorder(OneDnn.md(dims, dnnl_nchw), user(), md, diff(), false);
-                }
-                importDiff.run(stream);
-            }
-            diffSet = true;
+            addGradient(userMd, user(plain(g)));
         }
     }
 
@@ -392,8 +384,9 @@ final class OneDnnPlan implements AutoCloseable {
         if (w.size(1) * c.group() != xs[1] || w.size(0) % c.group() != 0) {
             return null;
         }
+        long[] geo = c.geometry(xs, w.shape());
         Val x = input(in.get(0), args[0]);
-        return new ConvK(node.name(), x, c, w, b);
+        return new ConvK(node.name(), x, c, w, b, geo);
     }
 
     // ------------------------------------------------------------------ running
@@ -464,6 +457,11 @@ final class OneDnnPlan implements AutoCloseable {
             vals.put(name, y);
         }
 
+        /** An output in the default layout for its channel count ({@link #tag}). */
+        Kernel(String name, long[] dims) {
+            this(name, dims, tag(dims));
+        }
+
         abstract void forward();
 
         boolean supports(BackwardRule rule, boolean[] wanted) {
@@ -480,6 +478,20 @@ final class OneDnnPlan implements AutoCloseable {
             dnnl_memory target = x.target();
             steps.computeIfAbsent(target, make).run(stream);
             x.contributed(target);
+        }
+    }
+
+    /** A kernel whose forward is one step, set by the subclass's constructor. */
+    private abstract class OneStepKernel extends Kernel {
+        Step fwd;
+
+        OneStepKernel(String name, long[] dims) {
+            super(name, dims);
+        }
+
+        @Override
+        final void forward() {
+            fwd.run(stream);
         }
     }
 
@@ -512,23 +524,18 @@ final class OneDnnPlan implements AutoCloseable {
         /** The input gradient in the layout oneDNN chose, when it is not the input's own. */
         private dnnl_memory_desc_t dxMd;
         private dnnl_memory dxOwn;
-        private Step dxCopy;
-        private Step dxAdd;
 
-        ConvK(String name, Val x, Conv c, INDArray w, INDArray b) {
-            super(name, outDims(x.dims, c, w), tag(outDims(x.dims, c, w)));
+        /** @param geo {@link Conv#geometry}: {outH, outW, top, left, bottom, right} */
+        ConvK(String name, Val x, Conv c, INDArray w, INDArray b, long[] geo) {
+            super(name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]});
             this.x = x;
             this.w = plain(w);
             int[] s = c.strides();
             int[] d = c.dilations();
-            int[] p = c.pads();
-            AutoPad ap = c.autoPad();
-            int[] ph = ap.resolve((int) x.dims[2], (int) w.size(2), s[0], d[0], p[0], p[2]);
-            int[] pw = ap.resolve((int) x.dims[3], (int) w.size(3), s[1], d[1], p[1], p[3]);
             strides = new long[] {s[0], s[1]};
             dilates = new long[] {d[0] - 1, d[1] - 1};
-            padL = new long[] {ph[0], pw[0]};
-            padR = new long[] {ph[1], pw[1]};
+            padL = new long[] {geo[2], geo[3]};
+            padR = new long[] {geo[4], geo[5]};
             int g = c.group();
             long[] wDims = g == 1 ? w.shape() : new long[] {g, w.size(0) / g, w.size(1), w.size(2), w.size(3)};
             wUser = OneDnn.md(wDims, g == 1 ? dnnl_oihw : dnnl_goihw);
@@ -651,39 +658,8 @@ final class OneDnnPlan implements AutoCloseable {
             }
             bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd,
                     new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, y.diff(), wBwd, t)).run(stream);
-            if (x.diffSet) {
-                if (dxAdd == null) {
-                    dxAdd = res.reorder(dxMd, dxOwn, x.md, x.diff(), true);
-                }
-                dxAdd.run(stream);
-            } else {
-                if (dxCopy == null) {
-                    dxCopy = res.reorder(dxMd, dxOwn, x.md, x.diff(), false);
-                }
-                dxCopy.run(stream);
-            }
-            x.diffSet = true;
+            x.addGradient(dxMd, dxOwn);
         }
-    }
-
-    private static long[] outDims(long[] x, Conv c, INDArray w) {
-        int[] s = c.strides();
-        int[] d = c.dilations();
-        int[] p = c.pads();
-        long[] out = new long[4];
-        out[0] = x[0];
-        out[1] = w.size(0);
-        for (int a = 0; a < 2; a++) {
-            int k = (int) w.size(2 + a);
-            int[] pad = c.autoPad().resolve((int) x[2 + a], k, s[a], d[a], p[a], p[a + 2]);
-            long eff = (long) (k - 1) * d[a] + 1;
-            long span = x[2 + a] + pad[0] + pad[1] - eff;
-            if (span < 0) {
-                throw new IllegalArgumentException("kernel larger than the padded input");
-            }
-            out[2 + a] = span / s[a] + 1;
-        }
-        return out;
     }
 
     /**
@@ -703,7 +679,7 @@ final class OneDnnPlan implements AutoCloseable {
         private dnnl_primitive_desc bwdPd;
 
         ReluK(String name, Val x, ConvK producer) {
-            super(name, x.dims, tag(x.dims));
+            super(name, x.dims);
             this.x = x;
             dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
             check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, x.md, 0f, 0f),
@@ -769,10 +745,9 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     /** Max pooling (windows from {@link MaxPool#geometry}) or global average pooling. */
-    private final class PoolK extends Kernel {
+    private final class PoolK extends OneStepKernel {
         private final Val x;
         private final dnnl_primitive_desc fwdPd;
-        private final Step fwd;
         private final dnnl_memory workspace;
         private final int alg;
         private final long[] strides;
@@ -784,7 +759,7 @@ final class OneDnnPlan implements AutoCloseable {
         private dnnl_primitive_desc bwdPd;
 
         PoolK(String name, Val x, long[] geo, int[] k, int[] s, int[] d) {
-            super(name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]}, tag(x.dims));
+            super(name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]});
             this.x = x;
             this.alg = d == null ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max;
             if (geo[4] < 0 || geo[5] < 0) {
@@ -813,11 +788,6 @@ final class OneDnnPlan implements AutoCloseable {
         }
 
         @Override
-        void forward() {
-            fwd.run(stream);
-        }
-
-        @Override
         void backward(BackwardRule rule, boolean[] wanted) {
             if (!wanted[0]) {
                 return;
@@ -835,20 +805,14 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     /** Identity and inference-time dropout: a copy. */
-    private final class CopyK extends Kernel {
+    private final class CopyK extends OneStepKernel {
         private final Val x;
-        private final Step fwd;
         private final Map<dnnl_memory, Step> bwd = new HashMap<>();
 
         CopyK(String name, Val x) {
-            super(name, x.dims, tag(x.dims));
+            super(name, x.dims);
             this.x = x;
             fwd = res.reorder(x.md, x.mem, y.md, y.mem, false);
-        }
-
-        @Override
-        void forward() {
-            fwd.run(stream);
         }
 
         @Override

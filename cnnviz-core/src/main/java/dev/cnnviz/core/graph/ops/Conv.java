@@ -79,18 +79,40 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
         }
         long kH = w.size(2);
         long kW = w.size(3);
-        int[] ph = autoPad.resolve((int) x.size(2), (int) kH, strides[0], dilations[0], pads[0], pads[2]);
-        int[] pw = autoPad.resolve((int) x.size(3), (int) kW, strides[1], dilations[1], pads[1], pads[3]);
-        int[] p = {ph[0], pw[0], ph[1], pw[1]};
-        long effH = (kH - 1) * dilations[0] + 1;
-        long effW = (kW - 1) * dilations[1] + 1;
-        if (x.size(2) + p[0] + p[2] < effH || x.size(3) + p[1] + p[3] < effW) {
-            throw new IllegalArgumentException("Conv kernel " + kH + "x" + kW + " (dilation " + Arrays.toString(dilations)
-                    + ") is larger than the padded input " + Arrays.toString(x.shape()));
-        }
+        int[] p = resolvedPads(x.shape(), w.shape());
         boolean symmetric = p[0] == p[2] && p[1] == p[3];
         int mode = group == 1 ? 0 : (group == c && o % c == 0 ? 1 : 2);
         return new Plan(p, !symmetric, kH, kW, mode);
+    }
+
+    /** The padding {top, left, bottom, right} for this input and these weights; checks that the kernel fits. */
+    private int[] resolvedPads(long[] x, long[] w) {
+        int[] ph = autoPad.resolve((int) x[2], (int) w[2], strides[0], dilations[0], pads[0], pads[2]);
+        int[] pw = autoPad.resolve((int) x[3], (int) w[3], strides[1], dilations[1], pads[1], pads[3]);
+        long effH = (w[2] - 1) * dilations[0] + 1;
+        long effW = (w[3] - 1) * dilations[1] + 1;
+        if (x[2] + ph[0] + ph[1] < effH || x[3] + pw[0] + pw[1] < effW) {
+            throw new IllegalArgumentException("Conv kernel " + w[2] + "x" + w[3] + " (dilation " + Arrays.toString(dilations)
+                    + ") is larger than the padded input " + Arrays.toString(x));
+        }
+        return new int[] {ph[0], pw[0], ph[1], pw[1]};
+    }
+
+    /**
+     * The resolved geometry for an NCHW input of shape {@code x} and weights of shape {@code w}, for engines that
+     * run the convolution themselves: {@code {outH, outW, top, left, bottom, right}}.
+     *
+     * @throws IllegalArgumentException when the kernel does not fit the padded input
+     */
+    public long[] geometry(long[] x, long[] w) {
+        if (x.length != 4 || w.length != 4) {
+            throw new IllegalArgumentException("Conv needs a 4-D input and 4-D weights, found " + Arrays.toString(x)
+                    + " and " + Arrays.toString(w));
+        }
+        int[] p = resolvedPads(x, w);
+        long outH = (x[2] + p[0] + p[2] - ((w[2] - 1) * dilations[0] + 1)) / strides[0] + 1;
+        long outW = (x[3] + p[1] + p[3] - ((w[3] - 1) * dilations[1] + 1)) / strides[1] + 1;
+        return new long[] {outH, outW, p[0], p[1], p[2], p[3]};
     }
 
     private long[] iArgs(Plan plan, int wFormat) {
