@@ -379,7 +379,11 @@ public final class ForwardPass implements AutoCloseable {
         return out;
     }
 
+    /** The shape of a node's value, without copying it out of the oneDNN plan. */
     private long[] shapeOf(String name) {
+        if (!values.containsKey(name) && plan != null && plan.holds(name)) {
+            return plan.dims(name);
+        }
         INDArray v = value(name);
         if (v == null) {
             throw new IllegalStateException("node '" + name + "' has no value in this pass");

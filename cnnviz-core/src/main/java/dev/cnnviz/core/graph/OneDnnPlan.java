@@ -401,6 +401,11 @@ final class OneDnnPlan implements AutoCloseable {
         imports.get(name).importValue(value);
     }
 
+    /** @return the shape of a value held here. */
+    long[] dims(String name) {
+        return vals.get(name).dims.clone();
+    }
+
     /** @return a fresh NCHW copy of a value held here (in the current workspace, if any). */
     INDArray export(String name) {
         return vals.get(name).export(false);
