@@ -207,6 +207,11 @@ public final class ForwardPass implements AutoCloseable {
         return plan != null && plan.runs(name);
     }
 
+    /** @return the oneDNN implementations of this pass's plan that are reference kernels (for tests) */
+    List<String> referenceKernels() {
+        return plan == null ? List.of() : plan.referenceKernels();
+    }
+
     /** @return the graph this pass evaluated. */
     public Graph graph() {
         return graph;

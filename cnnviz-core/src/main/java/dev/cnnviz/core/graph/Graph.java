@@ -46,12 +46,15 @@ public final class Graph {
     private final DataType dataType;
     /** Compiled oneDNN plans for this graph, or null when oneDNN is not used in this process. */
     private final OneDnnPlans plans;
+    /** The plans' channel block, or 0 for ND4J only; copies keep it. */
+    private final int oneDnnBlock;
 
     private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName) {
-        this(nodes, inputNames, outputName, scoresName, true);
+        this(nodes, inputNames, outputName, scoresName, OneDnn.BLOCK);
     }
 
-    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, boolean oneDnn) {
+    /** @param oneDnnBlock the channel block of the oneDNN plans (8 or 16), or 0 to run through ND4J only */
+    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, int oneDnnBlock) {
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
         this.inputNames = List.copyOf(inputNames);
         this.outputName = outputName;
@@ -69,7 +72,8 @@ public final class Graph {
                 .filter(n -> n.op() instanceof Constant c && c.value().dataType().isFPType())
                 .map(n -> ((Constant) n.op()).value().dataType())
                 .findFirst().orElse(DataType.FLOAT);
-        this.plans = oneDnn && OneDnn.available() ? new OneDnnPlans(this) : null;
+        this.oneDnnBlock = oneDnnBlock;
+        this.plans = oneDnnBlock != 0 && OneDnn.available() ? new OneDnnPlans(this, oneDnnBlock) : null;
     }
 
     /**
@@ -79,7 +83,16 @@ public final class Graph {
      * {@code -Dcnnviz.onednn=false}) every graph already behaves so.
      */
     public Graph withNd4jOnly() {
-        return new Graph(nodes, inputNames, outputName, scoresName, false);
+        return new Graph(nodes, inputNames, outputName, scoresName, 0);
+    }
+
+    /**
+     * A copy whose oneDNN plans keep activations in blocks of {@code block} channels (8 or 16) whatever the
+     * machine's default ({@link OneDnn#BLOCK}): tests run both layouts on one machine.
+     */
+    Graph withOneDnnBlock(int block) {
+        OneDnn.blockedTag(block);
+        return new Graph(nodes, inputNames, outputName, scoresName, block);
     }
 
     /** @return whether forward passes run the convolutional nodes directly on oneDNN (see {@link #withNd4jOnly}). */
@@ -222,13 +235,13 @@ public final class Graph {
             }
             copy.put(e.getKey(), new Node(e.getKey(), new Constant(e.getValue()), List.of()));
         }
-        return new Graph(copy, inputNames, outputName, scoresName, plans != null);
+        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock);
     }
 
     /** Returns a copy whose class-score node is {@code name}. */
     public Graph withScoresNode(String name) {
         node(name);
-        return new Graph(nodes, inputNames, outputName, name, plans != null);
+        return new Graph(nodes, inputNames, outputName, name, oneDnnBlock);
     }
 
     /**

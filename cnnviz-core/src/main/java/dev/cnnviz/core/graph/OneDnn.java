@@ -1,6 +1,18 @@
 package dev.cnnviz.core.graph;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw16c;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_impl_info_str;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_primitive_kind;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_get_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
@@ -45,6 +57,8 @@ import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -72,6 +86,15 @@ final class OneDnn {
     private static final dnnl_engine ENGINE;
     private static final String UNAVAILABLE;
 
+    /**
+     * The channel block of activations: 16 where oneDNN runs AVX-512 kernels (they read and write {@code nChw16c}),
+     * 8 otherwise ({@code nChw8c}, the AVX2 kernels'). On an AVX-512 machine, 8-channel blocks would confine every
+     * convolution to the AVX2 kernels at half the vector width. System property {@code cnnviz.onednn.block} (8 or
+     * 16) overrides the choice; oneDNN's own {@code DNNL_MAX_CPU_ISA} environment variable lowers the ISA and so the
+     * default.
+     */
+    static final int BLOCK;
+
     static {
         dnnl_engine engine = null;
         String why = null;
@@ -90,12 +113,54 @@ final class OneDnn {
         }
         ENGINE = engine;
         UNAVAILABLE = why;
+        BLOCK = engine == null ? 8 : block(System.getProperty("cnnviz.onednn.block"));
         if (why != null) {
             LOG.info("cnnviz runs graphs through ND4J only: {}", why);
         }
     }
 
     private OneDnn() {
+    }
+
+    private static int block(String property) {
+        if (property != null) {
+            if (!property.equals("8") && !property.equals("16")) {
+                throw new IllegalArgumentException("cnnviz.onednn.block must be 8 or 16, found '" + property + "'");
+            }
+            return Integer.parseInt(property);
+        }
+        int isa = dnnl_get_effective_cpu_isa();
+        return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 16 : 8;
+    }
+
+    /** The channel-blocked layout ({@code nChw8c} or {@code nChw16c}) for a block of 8 or 16 channels. */
+    static int blockedTag(int block) {
+        return switch (block) {
+            case 8 -> dnnl_nChw8c;
+            case 16 -> dnnl_nChw16c;
+            default -> throw new IllegalArgumentException("oneDNN channel block must be 8 or 16, found " + block);
+        };
+    }
+
+    /** The name of a {@code dnnl_primitive_kind_t} this engine creates. */
+    static String kindName(int kind) {
+        if (kind == dnnl_convolution) {
+            return "convolution";
+        } else if (kind == dnnl_eltwise) {
+            return "eltwise";
+        } else if (kind == dnnl_pooling || kind == dnnl_pooling_v2) {
+            return "pooling";
+        } else if (kind == dnnl_reorder) {
+            return "reorder";
+        }
+        return "primitive kind " + kind;
+    }
+
+    /** @return the name of the implementation oneDNN chose for a primitive, e.g. {@code jit:avx2} or {@code ref:any} */
+    static String implementation(dnnl_primitive_desc pd) {
+        org.bytedeco.javacpp.PointerPointer<BytePointer> out = new org.bytedeco.javacpp.PointerPointer<>(1);
+        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, out), "dnnl_primitive_desc_query");
+        return out.get(BytePointer.class, 0).getString();
     }
 
     /** @return whether graphs can run on oneDNN directly in this process. */
@@ -155,6 +220,7 @@ final class OneDnn {
         private long scratchBytes;
         private dnnl_primitive_attr plainAttr;
         private long bytes;
+        private final List<String> reference = new ArrayList<>();
 
         /**
          * The attribute every primitive of a plan is created with: a user-provided scratchpad. oneDNN's default
@@ -180,6 +246,13 @@ final class OneDnn {
         /** A primitive and its arguments, plus the shared scratchpad if the primitive needs one. */
         Step step(dnnl_primitive_desc pd, int[] kinds, dnnl_memory... memories) {
             dnnl_primitive p = primitive(pd);
+            String impl = implementation(pd);
+            if (impl.startsWith("ref")) {
+                IntPointer kind = new IntPointer(1);
+                check(dnnl_primitive_desc_query(pd, dnnl_query_primitive_kind, 0, kind), "dnnl_primitive_desc_query");
+                reference.add(kindName(kind.get()) + " (" + impl + ")");
+                LOG.debug("oneDNN runs a {} on its reference kernel ({})", kindName(kind.get()), impl);
+            }
             dnnl_memory_desc_t smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
             long need = smd == null || smd.isNull() ? 0 : dnnl_memory_desc_get_size(smd);
             if (need == 0) {
@@ -269,6 +342,11 @@ final class OneDnn {
 
         long bytes() {
             return bytes;
+        }
+
+        /** @return the steps made so far whose primitive is a reference kernel, as "implementation kind" */
+        List<String> referenceKernels() {
+            return List.copyOf(reference);
         }
 
         @Override

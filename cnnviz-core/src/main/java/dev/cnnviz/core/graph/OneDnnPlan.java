@@ -31,6 +31,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_dst_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_src_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
@@ -71,7 +72,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The convolutional part of a {@link Graph}, compiled to oneDNN primitives for one set of input shapes and run
  * directly on oneDNN (the JavaCPP preset), with activations kept in oneDNN's channel-blocked layout
- * ({@code nChw8c}) from one primitive to the next.
+ * ({@code nChw16c} on AVX-512 machines, {@code nChw8c} otherwise, see {@link OneDnn#BLOCK}) from one primitive to
+ * the next.
  *
  * <p>Why: ND4J 1.0.0-M2.1 reaches the same oneDNN through libnd4j, which re-creates every primitive on every call
  * (about 50 µs each) and reorders NCHW to the blocked layout and back around every convolution. On SqueezeNet
@@ -101,14 +103,20 @@ final class OneDnnPlan implements AutoCloseable {
     private boolean built;
     /** Whether passes on this plan may run backward; inference plans skip max pooling's workspace. */
     private final boolean training;
+    /** Channels per block of the blocked layout: 8 or 16. */
+    private final int block;
+    private final int blockedTag;
 
     /**
      * @param training whether passes may run backward. Max pooling for training also records where each maximum
      *                 was (oneDNN's workspace), which makes its forward about 3x slower (SqueezeNet's pool1 at
      *                 batch 32: 32 ms against 12 ms), so inference passes get plans of their own.
+     * @param block    channels per block of the blocked layout, 8 or 16 ({@link OneDnn#BLOCK})
      */
-    OneDnnPlan(boolean training) {
+    OneDnnPlan(boolean training, int block) {
         this.training = training;
+        this.blockedTag = OneDnn.blockedTag(block);
+        this.block = block;
         this.stream = res.stream();
     }
 
@@ -119,6 +127,14 @@ final class OneDnnPlan implements AutoCloseable {
 
     void markBuilt() {
         built = true;
+    }
+
+    /**
+     * @return the primitives of this plan, so far, that run on oneDNN's reference kernels (about 100x slower than
+     *         its JIT kernels), by implementation name and kind
+     */
+    List<String> referenceKernels() {
+        return res.referenceKernels();
     }
 
     /** @return native bytes owned (activations, gradients, weights). */
@@ -271,9 +287,13 @@ final class OneDnnPlan implements AutoCloseable {
         return HostArrays.plain(f) ? f : f.dup('c');
     }
 
-    /** The layout of a value: channel-blocked by 8 where the channels allow it, plain NCHW otherwise. */
-    private static int tag(long[] dims) {
-        return dims[1] % 8 == 0 ? dnnl_nChw8c : dnnl_nchw;
+    /**
+     * The layout of a value: channel-blocked where the channels are a multiple of 8, plain NCHW otherwise (an
+     * image's 3 channels). With blocks of 16, a count like 1000 (SqueezeNet's classes) is padded to 1008 rather
+     * than left plain: oneDNN has no fast convolution from blocked input to plain output.
+     */
+    private int tag(long[] dims) {
+        return dims[1] % 8 == 0 ? blockedTag : dnnl_nchw;
     }
 
     /** The oneDNN memory of an input value, importing an ND4J value on first sight (during the trace). */
@@ -529,6 +549,9 @@ final class OneDnnPlan implements AutoCloseable {
         /** The input gradient in the layout oneDNN chose, when it is not the input's own. */
         private dnnl_memory_desc_t dxMd;
         private dnnl_memory dxOwn;
+        /** The output gradient reordered into the layout the input-gradient primitive reads, when not y's own. */
+        private dnnl_memory dyOwn;
+        private Step dyIn;
 
         /** @param geo {@link Conv#geometry}: {outH, outW, top, left, bottom, right} */
         ConvK(String name, Val x, Conv c, INDArray w, INDArray b, long[] geo) {
@@ -565,6 +588,14 @@ final class OneDnnPlan implements AutoCloseable {
                 fwdArgs = new dnnl_memory[] {x.mem, wMem, bMem, y.mem};
             }
             fwd = res.step(fwdPd, fwdKinds, fwdArgs);
+        }
+
+        private dnnl_primitive_desc backwardData(long[] wDims, int dxTag, dnnl_memory_desc_t dy) {
+            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+            check(dnnl_dilated_convolution_backward_data_desc_init(desc, dnnl_convolution_direct, OneDnn.md(x.dims, dxTag),
+                    OneDnn.md(wDims, dnnl_format_tag_any), dy, strides, dilates, padL, padR),
+                    "dnnl_dilated_convolution_backward_data_desc_init");
+            return pd(res, desc, fwdPd);
         }
 
         /** The forward arguments with another destination. */
@@ -637,33 +668,53 @@ final class OneDnnPlan implements AutoCloseable {
                 return;
             }
             if (bwdPd == null) {
-                dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
-                long[] wDims = new long[(int) wUser.ndims()];
-                for (int i = 0; i < wDims.length; i++) {
-                    wDims[i] = wUser.dims().get(i);
-                }
-                // The input gradient's layout is oneDNN's choice: for a plain NCHW input (an image's 3 channels)
-                // only the reference kernel writes NCHW, about 100x slower than the blocked one plus a reorder.
-                check(dnnl_dilated_convolution_backward_data_desc_init(desc, dnnl_convolution_direct,
-                        OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(wDims, dnnl_format_tag_any), y.md, strides, dilates,
-                        padL, padR), "dnnl_dilated_convolution_backward_data_desc_init");
-                bwdPd = pd(res, desc, fwdPd);
-                wBwd = weights(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_weights_md, 0));
-                dnnl_memory_desc_t dx = new dnnl_memory_desc_t();
-                dx.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
-                if (dnnl_memory_desc_equal(dx, x.md) == 0) {
-                    dxMd = dx;
-                    dxOwn = res.memory(dx);
-                }
+                buildBackward();
             }
+            if (dyIn != null) {
+                dyIn.run(stream);
+            }
+            dnnl_memory dy = dyOwn != null ? dyOwn : y.diff();
+            int[] kinds = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
             if (dxOwn == null) {
-                contribute(x, bwd, t -> res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC},
-                        y.diff(), wBwd, t));
+                contribute(x, bwd, t -> res.step(bwdPd, kinds, dy, wBwd, t));
                 return;
             }
-            bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd,
-                    new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC}, y.diff(), wBwd, t)).run(stream);
+            bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd, kinds, dy, wBwd, t)).run(stream);
             x.addGradient(dxMd, dxOwn);
+        }
+
+        /**
+         * The input-gradient primitive. The input gradient's layout is oneDNN's choice: for a plain NCHW input (an
+         * image's 3 channels) only the reference kernel writes NCHW, about 100x slower than a JIT kernel plus a
+         * reorder. oneDNN's choice can itself be the reference kernel: with blocks of 16 it picks NHWC for 3
+         * channels, and the AVX-512 kernels have no input gradient for so few channels. Then the gradient is
+         * computed in blocks of 8 channels by the AVX2 kernel (the output gradient reordered to match).
+         */
+        private void buildBackward() {
+            long[] wDims = new long[(int) wUser.ndims()];
+            for (int i = 0; i < wDims.length; i++) {
+                wDims[i] = wUser.dims().get(i);
+            }
+            bwdPd = backwardData(wDims, dnnl_format_tag_any, y.md);
+            if (OneDnn.implementation(bwdPd).startsWith("ref") && block != 8) {
+                bwdPd = backwardData(wDims, dnnl_nChw8c, OneDnn.md(y.dims, dnnl_nChw8c));
+            }
+            if (OneDnn.implementation(bwdPd).startsWith("ref")) {
+                LOG.debug("the input gradient of '{}' runs on oneDNN's reference kernel", y.name);
+            }
+            wBwd = weights(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_weights_md, 0));
+            dnnl_memory_desc_t dx = new dnnl_memory_desc_t();
+            dx.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
+            if (dnnl_memory_desc_equal(dx, x.md) == 0) {
+                dxMd = dx;
+                dxOwn = res.memory(dx);
+            }
+            dnnl_memory_desc_t dy = new dnnl_memory_desc_t();
+            dy.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_dst_md, 0));
+            if (dnnl_memory_desc_equal(dy, y.md) == 0) {
+                dyOwn = res.memory(dy);
+                dyIn = res.reorder(y.md, y.diff(), dy, dyOwn, false);
+            }
         }
     }
 
@@ -905,12 +956,12 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     /** Blocked only when every slice starts on a block boundary (oneDNN's sub-memories need that). */
-    private static int concatTag(Val[] xs) {
+    private int concatTag(Val[] xs) {
         for (Val x : xs) {
-            if (x.dims[1] % 8 != 0) {
+            if (x.dims[1] % block != 0) {
                 return dnnl_nchw;
             }
         }
-        return dnnl_nChw8c;
+        return blockedTag;
     }
 }

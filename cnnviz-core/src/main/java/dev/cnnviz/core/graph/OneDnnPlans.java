@@ -19,6 +19,7 @@ final class OneDnnPlans {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Idle idle = new Idle();
+    private final int block;
 
     /** The pooled plans; holds no reference to the graph, so the cleaner can run. */
     private static final class Idle implements Runnable {
@@ -36,12 +37,14 @@ final class OneDnnPlans {
         }
     }
 
-    OneDnnPlans(Graph owner) {
+    /** @param block the plans' channel block, 8 or 16 ({@link OneDnn#BLOCK}) */
+    OneDnnPlans(Graph owner, int block) {
+        this.block = block;
         CLEANER.register(owner, idle);
     }
 
     /**
-     * @param key      the input shapes and whether the pass may run backward (see {@link OneDnnPlan#OneDnnPlan(boolean)})
+     * @param key      the input shapes and whether the pass may run backward (see {@link OneDnnPlan#OneDnnPlan(boolean, int)})
      * @param training whether passes may run backward
      * @return an idle plan built for {@code key}, or a new one to trace
      */
@@ -52,7 +55,7 @@ final class OneDnnPlans {
             IDLE_BYTES.addAndGet(-p.bytes());
             return p;
         }
-        return new OneDnnPlan(training);
+        return new OneDnnPlan(training, block);
     }
 
     /** Takes a plan back: pooled if its trace completed and the idle budget allows, freed otherwise. */
