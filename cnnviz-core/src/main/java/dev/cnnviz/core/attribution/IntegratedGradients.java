@@ -8,6 +8,7 @@ import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Gradients;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.ScratchArrays;
 import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -370,8 +371,9 @@ public final class IntegratedGradients extends AttributionBase {
         long len = total.size(1);
         long[] chunkShape = shape.clone();
         chunkShape[0] = m;
-        INDArray chunk = Nd4j.create(dt, chunkShape);
-        try {
+        // A pooled array: a fresh one per chunk would land on fresh pages (ND4J does not free on close).
+        try (ScratchArrays.Lease lease = ScratchArrays.lease(dt, chunkShape)) {
+            INDArray chunk = lease.array();
             List<Target> rowTargets = new ArrayList<>(m);
             for (int r = 0; r < m; r++) {
                 int j = start + r;
@@ -403,8 +405,6 @@ public final class IntegratedGradients extends AttributionBase {
                     GradientAttribution.closeAll(res);
                 }
             }
-        } finally {
-            chunk.close();
         }
     }
 }

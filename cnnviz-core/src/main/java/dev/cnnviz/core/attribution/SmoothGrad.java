@@ -8,6 +8,7 @@ import dev.cnnviz.api.Target;
 import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.HostArrays;
+import dev.cnnviz.core.graph.ScratchArrays;
 import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -308,16 +309,23 @@ public final class SmoothGrad extends AttributionBase {
             }
             long[] chunkShape = shape.clone();
             chunkShape[0] = m;
-            INDArray created = single ? Nd4j.create(fbuf, chunkShape, 'c') : Nd4j.create(dbuf, chunkShape, DataType.DOUBLE);
-            INDArray noisy = created.dataType() == dt ? created : created.castTo(dt);
             List<Explanation> res;
-            try {
-                res = inner.compute(noisy, rowTargets, rowImages);
-            } finally {
-                if (noisy != created) {
-                    noisy.close();
+            // A pooled array: a fresh one per chunk would land on fresh pages (ND4J does not free on close).
+            try (ScratchArrays.Lease lease = ScratchArrays.lease(single ? DataType.FLOAT : DataType.DOUBLE, chunkShape)) {
+                INDArray created = lease.array();
+                if (single) {
+                    created.data().asNioFloat().put(fbuf);
+                } else {
+                    created.data().asNioDouble().put(dbuf);
                 }
-                created.close();
+                INDArray noisy = created.dataType() == dt ? created : created.castTo(dt);
+                try {
+                    res = inner.compute(noisy, rowTargets, rowImages);
+                } finally {
+                    if (noisy != created) {
+                        noisy.close();
+                    }
+                }
             }
             for (int r = 0; r < m; r++) {
                 int i = (start + r) / samples;
