@@ -32,6 +32,8 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_dst_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_dst_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_src_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_src_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
@@ -520,6 +522,12 @@ final class OneDnnPlan implements AutoCloseable {
         }
     }
 
+    private static dnnl_memory_desc_t copy(dnnl_memory_desc_t md) {
+        dnnl_memory_desc_t c = new dnnl_memory_desc_t();
+        c.put(md);
+        return c;
+    }
+
     private static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), res.attr(), OneDnn.engine(), hint),
@@ -549,6 +557,9 @@ final class OneDnnPlan implements AutoCloseable {
         /** The input gradient in the layout oneDNN chose, when it is not the input's own. */
         private dnnl_memory_desc_t dxMd;
         private dnnl_memory dxOwn;
+        /** Reorders into and out of the layouts the forward primitive chose, when they are not x's and y's. */
+        private Step srcIn;
+        private Step dstOut;
         /** The output gradient reordered into the layout the input-gradient primitive reads, when not y's own. */
         private dnnl_memory dyOwn;
         private Step dyIn;
@@ -570,22 +581,44 @@ final class OneDnnPlan implements AutoCloseable {
             wUserMem = res.handle(wUser);
             dnnl_memory_desc_t wAny = OneDnn.md(wDims, dnnl_format_tag_any);
             dnnl_memory_desc_t bMd = b == null ? null : OneDnn.md(new long[] {w.size(0)}, dnnl_x);
-            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
-            check(dnnl_dilated_convolution_forward_desc_init(desc, dnnl_forward_training, dnnl_convolution_direct, x.md, wAny, bMd,
-                    y.md, strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init");
+            dnnl_convolution_desc_t desc = forwardDesc(x.md, wAny, bMd, y.md);
+            dnnl_primitive_desc p = pd(res, desc, null);
+            if (OneDnn.implementation(p).startsWith("ref")) {
+                // No JIT kernel reads and writes these layouts (e.g. blocked input, plain 3-channel output): let
+                // oneDNN choose both and reorder around the convolution.
+                dnnl_convolution_desc_t anyDesc = forwardDesc(OneDnn.md(x.dims, dnnl_format_tag_any), wAny, bMd,
+                        OneDnn.md(y.dims, dnnl_format_tag_any));
+                dnnl_primitive_desc anyPd = pd(res, anyDesc, null);
+                if (!OneDnn.implementation(anyPd).startsWith("ref")) {
+                    desc = anyDesc;
+                    p = anyPd;
+                }
+            }
             fwdDesc = desc;
-            fwdPd = pd(res, desc, null);
+            fwdPd = p;
+            dnnl_memory src = x.mem;
+            dnnl_memory_desc_t srcMd = copy(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_src_md, 0));
+            if (dnnl_memory_desc_equal(srcMd, x.md) == 0) {
+                src = res.memory(srcMd);
+                srcIn = res.reorder(x.md, x.mem, srcMd, src, false);
+            }
+            dnnl_memory dst = y.mem;
+            dnnl_memory_desc_t dstMd = copy(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_dst_md, 0));
+            if (dnnl_memory_desc_equal(dstMd, y.md) == 0) {
+                dst = res.memory(dstMd);
+                dstOut = res.reorder(dstMd, dst, y.md, y.mem, false);
+            }
             dnnl_memory wMem = weights(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0));
             if (b == null) {
                 fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
-                fwdArgs = new dnnl_memory[] {x.mem, wMem, y.mem};
+                fwdArgs = new dnnl_memory[] {src, wMem, dst};
             } else {
                 dnnl_memory bUser = res.handle(bMd);
                 dnnl_memory bMem = res.memory(bMd);
                 OneDnn.wrap(bUser, plain(b));
                 res.reorder(bMd, bUser, bMd, bMem, false).run(stream);
                 fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
-                fwdArgs = new dnnl_memory[] {x.mem, wMem, bMem, y.mem};
+                fwdArgs = new dnnl_memory[] {src, wMem, bMem, dst};
             }
             fwd = res.step(fwdPd, fwdKinds, fwdArgs);
         }
@@ -596,6 +629,14 @@ final class OneDnnPlan implements AutoCloseable {
                     OneDnn.md(wDims, dnnl_format_tag_any), dy, strides, dilates, padL, padR),
                     "dnnl_dilated_convolution_backward_data_desc_init");
             return pd(res, desc, fwdPd);
+        }
+
+        private dnnl_convolution_desc_t forwardDesc(dnnl_memory_desc_t src, dnnl_memory_desc_t w, dnnl_memory_desc_t bias,
+                dnnl_memory_desc_t dst) {
+            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+            check(dnnl_dilated_convolution_forward_desc_init(desc, dnnl_forward_training, dnnl_convolution_direct, src, w, bias,
+                    dst, strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init");
+            return desc;
         }
 
         /** The forward arguments with another destination. */
@@ -622,6 +663,9 @@ final class OneDnnPlan implements AutoCloseable {
          * @return whether oneDNN offers the fused primitive
          */
         boolean fuseRelu(Val relu) {
+            if (srcIn != null || dstOut != null) {
+                return false; // the convolution runs in layouts of its own, with reorders around it
+            }
             try {
                 dnnl_primitive_attr attr = res.withPostOp(po -> check(dnnl_post_ops_append_eltwise(po, 1f, dnnl_eltwise_relu, 0f, 0f),
                         "dnnl_post_ops_append_eltwise"));
@@ -644,11 +688,17 @@ final class OneDnnPlan implements AutoCloseable {
 
         @Override
         void forward() {
+            if (srcIn != null) {
+                srcIn.run(stream);
+            }
             if (fusedFwd != null && built) {
                 fusedFwd.run(stream);
                 y.stale = true;
             } else {
                 fwd.run(stream);
+                if (dstOut != null) {
+                    dstOut.run(stream);
+                }
             }
         }
 
@@ -698,6 +748,10 @@ final class OneDnnPlan implements AutoCloseable {
             bwdPd = backwardData(wDims, dnnl_format_tag_any, y.md);
             if (OneDnn.implementation(bwdPd).startsWith("ref") && block != 8) {
                 bwdPd = backwardData(wDims, dnnl_nChw8c, OneDnn.md(y.dims, dnnl_nChw8c));
+            }
+            if (OneDnn.implementation(bwdPd).startsWith("ref")) {
+                // As in the forward: layouts of oneDNN's choosing for the output gradient too.
+                bwdPd = backwardData(wDims, dnnl_format_tag_any, OneDnn.md(y.dims, dnnl_format_tag_any));
             }
             if (OneDnn.implementation(bwdPd).startsWith("ref")) {
                 LOG.debug("the input gradient of '{}' runs on oneDNN's reference kernel", y.name);

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.graph;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnnviz.core.graph.ops.AutoPad;
@@ -59,7 +60,7 @@ class OneDnnPlanPropertyTest {
         assertTrue(err < 2e-5, what + ": relative error " + err);
     }
 
-    @Property(tries = 60)
+    @Property(tries = 100)
     void oneDnnEqualsNd4j(@ForAll("cases") Case c) {
         Random rnd = new Random(c.seed());
         int ci = c.cPerGroup() * c.group();
@@ -110,6 +111,7 @@ class OneDnnPlanPropertyTest {
             for (String node : List.of("x", "conv", "relu")) {
                 assertClose(gb.get(node), ga.get(node), c + ", blocks of " + block + ": gradient at " + node);
             }
+            assertEquals(List.of(), pa.referenceKernels(), c + ", blocks of " + block + ": reference kernels");
         }
     }
 }

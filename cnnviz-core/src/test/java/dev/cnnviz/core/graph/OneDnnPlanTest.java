@@ -138,6 +138,7 @@ class OneDnnPlanTest {
                         assertEquals(!nd4jOp, a.ranOnOneDnn(name), name + " runs on " + (nd4jOp ? "ND4J" : "oneDNN"));
                         assertClose(b.get(name), a.get(name), "batch " + batch + " pass " + rep + " node " + name);
                     }
+                    assertEquals(List.of(), a.referenceKernels(), "reference kernels, batch " + batch);
                 }
             }
         }
@@ -191,6 +192,7 @@ class OneDnnPlanTest {
                         Gradients again = a.backward(Map.of("flat", seeds.get("flat")), List.of("x"), r.getValue());
                         Gradients againRef = b.backward(Map.of("flat", seeds.get("flat")), List.of("x"), r.getValue());
                         assertClose(againRef.get("x"), again.get("x"), r.getKey() + " rule, second backward");
+                        assertEquals(List.of(), a.referenceKernels(), "reference kernels, " + r.getKey() + " rule");
                     }
                 }
             }
