@@ -221,6 +221,7 @@ final class OneDnn {
         private dnnl_primitive_attr plainAttr;
         private long bytes;
         private final List<String> reference = new ArrayList<>();
+        private String label = "";
 
         /**
          * The attribute every primitive of a plan is created with: a user-provided scratchpad. oneDNN's default
@@ -250,8 +251,8 @@ final class OneDnn {
             if (impl.startsWith("ref")) {
                 IntPointer kind = new IntPointer(1);
                 check(dnnl_primitive_desc_query(pd, dnnl_query_primitive_kind, 0, kind), "dnnl_primitive_desc_query");
-                reference.add(kindName(kind.get()) + " (" + impl + ")");
-                LOG.debug("oneDNN runs a {} on its reference kernel ({})", kindName(kind.get()), impl);
+                reference.add(label + ": " + kindName(kind.get()) + " (" + impl + ")");
+                LOG.info("node '{}': oneDNN runs this {} on its reference kernel ({}), which is slow", label, kindName(kind.get()), impl);
             }
             dnnl_memory_desc_t smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
             long need = smd == null || smd.isNull() ? 0 : dnnl_memory_desc_get_size(smd);
@@ -344,9 +345,14 @@ final class OneDnn {
             return bytes;
         }
 
-        /** @return the steps made so far whose primitive is a reference kernel, as "implementation kind" */
+        /** @return the steps made so far whose primitive is a reference kernel, as "label: kind (implementation)" */
         List<String> referenceKernels() {
             return List.copyOf(reference);
+        }
+
+        /** Names the node whose steps are made next (for {@link #referenceKernels} and the log). */
+        void label(String node) {
+            label = node;
         }
 
         @Override

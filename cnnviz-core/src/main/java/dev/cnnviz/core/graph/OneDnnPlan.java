@@ -133,7 +133,7 @@ final class OneDnnPlan implements AutoCloseable {
 
     /**
      * @return the primitives of this plan, so far, that run on oneDNN's reference kernels (about 100x slower than
-     *         its JIT kernels), by implementation name and kind
+     *         its JIT kernels), as "node: kind (implementation)"
      */
     List<String> referenceKernels() {
         return res.referenceKernels();
@@ -324,6 +324,7 @@ final class OneDnnPlan implements AutoCloseable {
             throw new IllegalStateException("plan already built");
         }
         Kernel k;
+        res.label(node.name());
         try {
             k = kernelFor(graph, node, inputs);
         } catch (RuntimeException e) {
@@ -464,6 +465,7 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** Runs a planned node backward: its gradient (which must exist) flows into its wanted inputs' gradients. */
     void backward(String name, BackwardRule rule, boolean[] wanted) {
+        res.label(name);
         kernels.get(name).backward(rule, wanted);
     }
 
