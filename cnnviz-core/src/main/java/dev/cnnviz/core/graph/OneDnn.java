@@ -127,10 +127,18 @@ final class OneDnn {
             if (!property.equals("8") && !property.equals("16")) {
                 throw new IllegalArgumentException("cnnviz.onednn.block must be 8 or 16, found '" + property + "'");
             }
+            if (property.equals("16") && !hasAvx512()) {
+                LOG.warn("cnnviz.onednn.block=16 without AVX-512: oneDNN runs pooling on such blocks with its slow reference kernels");
+            }
             return Integer.parseInt(property);
         }
+        return hasAvx512() ? 16 : 8;
+    }
+
+    /** @return whether oneDNN runs its AVX-512 kernels here (the kernels that read blocks of 16 channels) */
+    static boolean hasAvx512() {
         int isa = dnnl_get_effective_cpu_isa();
-        return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 16 : 8;
+        return (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
     }
 
     /** The channel-blocked layout ({@code nChw8c} or {@code nChw16c}) for a block of 8 or 16 channels. */

@@ -111,7 +111,9 @@ class OneDnnPlanPropertyTest {
             for (String node : List.of("x", "conv", "relu")) {
                 assertClose(gb.get(node), ga.get(node), c + ", blocks of " + block + ": gradient at " + node);
             }
-            assertEquals(List.of(), pa.referenceKernels(), c + ", blocks of " + block + ": reference kernels");
+            if (OneDnnPlanTest.jitOnly(block)) {
+                assertEquals(List.of(), pa.referenceKernels(), c + ", blocks of " + block + ": reference kernels");
+            }
         }
     }
 }

@@ -42,6 +42,15 @@ class OneDnnPlanTest {
         return new Conv(strides, pads, dil, group, auto);
     }
 
+    /**
+     * Whether oneDNN has JIT kernels for every primitive on blocks of {@code block} channels here: blocks of 8 run
+     * on the AVX2 kernels everywhere, blocks of 16 need AVX-512 (elsewhere they are only the override
+     * {@code cnnviz.onednn.block=16}, correct but slow).
+     */
+    static boolean jitOnly(int block) {
+        return block == 8 || OneDnn.hasAvx512();
+    }
+
     /** The test net on plans with activations in blocks of {@code block} channels (8 or 16). */
     static Graph net(int block, long seed) {
         return net(seed).withOneDnnBlock(block);
@@ -138,7 +147,9 @@ class OneDnnPlanTest {
                         assertEquals(!nd4jOp, a.ranOnOneDnn(name), name + " runs on " + (nd4jOp ? "ND4J" : "oneDNN"));
                         assertClose(b.get(name), a.get(name), "batch " + batch + " pass " + rep + " node " + name);
                     }
-                    assertEquals(List.of(), a.referenceKernels(), "reference kernels, batch " + batch);
+                    if (jitOnly(block)) {
+                        assertEquals(List.of(), a.referenceKernels(), "reference kernels, batch " + batch);
+                    }
                 }
             }
         }
@@ -192,7 +203,9 @@ class OneDnnPlanTest {
                         Gradients again = a.backward(Map.of("flat", seeds.get("flat")), List.of("x"), r.getValue());
                         Gradients againRef = b.backward(Map.of("flat", seeds.get("flat")), List.of("x"), r.getValue());
                         assertClose(againRef.get("x"), again.get("x"), r.getKey() + " rule, second backward");
-                        assertEquals(List.of(), a.referenceKernels(), "reference kernels, " + r.getKey() + " rule");
+                        if (jitOnly(block)) {
+                            assertEquals(List.of(), a.referenceKernels(), "reference kernels, " + r.getKey() + " rule");
+                        }
                     }
                 }
             }
@@ -223,7 +236,7 @@ class OneDnnPlanTest {
     @ParameterizedTest(name = "blocks of {0} channels")
     @ValueSource(ints = {8, 16})
     void squeezeNetRunsOnJitKernelsOnly(int block) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(block == 8 || OneDnn.BLOCK == 16,
+        org.junit.jupiter.api.Assumptions.assumeTrue(jitOnly(block),
                 "oneDNN has no AVX-512 kernels on this machine, so blocks of 16 would run on reference kernels");
         Graph g = squeezeNet().withOneDnnBlock(block);
         Graph ref = g.withNd4jOnly();
