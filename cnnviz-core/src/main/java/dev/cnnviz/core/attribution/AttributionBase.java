@@ -173,6 +173,35 @@ public abstract class AttributionBase implements Attribution {
         return cast.dup('c');
     }
 
+    /**
+     * Splits {@code total} model evaluations into passes of at most {@code batch} inputs, choosing between full
+     * passes plus a remainder ({@code 32 + 18} for 50) and equal passes ({@code 25 + 25}) whichever needs less
+     * memory. Each distinct pass size gets a compiled oneDNN plan and a workspace of its own that stay pooled:
+     * integrated gradients' 50 steps at batch 32 held plans for 32 + 18 images (3.2 GB on SqueezeNet), and hold
+     * one for 25 (1.6 GB) with equal passes, for the same arithmetic.
+     *
+     * @return the pass sizes, in order, summing to {@code total}
+     * @throws IllegalArgumentException if {@code total} or {@code batch} is below 1
+     */
+    protected static int[] passSizes(int total, int batch) {
+        if (total < 1 || batch < 1) {
+            throw new IllegalArgumentException("pass sizes need at least one evaluation and a batch of at least one, found "
+                    + total + " evaluations in batches of " + batch);
+        }
+        int passes = (total + batch - 1) / batch;
+        int equal = (total + passes - 1) / passes;
+        int lastEqual = total - (passes - 1) * equal;
+        int lastFull = total - (passes - 1) * batch;
+        // Memory in images: the largest pass plus a different last one.
+        long memEqual = equal + (lastEqual != equal ? lastEqual : 0);
+        long memFull = batch + (lastFull != batch ? lastFull : 0);
+        int size = memEqual <= memFull ? equal : batch;
+        int[] out = new int[passes];
+        java.util.Arrays.fill(out, size);
+        out[passes - 1] = total - (passes - 1) * size;
+        return out;
+    }
+
     /** @return example {@code i} of a batch as a {@link Tensor} without the batch dimension. */
     protected static Tensor example(INDArray batch, int i) {
         INDArray row = batch.get(NDArrayIndex.point(i));

@@ -39,8 +39,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Defaults (Captum's): {@link Integration#GAUSS_LEGENDRE} with 50 steps, baseline
  * {@link Baseline#zeros()}; batch size 32 model evaluations. The {@code steps} interpolated inputs of all
- * examples of a batch are evaluated together, {@link #batchSize()} per forward + backward pass, plus one
- * forward pass on the inputs and one on the baselines (for the target and the delta).
+ * examples of a batch are evaluated together, at most {@link #batchSize()} per forward + backward pass (50
+ * steps at batch 32 run as two passes of 25, see {@link #passSizes}), plus one forward pass on the inputs and
+ * one on the baselines (for the target and the delta).
  *
  * <pre>{@code
  * IntegratedGradients ig = IntegratedGradients.of(model).withSteps(64).withBaseline(Baseline.black());
@@ -335,9 +336,10 @@ public final class IntegratedGradients extends AttributionBase {
             total = Nd4j.zeros(dt, n, len);
             long[] shape = x.shape();
             int evals = n * steps;
-            for (int start = 0; start < evals; start += batchSize()) {
-                int m = Math.min(batchSize(), evals - start);
+            int start = 0;
+            for (int m : passSizes(evals, batchSize())) {
                 accumulate(g, in, start, m, diff, base0, fixed, alphas, weights, total, shape);
+                start += m;
             }
             ig = diff.mul(total.reshape(shape));
             maps = reduction().apply(ig);

@@ -48,8 +48,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Defaults: 25 samples, {@code noise = 0.15}, {@link Mode#SMOOTHGRAD}, seed 0, batch size the inner
  * method's. Noise comes from a {@link SplittableRandom} seeded with {@link #seed()} afresh for every
  * example, so results are reproducible and an example's result does not depend on the batch it is in (the
- * provenance records the seed). The noisy copies of all examples of a batch are explained
- * {@link #batchSize()} at a time through one call of the inner method's batch computation each.
+ * provenance records the seed). The noisy copies of all examples of a batch are explained at most
+ * {@link #batchSize()} at a time ({@link #passSizes}) through one call of the inner method's batch computation
+ * each.
  *
  * <pre>{@code
  * SmoothGrad sg = SmoothGrad.of(Saliency.of(model)).withSamples(50).withNoise(0.2).withSeed(42);
@@ -280,8 +281,8 @@ public final class SmoothGrad extends AttributionBase {
         long[] shape = x.shape();
         ChannelReduction reduction = innerReduction();
         int evals = n * samples;
-        for (int start = 0; start < evals; start += batchSize()) {
-            int m = Math.min(batchSize(), evals - start);
+        int start = 0;
+        for (int m : passSizes(evals, batchSize())) {
             boolean single = dt == DataType.FLOAT;
             float[] fbuf = single ? new float[m * len] : null;
             double[] dbuf = single ? null : new double[m * len];
@@ -343,6 +344,7 @@ public final class SmoothGrad extends AttributionBase {
                     maps[i].add(e.map().values());
                 }
             }
+            start += m;
         }
         List<Explanation> out = new ArrayList<>(n);
         Instant now = Instant.now();
