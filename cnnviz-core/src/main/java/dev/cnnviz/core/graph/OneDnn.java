@@ -286,6 +286,19 @@ final class OneDnn {
             return new Step(p, k, m);
         }
 
+        /** Destroys a memory made by {@link #memory} before the others (its buffer is freed now). */
+        void free(dnnl_memory m, dnnl_memory_desc_t md) {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                if (owned.get(i) == m) {
+                    owned.remove(i);
+                    dnnl_memory_destroy(m);
+                    bytes -= OneDnn.bytes(md);
+                    return;
+                }
+            }
+            throw new IllegalStateException("memory not owned here");
+        }
+
         dnnl_memory memory(dnnl_memory_desc_t md) {
             dnnl_memory m = new dnnl_memory();
             check(dnnl_memory_create(m, md, ENGINE, ALLOCATE), "dnnl_memory_create");
