@@ -579,6 +579,7 @@ final class OneDnnPlan implements AutoCloseable {
         }
     }
 
+    /** A copy of a descriptor that a query returned (which lives only as long as its primitive descriptor's answer). */
     private static dnnl_memory_desc_t copy(dnnl_memory_desc_t md) {
         dnnl_memory_desc_t c = new dnnl_memory_desc_t();
         c.put(md);
@@ -705,11 +706,10 @@ final class OneDnnPlan implements AutoCloseable {
 
         /** The weights reordered once into the layout a primitive wants. */
         private dnnl_memory weights(dnnl_memory_desc_t want) {
-            dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
-            copy.put(want);
-            dnnl_memory m = res.memory(copy);
+            dnnl_memory_desc_t layout = copy(want);
+            dnnl_memory m = res.memory(layout);
             OneDnn.wrap(wUserMem, w);
-            res.reorder(wUser, wUserMem, copy, m, false).run(stream);
+            res.reorder(wUser, wUserMem, layout, m, false).run(stream);
             return m;
         }
 
@@ -813,18 +813,13 @@ final class OneDnnPlan implements AutoCloseable {
                 // As in the forward: layouts of oneDNN's choosing for the output gradient too.
                 bwdPd = backwardData(wDims, dnnl_format_tag_any, OneDnn.md(y.dims, dnnl_format_tag_any));
             }
-            if (OneDnn.implementation(bwdPd).startsWith("ref")) {
-                LOG.debug("the input gradient of '{}' runs on oneDNN's reference kernel", y.name);
-            }
             wBwd = weights(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_weights_md, 0));
-            dnnl_memory_desc_t dx = new dnnl_memory_desc_t();
-            dx.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
+            dnnl_memory_desc_t dx = copy(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
             if (dnnl_memory_desc_equal(dx, x.md) == 0) {
                 dxMd = dx;
                 dxOwn = res.memory(dx);
             }
-            dnnl_memory_desc_t dy = new dnnl_memory_desc_t();
-            dy.put(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_dst_md, 0));
+            dnnl_memory_desc_t dy = copy(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_dst_md, 0));
             if (dnnl_memory_desc_equal(dy, y.md) == 0) {
                 dyOwn = res.memory(dy);
                 dyIn = res.reorder(y.md, y.diff(), dy, dyOwn, false);
@@ -947,9 +942,7 @@ final class OneDnnPlan implements AutoCloseable {
             fwdPd = pd(res, desc, null);
             dnnl_memory_desc_t wsMd = dnnl_primitive_desc_query_md(fwdPd, dnnl_query_workspace_md, 0);
             if (wsMd != null && !wsMd.isNull() && wsMd.ndims() > 0) {
-                dnnl_memory_desc_t copy = new dnnl_memory_desc_t();
-                copy.put(wsMd);
-                workspace = res.memory(copy);
+                workspace = res.memory(copy(wsMd));
                 fwd = res.step(fwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE}, x.mem, y.mem, workspace);
             } else {
                 workspace = null;
