@@ -8,9 +8,11 @@ import dev.cnnviz.core.graph.BackwardRules;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Gradients;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.HostArrays;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -61,14 +63,9 @@ public abstract class GradientAttribution extends AttributionBase {
 
     @Override
     protected final List<Explanation> compute(INDArray x, List<Target> targetList, List<BufferedImage> images) {
-        Graph g = model.graph();
-        String in = g.inputName();
-        try (ForwardPass pass = g.forward(x)) {
-            TargetResolver.Resolved r = targets.resolve(pass, targetList);
-            INDArray raw = null;
+        return attributeBatch(x, targetList, (raw, r) -> {
             INDArray maps = null;
-            try (Gradients grads = pass.backward(r.seeds(), List.of(in), rules())) {
-                raw = attribute(x, grads.get(in));
+            try {
                 maps = reduction().apply(raw);
                 Provenance p = provenance("", null);
                 List<Explanation> out = new ArrayList<>(targetList.size());
@@ -78,8 +75,32 @@ public abstract class GradientAttribution extends AttributionBase {
                 }
                 return out;
             } finally {
-                close(raw);
                 close(maps);
+            }
+        });
+    }
+
+    /**
+     * The raw attributions of a batch, row-major ({@code [n, C, H, W]} flattened), without building explanations
+     * or maps: for {@link SmoothGrad}, which only aggregates them (building 25 explanations per image was about a
+     * tenth of its time).
+     */
+    float[] rawAttributions(INDArray x, List<Target> targetList) {
+        return attributeBatch(x, targetList, (raw, r) -> HostArrays.floats(raw));
+    }
+
+    /** One forward and one backward pass on a batch; {@code use} reads the raw attribution while it is valid. */
+    private <T> T attributeBatch(INDArray x, List<Target> targetList, BiFunction<INDArray, TargetResolver.Resolved, T> use) {
+        Graph g = model.graph();
+        String in = g.inputName();
+        try (ForwardPass pass = g.forward(x)) {
+            TargetResolver.Resolved r = targets.resolve(pass, targetList);
+            INDArray raw = null;
+            try (Gradients grads = pass.backward(r.seeds(), List.of(in), rules())) {
+                raw = attribute(x, grads.get(in));
+                return use.apply(raw, r);
+            } finally {
+                close(raw);
                 closeAll(r);
             }
         }

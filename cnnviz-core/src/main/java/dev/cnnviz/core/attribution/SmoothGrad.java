@@ -212,15 +212,21 @@ public final class SmoothGrad extends AttributionBase {
         double[] m2;
 
         void add(float[] v) {
+            add(v, 0, v.length);
+        }
+
+        /** Adds {@code v[off .. off+len-1]}. */
+        void add(float[] v, int off, int len) {
             if (mean == null) {
-                mean = new double[v.length];
-                m2 = new double[v.length];
+                mean = new double[len];
+                m2 = new double[len];
             }
             count++;
-            for (int p = 0; p < v.length; p++) {
-                double d = v[p] - mean[p];
+            for (int p = 0; p < len; p++) {
+                double x = v[off + p];
+                double d = x - mean[p];
                 mean[p] += d / count;
-                m2[p] += d * (v[p] - mean[p]);
+                m2[p] += d * (x - mean[p]);
             }
         }
 
@@ -281,6 +287,9 @@ public final class SmoothGrad extends AttributionBase {
         long[] shape = x.shape();
         ChannelReduction reduction = innerReduction();
         int evals = n * samples;
+        // Gradient methods on images: only their raw attributions are aggregated, so none of the per-sample
+        // explanations (maps, tensors) are built; the map is the channel reduction of the aggregate, as below.
+        GradientAttribution fast = inner instanceof GradientAttribution ga && x.rank() == 4 ? ga : null;
         int start = 0;
         for (int m : passSizes(evals, batchSize())) {
             boolean single = dt == DataType.FLOAT;
@@ -310,7 +319,8 @@ public final class SmoothGrad extends AttributionBase {
             }
             long[] chunkShape = shape.clone();
             chunkShape[0] = m;
-            List<Explanation> res;
+            List<Explanation> res = null;
+            float[] rawRows = null;
             // A pooled array: a fresh one per chunk would land on fresh pages (ND4J does not free on close).
             try (ScratchArrays.Lease lease = ScratchArrays.lease(single ? DataType.FLOAT : DataType.DOUBLE, chunkShape)) {
                 INDArray created = lease.array();
@@ -321,7 +331,11 @@ public final class SmoothGrad extends AttributionBase {
                 }
                 INDArray noisy = created.dataType() == dt ? created : created.castTo(dt);
                 try {
-                    res = inner.compute(noisy, rowTargets, rowImages);
+                    if (fast != null) {
+                        rawRows = fast.rawAttributions(noisy, rowTargets);
+                    } else {
+                        res = inner.compute(noisy, rowTargets, rowImages);
+                    }
                 } finally {
                     if (noisy != created) {
                         noisy.close();
@@ -330,6 +344,18 @@ public final class SmoothGrad extends AttributionBase {
             }
             for (int r = 0; r < m; r++) {
                 int i = (start + r) / samples;
+                if (fast != null) {
+                    if (attr[i] == null) {
+                        attr[i] = new Moments();
+                        maps[i] = new Moments();
+                        attrShape[i] = new int[] {(int) shape[1], (int) shape[2], (int) shape[3]};
+                        innerSigned[i] = fast.reduction().signed();
+                        layer[i] = "";
+                        mapSize[i] = new int[] {(int) shape[2], (int) shape[3]};
+                    }
+                    attr[i].add(rawRows, r * len, len);
+                    continue;
+                }
                 Explanation e = res.get(r);
                 if (attr[i] == null) {
                     attr[i] = new Moments();
