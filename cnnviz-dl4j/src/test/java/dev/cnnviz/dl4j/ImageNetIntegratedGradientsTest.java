@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * an all-zero baseline in input space) the attributions of the cat for class 285 sum to the score difference
  * {@code F(x) − F(x')} within 1%, and the reported delta is exactly that sum's error.
  */
-class SqueezeNetIntegratedGradientsTest {
+class ImageNetIntegratedGradientsTest {
 
     @Test
     void completenessWithinOnePercentAtFiftyGaussLegendreSteps() throws Exception {

@@ -8,6 +8,7 @@ import dev.cnnviz.api.Target;
 import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.HostArrays;
+import dev.cnnviz.core.graph.ScratchArrays;
 import dev.cnnviz.core.image.ImageTensors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -123,17 +124,30 @@ public abstract class AttributionBase implements Attribution {
         ImageTensors.checkBatch(x, model.inputSpec());
         List<Target> expanded = targets.expand(targetList, (int) x.size(0));
         List<Explanation> out = new ArrayList<>();
+        DataType type = model.graph().dataType();
         for (long start = 0; start < x.size(0); start += batchSize) {
             long end = Math.min(x.size(0), start + batchSize);
-            INDArray chunk = typedCopy(x.get(NDArrayIndex.interval(start, end)), model.graph().dataType());
-            try {
-                List<BufferedImage> seen = ImageTensors.toImages(chunk, model.inputSpec().preprocessing());
-                out.addAll(compute(chunk, expanded.subList((int) start, (int) end), seen));
-            } finally {
-                chunk.close();
+            INDArray slice = x.get(NDArrayIndex.interval(start, end));
+            if (slice.dataType() != type) {
+                try (INDArray chunk = typedCopy(slice, type)) {
+                    out.addAll(computeChunk(chunk, expanded.subList((int) start, (int) end)));
+                }
+                continue;
+            }
+            // The method's own copy of the chunk, in a pooled array: a fresh one per call would land on fresh
+            // pages (ND4J does not free on close), 19 MB for a batch of 32 224x224 images.
+            long[] shape = slice.shape();
+            try (ScratchArrays.Lease lease = ScratchArrays.lease(type, shape)) {
+                INDArray chunk = lease.array().assign(slice);
+                out.addAll(computeChunk(chunk, expanded.subList((int) start, (int) end)));
             }
         }
         return out;
+    }
+
+    private List<Explanation> computeChunk(INDArray chunk, List<Target> chunkTargets) {
+        List<BufferedImage> seen = ImageTensors.toImages(chunk, model.inputSpec().preprocessing());
+        return compute(chunk, chunkTargets, seen);
     }
 
     /** Explains one preprocessed example for a target. */
