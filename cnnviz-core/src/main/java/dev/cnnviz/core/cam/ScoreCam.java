@@ -140,49 +140,10 @@ public final class ScoreCam extends CamBase<ScoreCam> {
         double[] alpha = new double[k];
         boolean[] evaluated = new boolean[k];
         CamSupport.Upsampler up = new CamSupport.Upsampler(c.height(), c.width(), height, width);
-        int bs = Math.min(batchSize(), c.channels());
-        float[] data = new float[bs * channelsIn * plane];
-        // The masked inputs go to one pooled native array reused by every batch: a new 19 MB array per batch of 32
-        // (224x224) cost about a fifth of Score-CAM's time in page faults (ND4J does not free on close).
-        try (ScratchArrays.Lease full = ScratchArrays.lease(DataType.FLOAT, bs, channelsIn, height, width)) {
-            fillAlpha(g, full.array(), data, up, c, x, fixed, keep, logits, alpha, evaluated);
-        }
-        if (weighting == Weighting.CONFIDENCE_INCREASE) {
-            double base;
-            try (INDArray zero = Nd4j.zeros(DataType.FLOAT, 1, channelsIn, height, width)) {
-                base = evaluate(g, zero, fixed, keep, false)[0];
-            }
-            for (int ch = 0; ch < k; ch++) {
-                if (evaluated[ch]) {
-                    alpha[ch] -= base;
-                }
-            }
-        } else if (logits) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double a : alpha) {
-                max = Math.max(max, a);
-            }
-            double sum = 0;
-            for (int ch = 0; ch < k; ch++) {
-                alpha[ch] = Math.exp(alpha[ch] - max);
-                sum += alpha[ch];
-            }
-            for (int ch = 0; ch < k; ch++) {
-                alpha[ch] /= sum;
-            }
-        }
-        return alpha;
-    }
-
-    /** Scores every channel's masked input, a batch of {@code full.size(0)} at a time, into {@code alpha}. */
-    private void fillAlpha(Graph g, INDArray full, float[] data, CamSupport.Upsampler up, Capture c, double[] x, Target fixed,
-            List<String> keep, boolean logits, double[] alpha, boolean[] evaluated) {
-        int k = c.channels();
-        int bs = (int) full.size(0);
-        int channelsIn = (int) full.size(1);
-        int plane = (int) (full.size(2) * full.size(3));
         double[] mask = new double[plane];
+        int bs = batchSize();
         int[] rows = new int[bs];
+        float[] data = new float[bs * channelsIn * plane];
         int next = 0;
         while (next < k) {
             int count = 0;
@@ -212,17 +173,42 @@ public final class ScoreCam extends CamBase<ScoreCam> {
             if (count == 0) {
                 continue;
             }
-            try (ScratchArrays.Lease partial = count == bs ? null
-                    : ScratchArrays.lease(DataType.FLOAT, count, channelsIn, full.size(2), full.size(3))) {
-                INDArray in = partial == null ? full : partial.array();
-                in.data().asNioFloat().put(data, 0, count * channelsIn * plane);
-                double[] v = evaluate(g, in, fixed, keep, logits);
+            // A pooled native array: a new 19 MB array per batch of 32 (224x224) cost about a fifth of Score-CAM's
+            // time in page faults (ND4J does not free on close).
+            try (ScratchArrays.Lease in = ScratchArrays.lease(DataType.FLOAT, count, channelsIn, height, width)) {
+                in.array().data().asNioFloat().put(data, 0, count * channelsIn * plane);
+                double[] v = evaluate(g, in.array(), fixed, keep, logits);
                 for (int r = 0; r < count; r++) {
                     alpha[rows[r]] = v[r];
                     evaluated[rows[r]] = true;
                 }
             }
         }
+        if (weighting == Weighting.CONFIDENCE_INCREASE) {
+            double base;
+            try (INDArray zero = Nd4j.zeros(DataType.FLOAT, 1, channelsIn, height, width)) {
+                base = evaluate(g, zero, fixed, keep, false)[0];
+            }
+            for (int ch = 0; ch < k; ch++) {
+                if (evaluated[ch]) {
+                    alpha[ch] -= base;
+                }
+            }
+        } else if (logits) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double a : alpha) {
+                max = Math.max(max, a);
+            }
+            double sum = 0;
+            for (int ch = 0; ch < k; ch++) {
+                alpha[ch] = Math.exp(alpha[ch] - max);
+                sum += alpha[ch];
+            }
+            for (int ch = 0; ch < k; ch++) {
+                alpha[ch] /= sum;
+            }
+        }
+        return alpha;
     }
 
     /**
