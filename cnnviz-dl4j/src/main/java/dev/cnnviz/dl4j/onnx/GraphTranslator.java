@@ -132,7 +132,10 @@ final class GraphTranslator {
     private final List<Node> nodes = new ArrayList<>();
     private final Set<String> used = new HashSet<>();
     private final Map<String, String> valueNode = new LinkedHashMap<>();
-    private final Map<String, OnnxTensor> constants = new HashMap<>();
+    /** Constant values by ONNX name; initializers are read from the file when first used, never if unused. */
+    private final ConstantTable constants = new ConstantTable();
+    /** Constants that became graph nodes with NaN or infinite values: "name (k of n values)". */
+    private final List<String> nonFinite = new ArrayList<>();
     private final Map<String, String> constantNames = new HashMap<>();
     /** Names reserved for folded nodes, used as they are if their value is ever materialized. */
     private final Set<String> reservedForConstants = new HashSet<>();
@@ -218,6 +221,12 @@ final class GraphTranslator {
         if (secondary.containsKey(out)) {
             throw new ImportFailure("the graph output '" + out + "' is " + secondary.get(out) + ", which cnnviz does not compute");
         }
+        if (!nonFinite.isEmpty() && !options.allowNonFiniteWeights()) {
+            throw new ImportFailure("the model's weights hold NaN or infinite values: "
+                    + String.join(", ", nonFinite.subList(0, Math.min(5, nonFinite.size())))
+                    + (nonFinite.size() > 5 ? " and " + (nonFinite.size() - 5) + " more tensors" : "")
+                    + "; its results would be meaningless (OnnxImporter.Options.withNonFiniteWeightsAllowed(true) loads it for inspection)");
+        }
         outputNode = valueNode.get(out);
         if (outputNode == null || inputNodes.contains(outputNode)) {
             if (constants.containsKey(out)) {
@@ -254,7 +263,7 @@ final class GraphTranslator {
             if (constants.containsKey(name)) {
                 throw new ImportFailure("two initializers are named '" + name + "'");
             }
-            constants.put(name, TensorReader.read(t, "initializer '" + name + "'", baseDir));
+            constants.putUnread(name, t);
             constantNames.put(name, name);
         }
     }
@@ -471,6 +480,10 @@ final class GraphTranslator {
         }
         if (t.hasBatch()) {
             throw new ImportFailure(where + " reads '" + tensor + "', a shape computed from the batch size, as a value");
+        }
+        long bad = t.nonFiniteCount();
+        if (bad > 0) {
+            nonFinite.add("'" + tensor + "' (" + bad + " of " + t.length() + " values)");
         }
         String preferred = constantNames.getOrDefault(tensor, tensor);
         String name = reservedForConstants.remove(preferred) ? preferred : unique(preferred);
@@ -1544,7 +1557,7 @@ final class GraphTranslator {
     private OnnxTensor constantValue(Attributes a, String where) {
         TensorProto t = a.getTensor("value");
         if (t != null) {
-            return TensorReader.read(t, where + " value", baseDir);
+            return TensorReader.read(t, where + " value", baseDir, options.budget());
         }
         if (a.has("value_float")) {
             return OnnxTensor.scalar((float) a.getFloat("value_float", 0));
@@ -1617,5 +1630,39 @@ final class GraphTranslator {
             Arrays.fill(steps, 1);
         }
         return x.slice(starts, ends, ax, steps);
+    }
+
+    /**
+     * The constants known at import time. Initializers are kept as their protobuf messages (whose bytes alias the
+     * model file) and read into Java arrays only when a node uses them, so an unused initializer costs no memory.
+     */
+    private final class ConstantTable {
+        private final Map<String, OnnxTensor> read = new HashMap<>();
+        private final Map<String, TensorProto> unread = new HashMap<>();
+
+        boolean containsKey(String name) {
+            return read.containsKey(name) || unread.containsKey(name);
+        }
+
+        OnnxTensor get(String name) {
+            OnnxTensor t = read.get(name);
+            if (t == null) {
+                TensorProto p = unread.remove(name);
+                if (p != null) {
+                    t = TensorReader.read(p, "initializer '" + name + "'", baseDir, options.budget());
+                    read.put(name, t);
+                }
+            }
+            return t;
+        }
+
+        void put(String name, OnnxTensor value) {
+            unread.remove(name);
+            read.put(name, value);
+        }
+
+        void putUnread(String name, TensorProto proto) {
+            unread.put(name, proto);
+        }
     }
 }

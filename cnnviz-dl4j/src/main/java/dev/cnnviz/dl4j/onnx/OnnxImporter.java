@@ -7,6 +7,8 @@ import dev.cnnviz.api.InputSpec;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.api.Preprocessing;
+import dev.cnnviz.api.ResourceLimitException;
+import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.Graph;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
@@ -14,14 +16,18 @@ import dev.cnnviz.dl4j.onnx.proto.OnnxProto.NodeProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.OperatorSetIdProto;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -94,15 +100,32 @@ public final class OnnxImporter {
     /**
      * Import options.
      *
-     * @param defaultHeight input height used when the model's is symbolic (0: none, reject such models)
-     * @param defaultWidth  input width used when the model's is symbolic (0: none)
+     * <pre>{@code
+     * Options o = Options.defaults()
+     *     .withInputSize(224, 224)                    // for models whose height and width are symbolic
+     *     .withMemoryBudget(MemoryBudget.parse("2g")) // tensors, and the graph's passes later
+     *     .withNonFiniteWeightsAllowed(true);         // to inspect a broken model
+     * }</pre>
+     *
+     * @param defaultHeight         input height used when the model's is symbolic (0: none, reject such models)
+     * @param defaultWidth          input width used when the model's is symbolic (0: none)
+     * @param allowNonFiniteWeights false (the default): a weight with a NaN or infinite value is an import error
+     *                              naming the tensors; true: such models load, for inspection (their results are
+     *                              still checked, and a non-finite result is an error)
+     * @param memoryBudget          the budget for the model's tensors and, carried by the imported graph, for its
+     *                              forward and backward passes; null: {@link MemoryBudget#defaultBudget()} when used
      */
-    public record Options(int defaultHeight, int defaultWidth) {
+    public record Options(int defaultHeight, int defaultWidth, boolean allowNonFiniteWeights, MemoryBudget memoryBudget) {
         /** Validates the sizes. */
         public Options {
             if (defaultHeight < 0 || defaultWidth < 0) {
                 throw new IllegalArgumentException("input sizes must not be negative, found " + defaultHeight + "x" + defaultWidth);
             }
+        }
+
+        /** Options with a default input size, the other options at their defaults. */
+        public Options(int defaultHeight, int defaultWidth) {
+            this(defaultHeight, defaultWidth, false, null);
         }
 
         /** @return options without defaults. */
@@ -115,7 +138,22 @@ public final class OnnxImporter {
             if (height < 1 || width < 1) {
                 throw new IllegalArgumentException("input size must be positive, found " + height + "x" + width);
             }
-            return new Options(height, width);
+            return new Options(height, width, allowNonFiniteWeights, memoryBudget);
+        }
+
+        /** @return a copy that accepts (true) or refuses (false, the default) weights with NaN or infinite values. */
+        public Options withNonFiniteWeightsAllowed(boolean allowed) {
+            return new Options(defaultHeight, defaultWidth, allowed, memoryBudget);
+        }
+
+        /** @return a copy with this memory budget (for the tensors and the imported graph's passes). */
+        public Options withMemoryBudget(MemoryBudget budget) {
+            return new Options(defaultHeight, defaultWidth, allowNonFiniteWeights, Objects.requireNonNull(budget, "budget"));
+        }
+
+        /** @return the budget in force: the chosen one, or the default. */
+        MemoryBudget budget() {
+            return memoryBudget != null ? memoryBudget : MemoryBudget.defaultBudget();
         }
     }
 
@@ -194,23 +232,42 @@ public final class OnnxImporter {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        byte[] bytes = readFile(file);
+        ByteBuffer bytes = readFile(file, options);
         Path dir = file.toAbsolutePath().getParent();
         return read(bytes, file, file.getFileName() == null ? file.toString() : file.getFileName().toString(), dir, options);
     }
 
-    private static byte[] readFile(Path file) throws ModelImportException {
+    /** The largest ONNX file protobuf can parse: 2 GiB less a little (larger models keep weights in external data). */
+    static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
+    /**
+     * Maps a model file into memory (read-only): a regular file only, at most 2 GiB. Its bytes are parsed in place
+     * and initializers alias them, so an unused initializer costs no memory.
+     */
+    private static ByteBuffer readFile(Path file, Options options) throws ModelImportException {
         try {
             if (Files.isDirectory(file)) {
                 throw new ModelImportException(file, "is a directory, not an ONNX file");
             }
-            return Files.readAllBytes(file);
+            if (!Files.exists(file)) {
+                throw new NoSuchFileException(file.toString());
+            }
+            if (!Files.isRegularFile(file)) {
+                throw new ModelImportException(file, "is not a regular file (a device, a pipe or a socket); "
+                        + "cnnviz reads models only from regular files");
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = ch.size();
+                if (size > MAX_FILE_BYTES) {
+                    throw new ModelImportException(file, "the file has " + size + " bytes; an ONNX file holds at most 2 GiB "
+                            + "(protobuf's limit; larger models keep their weights in external data files)");
+                }
+                return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            }
         } catch (NoSuchFileException e) {
             throw new ModelImportException(file, "file not found", e);
         } catch (AccessDeniedException e) {
             throw new ModelImportException(file, "cannot read the file: permission denied", e);
-        } catch (OutOfMemoryError e) {
-            throw new ModelImportException(file, "the file is too large to read into memory", e);
         } catch (IOException e) {
             throw new ModelImportException(file, "cannot read the file: " + e, e);
         }
@@ -222,11 +279,18 @@ public final class OnnxImporter {
         return read(readStream(in, label), label, name == null ? "stream" : name, null, options);
     }
 
-    private static byte[] readStream(InputStream in, Path label) throws ModelImportException {
+    /** Reads a stream to its end, refusing more than {@link #MAX_FILE_BYTES} before it has read them all. */
+    private static ByteBuffer readStream(InputStream in, Path label) throws ModelImportException {
         try {
-            return in.readAllBytes();
+            byte[] b = in.readNBytes((int) MAX_FILE_BYTES);
+            if (b.length == MAX_FILE_BYTES && in.read() >= 0) {
+                throw new ModelImportException(label, "the stream holds more than 2 GiB; an ONNX model holds at most 2 GiB");
+            }
+            return ByteBuffer.wrap(b);
         } catch (IOException e) {
             throw new ModelImportException(label, "cannot read the stream: " + e, e);
+        } catch (OutOfMemoryError e) {
+            throw new ModelImportException(label, "the stream is too large to read into the Java heap", e);
         }
     }
 
@@ -242,7 +306,7 @@ public final class OnnxImporter {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        byte[] bytes = readFile(file);
+        ByteBuffer bytes = readFile(file, options);
         return readGraph(bytes, file, file.toAbsolutePath().getParent(), options);
     }
 
@@ -252,7 +316,7 @@ public final class OnnxImporter {
         return readGraph(readStream(in, label), label, null, options);
     }
 
-    private static GraphResult readGraph(byte[] bytes, Path file, Path baseDir, Options options) throws ModelImportException {
+    private static GraphResult readGraph(ByteBuffer bytes, Path file, Path baseDir, Options options) throws ModelImportException {
         Options opts = options == null ? Options.defaults() : options;
         ModelProto model = parse(bytes, file);
         int opset = checkModel(model, file);
@@ -262,6 +326,8 @@ public final class OnnxImporter {
             return new GraphResult(graph, opset, producer(model), t.valueNodes());
         } catch (ImportFailure e) {
             throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (ResourceLimitException e) {
+            throw new ModelImportException(file, e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new ModelImportException(file, "import failed: " + e, e);
         }
@@ -275,7 +341,7 @@ public final class OnnxImporter {
         }
     }
 
-    private static Result read(byte[] bytes, Path file, String displayName, Path baseDir, Options options)
+    private static Result read(ByteBuffer bytes, Path file, String displayName, Path baseDir, Options options)
             throws ModelImportException {
         Options opts = options == null ? Options.defaults() : options;
         ModelProto model = parse(bytes, file);
@@ -283,18 +349,23 @@ public final class OnnxImporter {
             return translate(model, file, displayName, baseDir, opts);
         } catch (ImportFailure e) {
             throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (ResourceLimitException e) {
+            throw new ModelImportException(file, e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new ModelImportException(file, "import failed: " + e, e);
         }
     }
 
-    private static ModelProto parse(byte[] bytes, Path file) throws ModelImportException {
-        String kind = sniff(bytes);
+    private static ModelProto parse(ByteBuffer bytes, Path file) throws ModelImportException {
+        byte[] start = new byte[(int) Math.min(8, bytes.remaining())];
+        bytes.duplicate().get(start);
+        String kind = sniff(start);
         if (kind != null) {
             throw new ModelImportException(file, kind);
         }
         try {
-            CodedInputStream cis = CodedInputStream.newInstance(bytes);
+            CodedInputStream cis = CodedInputStream.newInstance(bytes.duplicate());
+            cis.enableAliasing(true);
             cis.setSizeLimit(Integer.MAX_VALUE);
             cis.setRecursionLimit(200);
             return ModelProto.parseFrom(cis);

@@ -81,6 +81,20 @@ final class OnnxTensor {
         return length() == 0;
     }
 
+    /** @return how many values are NaN or infinite (0 for integer tensors). */
+    long nonFiniteCount() {
+        if (f == null) {
+            return 0;
+        }
+        long n = 0;
+        for (float v : f) {
+            if (!Float.isFinite(v)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** @return whether any value is the {@link #BATCH} placeholder. */
     boolean hasBatch() {
         if (l == null) {

@@ -3,12 +3,17 @@ package dev.cnnviz.dl4j.onnx;
 import com.google.protobuf.ByteString;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.StringStringEntryProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.TensorProto;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.cnnviz.core.MemoryBudget;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Reads ONNX {@code TensorProto}s into {@link OnnxTensor}s: float32, float64 and float16 become float32;
@@ -64,8 +69,9 @@ final class TensorReader {
      * @param t       the tensor
      * @param what    how to name it in messages, e.g. "initializer 'conv1_w_0'"
      * @param baseDir directory of the model file for external data, or null
+     * @param budget  the memory budget the tensor's values (as float32 or int64) must fit
      */
-    static OnnxTensor read(TensorProto t, String what, Path baseDir) {
+    static OnnxTensor read(TensorProto t, String what, Path baseDir, MemoryBudget budget) {
         int type = t.getDataType();
         if (elementSize(type) < 0) {
             throw new ImportFailure(what + " has data type " + typeName(type)
@@ -84,13 +90,14 @@ final class TensorReader {
         } catch (ArithmeticException e) {
             throw new ImportFailure(what + " has an impossible shape " + t.getDimsList());
         }
+        budget.check(what + " (" + n + " values)", MemoryBudget.bytesOf(isFloatType(type) ? 4 : 8, n));
         if (n > Integer.MAX_VALUE - 8) {
-            throw new ImportFailure(what + " is too large (" + n + " values)");
+            throw new ImportFailure(what + " is too large (" + n + " values; cnnviz holds at most 2^31 values in a tensor)");
         }
         int count = (int) n;
         ByteString raw = null;
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            raw = external(t, what, baseDir);
+            raw = external(t, what, baseDir, n * elementSize(type));
         } else if (t.hasRawData()) {
             raw = t.getRawData();
         }
@@ -104,7 +111,14 @@ final class TensorReader {
         }
     }
 
-    private static ByteString external(TensorProto t, String what, Path baseDir) {
+    /**
+     * Reads a tensor's external data, confined to the model's folder: the location must be relative, must not
+     * climb out of the folder (no {@code ..} above it, no symbolic link that leads out), and must name a regular
+     * file; the range (offset, length) must lie inside the file and hold exactly the tensor's declared bytes. All
+     * of this is checked before the file is opened, and messages name the tensor and the location as written,
+     * never facts about files outside the folder.
+     */
+    private static ByteString external(TensorProto t, String what, Path baseDir, long expectedBytes) {
         String location = null;
         long offset = 0;
         long length = -1;
@@ -116,30 +130,95 @@ final class TensorReader {
                 default -> { }
             }
         }
-        if (location == null) {
+        if (location == null || location.isEmpty()) {
             throw new ImportFailure(what + " is stored externally but names no location");
         }
+        String written = "'" + printable(location) + "'";
         if (baseDir == null) {
-            throw new ImportFailure(what + " is stored in the external file '" + location
-                    + "'; load the model from a file path (not a stream) so that it can be found");
+            throw new ImportFailure(what + " is stored in the external file " + written
+                    + "; load the model from a file path (not a stream) so that it can be found");
         }
-        Path file = baseDir.resolve(location).normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new ImportFailure(what + " is stored in the external file " + file + ", which does not exist");
+        if (offset < 0 || length < -1) {
+            throw new ImportFailure(what + ": external data " + written + " has a negative offset or length ("
+                    + offset + ", " + length + ")");
         }
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-            long len = length >= 0 ? length : f.length() - offset;
-            if (offset < 0 || len < 0 || offset + len > f.length() || len > Integer.MAX_VALUE) {
-                throw new ImportFailure(what + ": external data range offset " + offset + " length " + len
-                        + " does not fit the file " + file + " (" + f.length() + " bytes)");
+        if (length >= 0 && length != expectedBytes) {
+            throw new ImportFailure(what + ": external data " + written + " declares " + length
+                    + " bytes, but the tensor's shape and type need " + expectedBytes);
+        }
+        Path file = confined(location, written, baseDir, what);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long size = ch.size();
+            if (offset > size || expectedBytes > size - offset) {
+                throw new ImportFailure(what + ": the external data file " + written + " is too short for "
+                        + expectedBytes + " bytes at offset " + offset);
             }
-            byte[] b = new byte[(int) len];
-            f.seek(offset);
-            f.readFully(b);
-            return ByteString.copyFrom(b);
+            if (expectedBytes > Integer.MAX_VALUE - 8) {
+                throw new ImportFailure(what + " is too large to read (" + expectedBytes + " bytes)");
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) expectedBytes);
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) {
+                    throw new ImportFailure(what + ": the external data file " + written + " ended early");
+                }
+            }
+            b.flip();
+            return UnsafeByteOperations.unsafeWrap(b);
         } catch (IOException e) {
-            throw new ImportFailure(what + ": cannot read the external data file " + file + ": " + e.getMessage(), e);
+            throw new ImportFailure(what + ": cannot read the external data file " + written + " ("
+                    + e.getClass().getSimpleName() + ")", e);
         }
+    }
+
+    /**
+     * Resolves an external-data location inside the model's folder. Absolute locations and locations that climb
+     * out lexically are refused without touching the file system; the rest are resolved with their symbolic links
+     * and must stay inside the folder (itself resolved) and be regular files.
+     */
+    private static Path confined(String location, String written, Path baseDir, String what) {
+        Path rel;
+        try {
+            rel = Path.of(location);
+        } catch (InvalidPathException e) {
+            throw new ImportFailure(what + ": the external data location " + written + " is not a valid path");
+        }
+        if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\") || rel.getRoot() != null
+                || location.indexOf('\0') >= 0) {
+            throw new ImportFailure(what + ": the external data location " + written
+                    + " is absolute; cnnviz reads external data only from files inside the model's folder, by relative paths");
+        }
+        Path norm = rel.normalize();
+        if (norm.toString().isEmpty() || norm.startsWith("..")) {
+            throw new ImportFailure(what + ": the external data location " + written
+                    + " leads outside the model's folder; cnnviz reads external data only from files inside it");
+        }
+        Path base;
+        Path real;
+        try {
+            base = baseDir.toRealPath();
+            real = base.resolve(norm).toRealPath();
+        } catch (IOException e) {
+            throw new ImportFailure(what + ": the external data file " + written
+                    + " is not in the model's folder (or cannot be resolved)");
+        }
+        if (!real.startsWith(base) || real.equals(base)) {
+            throw new ImportFailure(what + ": the external data location " + written
+                    + " resolves (through a symbolic link) outside the model's folder; cnnviz reads external data only from files inside it");
+        }
+        if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            throw new ImportFailure(what + ": the external data location " + written + " is not a regular file");
+        }
+        return real;
+    }
+
+    /** The location with control characters replaced, capped at 200 characters, for messages. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char c = s.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return s.length() > 200 ? b + "..." : b.toString();
     }
 
     private static long parseLong(String s, String what) {
