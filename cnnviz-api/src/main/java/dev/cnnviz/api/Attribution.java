@@ -14,6 +14,11 @@ import java.util.List;
  * Explanation e = GradCam.of(model).explain(ImageIO.read(new File("cat.jpg")), 285);
  * List<Explanation> batch = Saliency.of(model).explainAll(images, List.of(Target.topClass()));
  * }</pre>
+ *
+ * <p>Failures: a caller mistake (an unknown layer, a class index out of range, a NaN input) is an
+ * {@link IllegalArgumentException} naming the value; a request over the memory budget is a
+ * {@link ResourceLimitException} (thrown before anything is allocated); a result that comes out NaN or infinite
+ * is a {@link NonFiniteResultException}, never a silent NaN.
  */
 public interface Attribution {
 

@@ -115,7 +115,19 @@ public final class MemoryBudget {
         return new MemoryBudget(Math.max(MIN_DEFAULT, physicalMemory() / 4 * 3 - Runtime.getRuntime().maxMemory()));
     }
 
+    /** The memory the JVM sees, read once (the JDK reads cgroup files for it, which costs a millisecond). */
+    private static volatile long physical;
+
     private static long physicalMemory() {
+        long p = physical;
+        if (p == 0) {
+            p = readPhysicalMemory();
+            physical = p;
+        }
+        return p;
+    }
+
+    private static long readPhysicalMemory() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             long total = os.getTotalMemorySize();
             if (total > 0) {

@@ -3,6 +3,7 @@ package dev.cnnviz.core.attribution;
 import dev.cnnviz.api.Attribution;
 import dev.cnnviz.api.Explanation;
 import dev.cnnviz.api.Map2D;
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.api.Provenance;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.api.Tensor;
@@ -216,16 +217,26 @@ public abstract class AttributionBase implements Attribution {
         return out;
     }
 
-    /** @return example {@code i} of a batch as a {@link Tensor} without the batch dimension. */
+    /**
+     * @return example {@code i} of a batch as a {@link Tensor} without the batch dimension
+     * @throws NonFiniteResultException if a value is NaN or infinite
+     */
     protected static Tensor example(INDArray batch, int i) {
         INDArray row = batch.get(NDArrayIndex.point(i));
         int[] shape = Arrays.stream(row.shape()).mapToInt(Math::toIntExact).toArray();
-        return Tensor.of(HostArrays.floats(row), shape);
+        float[] v = HostArrays.floats(row);
+        NonFiniteResultException.requireFinite(v, "the attribution");
+        return Tensor.of(v, shape);
     }
 
-    /** @return a 2-D {@code [h, w]} array as a {@link Map2D}. */
+    /**
+     * @return a 2-D {@code [h, w]} array as a {@link Map2D}
+     * @throws NonFiniteResultException if a value is NaN or infinite
+     */
     protected static Map2D map2d(INDArray hw) {
-        return new Map2D((int) hw.size(0), (int) hw.size(1), HostArrays.floats(hw));
+        float[] v = HostArrays.floats(hw);
+        NonFiniteResultException.requireFinite(v, "the attribution map");
+        return new Map2D((int) hw.size(0), (int) hw.size(1), v);
     }
 
     @Override

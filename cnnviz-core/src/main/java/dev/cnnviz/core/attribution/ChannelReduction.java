@@ -1,6 +1,7 @@
 package dev.cnnviz.core.attribution;
 
 import dev.cnnviz.api.Map2D;
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.api.Tensor;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,6 +67,7 @@ public enum ChannelReduction {
             }
             m[p] = (float) v;
         }
+        NonFiniteResultException.requireFinite(m, "the channel-reduced map");
         return new Map2D(chw.size(1), chw.size(2), m);
     }
 

@@ -2,6 +2,7 @@ package dev.cnnviz.core.attribution;
 
 import dev.cnnviz.api.Explanation;
 import dev.cnnviz.api.Map2D;
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.api.Provenance;
 import dev.cnnviz.api.ResolvedTarget;
 import dev.cnnviz.api.Target;
@@ -375,12 +376,16 @@ public final class SmoothGrad extends AttributionBase {
         List<Explanation> out = new ArrayList<>(n);
         Instant now = Instant.now();
         for (int i = 0; i < n; i++) {
-            Tensor a = Tensor.of(attr[i].aggregate(mode), attrShape[i]);
+            float[] aggregated = attr[i].aggregate(mode);
+            NonFiniteResultException.requireFinite(aggregated, name() + " attribution");
+            Tensor a = Tensor.of(aggregated, attrShape[i]);
             Map2D map;
             if (reduction != null && a.rank() == 3) {
                 map = reduction.apply(a);
             } else {
-                map = new Map2D(mapSize[i][0], mapSize[i][1], maps[i].aggregate(mode));
+                float[] m = maps[i].aggregate(mode);
+                NonFiniteResultException.requireFinite(m, name() + " map");
+                map = new Map2D(mapSize[i][0], mapSize[i][1], m);
             }
             boolean signed = mode == Mode.SMOOTHGRAD && innerSigned[i];
             Provenance prov = new Provenance(name(), options(), layer[i], seed, model.source(), now);

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.attribution;
 
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.api.ResolvedTarget;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.core.Model;
@@ -205,6 +206,7 @@ public final class TargetResolver {
                 throw new IllegalArgumentException("unsupported target " + t);
             }
         }
+        NonFiniteResultException.requireFinite(scores, "the target's score");
         ok = true;
         return new Resolved(resolved, seeds, scores);
         } finally {

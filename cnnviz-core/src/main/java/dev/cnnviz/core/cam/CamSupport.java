@@ -1,5 +1,6 @@
 package dev.cnnviz.core.cam;
 
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Graph;
@@ -34,7 +35,8 @@ final class CamSupport {
         for (int i = 0; i < v.length; i++) {
             f[i] = (float) v[i];
             if (!Float.isFinite(f[i])) {
-                throw new IllegalStateException(what + " has a non-finite value (" + v[i] + ") at index " + i);
+                throw new NonFiniteResultException(what + " has a non-finite value (" + v[i] + ") at index " + i
+                        + ": the model's weights are not finite or its arithmetic overflowed on this input");
             }
         }
         return f;

@@ -1,5 +1,6 @@
 package dev.cnnviz.examples.cli;
 
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ final class Predictions {
             double[][] out = new double[(int) n][];
             for (int i = 0; i < n; i++) {
                 out[i] = flat.getRow(i).dup().toDoubleVector();
+                NonFiniteResultException.requireFinite(out[i], "the class scores" + (n > 1 ? " of example " + i : ""));
             }
             return new Predictions(model, out);
         }
