@@ -33,23 +33,23 @@ final class CaseFactory {
     static final Map<String, Integer> COUNTS = new LinkedHashMap<>();
 
     static {
-        COUNTS.put("onnx-attr", 60);
-        COUNTS.put("onnx-dims", 30);
-        COUNTS.put("onnx-dtype", 12);
-        COUNTS.put("onnx-raw", 12);
-        COUNTS.put("onnx-nan", 8);
-        COUNTS.put("onnx-graph", 30);
+        COUNTS.put("onnx-attr", 120);
+        COUNTS.put("onnx-dims", 60);
+        COUNTS.put("onnx-dtype", 20);
+        COUNTS.put("onnx-raw", 20);
+        COUNTS.put("onnx-nan", 12);
+        COUNTS.put("onnx-graph", 60);
         COUNTS.put("onnx-ext", EXT_VARIANTS);
-        COUNTS.put("onnx-bytes", 40);
-        COUNTS.put("keras-config", 30);
-        COUNTS.put("keras-weights", 16);
-        COUNTS.put("keras-bytes", 16);
-        COUNTS.put("dl4j-zip", 16);
-        COUNTS.put("dl4j-bytes", 10);
-        COUNTS.put("image", 60);
-        COUNTS.put("npy", 40);
-        COUNTS.put("cli", 30);
-        COUNTS.put("shared", 40);
+        COUNTS.put("onnx-bytes", 80);
+        COUNTS.put("keras-config", 60);
+        COUNTS.put("keras-weights", 30);
+        COUNTS.put("keras-bytes", 30);
+        COUNTS.put("dl4j-zip", 30);
+        COUNTS.put("dl4j-bytes", 16);
+        COUNTS.put("image", 100);
+        COUNTS.put("npy", 60);
+        COUNTS.put("cli", 50);
+        COUNTS.put("shared", 80);
     }
 
     /** The bytes of the canary: recognisable text, as long as the tensor the external-data cases move out. */

@@ -26,7 +26,11 @@ record FuzzCase(String family, long seed, Kind kind, Path file, List<String> cli
         /** {@code ImageTensors.readNpy(file)}. */
         NPY,
         /** {@code Cli.execute(out, err, cliArgs)} in the worker's process, with {@code --verbose}. */
-        CLI
+        CLI,
+        /** Harness self-check: the worker crashes with a segmentation fault (a write to address 0). */
+        SELF_CRASH,
+        /** Harness self-check: the worker never answers. */
+        SELF_HANG
     }
 
     /** @return the replay key {@code family:seed}. */

@@ -97,6 +97,16 @@ public final class FuzzWorker {
             case CLI -> {
                 return cli(cli);
             }
+            case SELF_CRASH -> {
+                java.lang.reflect.Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                ((sun.misc.Unsafe) f.get(null)).putAddress(0, 0);
+                return ok("still alive after writing to address 0");
+            }
+            case SELF_HANG -> {
+                Thread.sleep(Long.MAX_VALUE);
+                return ok("woke up");
+            }
             default -> throw new IllegalStateException("unknown kind " + kind);
         }
     }
