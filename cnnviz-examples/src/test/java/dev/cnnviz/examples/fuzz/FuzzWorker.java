@@ -209,7 +209,7 @@ public final class FuzzWorker {
     static String stack(Throwable t) {
         StringBuilder b = new StringBuilder();
         StackTraceElement[] st = t.getStackTrace();
-        for (int k = 0; k < Math.min(10, st.length); k++) {
+        for (int k = 0; k < Math.min(16, st.length); k++) {
             b.append("at ").append(st[k]).append('\n');
         }
         Throwable root = t;

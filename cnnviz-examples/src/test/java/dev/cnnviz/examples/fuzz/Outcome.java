@@ -33,14 +33,28 @@ record Outcome(String status, String exception, boolean documented, int messageL
         return status + (exception.isEmpty() ? "" : " " + exception) + (m.isEmpty() ? "" : ": " + m);
     }
 
-    /** @return the first frame of the stack, or empty. */
+    /**
+     * @return the first frame of cnnviz's main code in the stack (where a fix would go), else the first frame, or
+     *         empty
+     */
     String topFrame() {
+        String first = "";
         for (String l : stack.split("\n")) {
             String s = l.strip();
-            if (s.startsWith("at ")) {
-                return s.substring(3);
+            if (!s.startsWith("at ")) {
+                if (s.startsWith("Caused by")) {
+                    break;
+                }
+                continue;
+            }
+            String frame = s.substring(3);
+            if (first.isEmpty()) {
+                first = frame;
+            }
+            if (frame.startsWith("dev.cnnviz.") && !frame.startsWith("dev.cnnviz.examples.fuzz.")) {
+                return frame;
             }
         }
-        return "";
+        return first;
     }
 }
