@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * case instead of the suite.
  *
  * <p>Property of every case: the outcome is OK with finite outputs, or an exception of a documented type
- * ({@code ModelImportException}, an {@code IOException}, an {@code IllegalArgumentException}, or
- * {@code dev.cnnviz.api.ResourceLimitException}) whose message is non-empty and <em>one line</em>. Multi-line
+ * ({@code ModelImportException}, an {@code IOException}, an {@code IllegalArgumentException} (its subclass
+ * {@code ResourceLimitException} included), or a {@code NonFiniteResultException}) whose message is non-empty and <em>one line</em>. Multi-line
  * messages are violations even when they list things: they end up in the logs and HTTP answers of the services
  * that embed cnnviz, and the CLI shows only their first line. Never a crash, a hang past the time limit, another
  * exception type (NullPointerException, ArrayIndexOutOfBoundsException, NegativeArraySizeException, ND4J's runtime

@@ -1,6 +1,7 @@
 package dev.cnnviz.examples.fuzz;
 
 import dev.cnnviz.api.ModelImportException;
+import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.image.ImageIo;
@@ -178,15 +179,9 @@ public final class FuzzWorker {
     }
 
     private static boolean documented(Class<?> c) {
-        if (ModelImportException.class.isAssignableFrom(c) || IOException.class.isAssignableFrom(c)
-                || IllegalArgumentException.class.isAssignableFrom(c)) {
-            return true;
-        }
-        try {
-            return Class.forName("dev.cnnviz.api.ResourceLimitException").isAssignableFrom(c);
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
+        return ModelImportException.class.isAssignableFrom(c) || IOException.class.isAssignableFrom(c)
+                || IllegalArgumentException.class.isAssignableFrom(c)          // ResourceLimitException included
+                || NonFiniteResultException.class.isAssignableFrom(c);
     }
 
     private static String ok(String detail) {
