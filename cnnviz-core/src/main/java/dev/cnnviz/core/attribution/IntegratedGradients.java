@@ -52,6 +52,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class IntegratedGradients extends AttributionBase {
     /** The default number of integration steps (Captum's). */
     public static final int DEFAULT_STEPS = 50;
+    /**
+     * The most steps accepted: 10,000 (each step is a forward and backward pass, so 10,000 steps on SqueezeNet take
+     * about a minute; a larger count is a mistake or an attempt to tie the process up).
+     */
+    public static final int MAX_STEPS = 10_000;
     /** The default number of model evaluations per forward/backward pass. */
     public static final int DEFAULT_BATCH_SIZE = 32;
     private static final String NAME = "Integrated Gradients";
@@ -92,6 +97,10 @@ public final class IntegratedGradients extends AttributionBase {
         private void checkSteps(int n) {
             if (n < minSteps()) {
                 throw new IllegalArgumentException(this + " needs at least " + minSteps() + " steps, found " + n);
+            }
+            if (n > MAX_STEPS) {
+                throw new IllegalArgumentException(this + " takes at most " + MAX_STEPS + " steps, found " + n
+                        + " (Gauss-Legendre is exact to float precision long before that; 50 to 300 steps suit most models)");
             }
         }
 

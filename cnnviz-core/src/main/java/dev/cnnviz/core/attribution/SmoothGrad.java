@@ -87,6 +87,12 @@ public final class SmoothGrad extends AttributionBase {
     }
 
     private final AttributionBase inner;
+    /**
+     * The most samples accepted: 10,000 (each sample is a pass of the inner method; a larger count is a mistake or an
+     * attempt to tie the process up).
+     */
+    public static final int MAX_SAMPLES = 10_000;
+
     private final int samples;
     private final double noise;
     private final Mode mode;
@@ -96,6 +102,10 @@ public final class SmoothGrad extends AttributionBase {
         super(requireInner(inner).model(), batchSize);
         if (samples < 1) {
             throw new IllegalArgumentException("SmoothGrad needs at least 1 sample, found " + samples);
+        }
+        if (samples > MAX_SAMPLES) {
+            throw new IllegalArgumentException("SmoothGrad takes at most " + MAX_SAMPLES + " samples, found " + samples
+                    + " (the paper's maps settle by 50)");
         }
         if (!(noise >= 0) || Double.isInfinite(noise)) {
             throw new IllegalArgumentException("noise level must be a finite number >= 0, found " + noise);
