@@ -278,6 +278,65 @@ public final class Graph {
         return ForwardPass.run(this, inputs, k);
     }
 
+    /**
+     * The static output shape of every node, for inputs of the given shapes, computed from the operators' shape
+     * functions ({@link Op#outputShape}) without running anything: this validates the whole graph against its
+     * inputs' shapes (kernels against weights, groups against channels, pads against sizes, every size at least 1,
+     * element counts within a long). Linear in the number of nodes and edges.
+     *
+     * @param inputShapes full shapes (batch included) of the graph inputs by name; an input without an entry takes
+     *                    its declared shape with a batch of 1 (and must then have every size fixed)
+     * @return every node's output shape (constants and inputs included), in topological order; fresh arrays
+     * @throws IllegalArgumentException for a name that is not a graph input, or when a node does not fit its inputs'
+     *                                  shapes: the message starts {@code "node 'NAME' (KIND): "} and goes on with the
+     *                                  operator's, which names the attribute or operand and the values
+     */
+    public Map<String, long[]> shapes(Map<String, long[]> inputShapes) {
+        for (String name : inputShapes.keySet()) {
+            if (!inputNames.contains(name)) {
+                throw new IllegalArgumentException("'" + name + "' is not an input of the graph; its inputs are " + inputNames);
+            }
+        }
+        Map<String, long[]> out = new LinkedHashMap<>(nodes.size() * 4 / 3 + 1);
+        for (Node n : nodes.values()) {
+            Op op = n.op();
+            long[][] ins;
+            if (op instanceof Input) {
+                long[] given = inputShapes.get(n.name());
+                ins = given == null ? new long[0][] : new long[][] {given.clone()};
+            } else {
+                List<String> names = n.inputs();
+                ins = new long[names.size()][];
+                for (int i = 0; i < ins.length; i++) {
+                    ins[i] = out.get(names.get(i));
+                }
+            }
+            long[] shape;
+            try {
+                shape = op.outputShape(ins);
+                if (!(op instanceof Constant)) {
+                    dev.cnnviz.core.graph.ops.Shapes.output(op.kind(), shape);
+                }
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException("node '" + n.name() + "' (" + op.kind() + "): " + e.getMessage(), e);
+            }
+            out.put(n.name(), shape);
+        }
+        return out;
+    }
+
+    /**
+     * {@link #shapes(Map)} for a graph with one input.
+     *
+     * @param inputShape the input's full shape, batch included (e.g. {@code 1, 3, 224, 224}); none: every input's
+     *                   declared shape with a batch of 1 (for any number of inputs)
+     * @throws IllegalStateException    when a shape is given and the graph has several inputs
+     * @throws IllegalArgumentException as {@link #shapes(Map)}
+     */
+    public Map<String, long[]> shapes(long... inputShape) {
+        return shapes(inputShape.length == 0 ? Map.of() : Map.of(inputName(), inputShape));
+    }
+
     /** @return a multi-line table: name, operator, attributes, inputs. */
     public String summary() {
         StringBuilder sb = new StringBuilder();

@@ -39,6 +39,28 @@ public interface Op {
      */
     INDArray[] backward(INDArray[] inputs, INDArray output, INDArray gradOutput, boolean[] wanted);
 
+    /**
+     * The static shape of the output for inputs of the given shapes, without computing anything: the shape that
+     * {@link #forward} returns for such inputs (batch dimension included), or the error it would raise. Every
+     * operator of {@link dev.cnnviz.core.graph.ops} implements it; {@link Graph#shapes} runs it over a whole graph,
+     * so that an imported model is validated against its inputs' shapes before any value is computed.
+     *
+     * <p>Contract: the result is a fresh array whose every dimension is at least 1 and whose element count fits a
+     * {@code long} (see {@link dev.cnnviz.core.graph.ops.Shapes}); the input arrays are not modified.
+     *
+     * @param inputShapes the shapes of the inputs, in the node's input order
+     * @return the output shape
+     * @throws IllegalArgumentException when the inputs do not fit the operator, naming the attribute or operand and
+     *                                  the values, e.g. {@code "Conv weights [16, 3, 3, 3] need 3 input channels
+     *                                  (x group 1), the input [1, 4, 8, 8] has 4"}
+     * @throws IllegalStateException    from this default, for an operator (outside cnnviz) that has no shape
+     *                                  function
+     */
+    default long[] outputShape(long[][] inputShapes) {
+        throw new IllegalStateException("the operator " + kind() + " (" + getClass().getName()
+                + ") has no shape function: implement Op.outputShape so that graphs using it can be validated");
+    }
+
     /** @return the operator kind as users read it in summaries, e.g. {@code "Conv"}. */
     default String kind() {
         return getClass().getSimpleName();

@@ -9,6 +9,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record Add() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The numpy broadcast shape of the two inputs.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Mul.broadcastShape("Add", in);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         return Mul.broadcastOp("add", "Add", in[0], in[1]);

@@ -19,21 +19,32 @@ public enum AutoPad {
      * Resolves the padding of one spatial dimension.
      *
      * @return {begin, end}
+     * @throws ArithmeticException when a SAME padding does not fit an int
      */
     public int[] resolve(int in, int kernel, int stride, int dilation, int explicitBegin, int explicitEnd) {
+        long[] p = resolve((long) in, kernel, stride, dilation, explicitBegin, explicitEnd);
+        return new int[] {Math.toIntExact(p[0]), Math.toIntExact(p[1])};
+    }
+
+    /**
+     * Resolves the padding of one spatial dimension of any length, in {@code long} arithmetic.
+     *
+     * @return {begin, end}
+     */
+    public long[] resolve(long in, long kernel, long stride, long dilation, long explicitBegin, long explicitEnd) {
         switch (this) {
             case VALID:
-                return new int[] {0, 0};
+                return new long[] {0, 0};
             case SAME_UPPER:
             case SAME_LOWER: {
-                int effK = (kernel - 1) * dilation + 1;
-                int out = (in + stride - 1) / stride;
-                int total = Math.max((out - 1) * stride + effK - in, 0);
-                int small = total / 2;
-                return this == SAME_UPPER ? new int[] {small, total - small} : new int[] {total - small, small};
+                long effK = Math.addExact(Math.multiplyExact(kernel - 1, dilation), 1);
+                long out = (in + stride - 1) / stride;
+                long total = Math.max(Math.addExact(Math.multiplyExact(out - 1, stride), effK) - in, 0);
+                long small = total / 2;
+                return this == SAME_UPPER ? new long[] {small, total - small} : new long[] {total - small, small};
             }
             default:
-                return new int[] {explicitBegin, explicitEnd};
+                return new long[] {explicitBegin, explicitEnd};
         }
     }
 }

@@ -87,6 +87,24 @@ public record AveragePool(int[] kernel, int[] strides, int[] pads, boolean ceilM
         return new MaxPool.Axis[] {h, w};
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input {@code X [N, C, H, W]}, output {@code [N, C, outH, outW]} as in {@link MaxPool}; checks that the
+     * kernel fits the padded input and that no window covers only padding.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("AveragePool", in, 1, 1);
+        long[] x = in[0];
+        Shapes.rank("AveragePool input X", x, 4);
+        MaxPool.Axis h = MaxPool.Axis.of("AveragePool", x, 2, kernel[0], strides[0], 1, pads[0], pads[2], ceilMode, autoPad);
+        MaxPool.Axis w = MaxPool.Axis.of("AveragePool", x, 3, kernel[1], strides[1], 1, pads[1], pads[3], ceilMode, autoPad);
+        MaxPool.requireInputInEveryWindow("AveragePool", h, x[2], kernel[0], strides[0], 1, 2);
+        MaxPool.requireInputInEveryWindow("AveragePool", w, x[3], kernel[1], strides[1], 1, 3);
+        return Shapes.output("AveragePool", new long[] {x[0], x[1], h.out(), w.out()});
+    }
+
     /** Divisor per output position along one axis. */
     private long[] counts(MaxPool.Axis a, long in, int k, int s) {
         long[] c = new long[(int) a.out()];

@@ -92,6 +92,25 @@ public record BatchNorm(double epsilon) implements Op {
         return t.rdivi(1.0);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code X [N, C, ...]}'s shape; {@code scale}, {@code B}, {@code mean} and {@code var} must have {@code C} values each.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("BatchNorm", in, 5, 5);
+        long[] x = in[0];
+        Shapes.minRank("BatchNorm input X", x, 2, "[N, C, ...]");
+        for (int i = 1; i < 5; i++) {
+            if (Shapes.count(in[i]) != x[1]) {
+                throw new IllegalArgumentException("BatchNorm " + NAMES[i] + " must have " + x[1] + " values (channels of X "
+                        + Arrays.toString(x) + "), found shape " + Arrays.toString(in[i]));
+            }
+        }
+        return Shapes.output("BatchNorm", x.clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         check(in);

@@ -39,6 +39,16 @@ public record Clip(double min, double max) implements Op {
         return new Clip(0, 6);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the first input (the others, optional ONNX inputs resolved at import, are ignored).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Clip", in, Integer.MAX_VALUE);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Clip", in, 1, Integer.MAX_VALUE);

@@ -48,6 +48,43 @@ public record Concat(int axis) implements Op {
         return a;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One or more inputs of one rank (at least 1) whose sizes agree on every axis but {@code axis}; the output
+     * has their sum along it. Inputs may be empty along the axis as long as the output is not.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Concat", in, 1, Integer.MAX_VALUE);
+        int r = in[0].length;
+        String shapes = Arrays.stream(in).map(Arrays::toString).collect(Collectors.joining(", "));
+        if (r == 0) {
+            throw new IllegalArgumentException("Concat cannot join scalars, found shapes " + shapes);
+        }
+        int a = axis < 0 ? axis + r : axis;
+        if (a < 0 || a >= r) {
+            throw new IllegalArgumentException("Concat axis " + axis + " is out of range [" + (-r) + ", " + (r - 1) + "] for shapes " + shapes);
+        }
+        long[] out = in[0].clone();
+        out[a] = 0;
+        for (long[] x : in) {
+            boolean ok = x.length == r;
+            for (int d = 0; ok && d < r; d++) {
+                ok = d == a || x[d] == in[0][d];
+            }
+            if (!ok) {
+                throw new IllegalArgumentException("Concat along axis " + axis + " needs equal sizes on the other axes, found shapes " + shapes);
+            }
+            try {
+                out[a] = Math.addExact(out[a], x[a]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("Concat along axis " + axis + " of shapes " + shapes + " overflows a long", e);
+            }
+        }
+        return Shapes.output("Concat", out);
+    }
+
     private static INDArrayIndex[] slice(int rank, int axis, long from, long to) {
         INDArrayIndex[] idx = new INDArrayIndex[rank];
         for (int d = 0; d < rank; d++) {

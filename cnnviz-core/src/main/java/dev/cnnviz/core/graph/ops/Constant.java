@@ -19,6 +19,22 @@ public record Constant(INDArray value) implements Op {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The value's shape; a constant has no inputs. Unlike computed values, a constant may be empty (ONNX allows
+     * empty initializers); its element count is still checked.
+     */
+    @Override
+    public long[] outputShape(long[][] inputShapes) {
+        if (inputShapes != null && inputShapes.length != 0) {
+            throw new IllegalArgumentException("a Constant has no inputs, found " + inputShapes.length);
+        }
+        long[] s = value.shape().clone();
+        Shapes.count(s);
+        return s;
+    }
+
     @Override
     public INDArray forward(INDArray[] inputs) {
         throw new IllegalStateException("a Constant's value is read by the forward pass");

@@ -87,15 +87,8 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
 
     /** The padding {top, left, bottom, right} for this input and these weights; checks that the kernel fits. */
     private int[] resolvedPads(long[] x, long[] w) {
-        int[] ph = autoPad.resolve((int) x[2], (int) w[2], strides[0], dilations[0], pads[0], pads[2]);
-        int[] pw = autoPad.resolve((int) x[3], (int) w[3], strides[1], dilations[1], pads[1], pads[3]);
-        long effH = (w[2] - 1) * dilations[0] + 1;
-        long effW = (w[3] - 1) * dilations[1] + 1;
-        if (x[2] + ph[0] + ph[1] < effH || x[3] + pw[0] + pw[1] < effW) {
-            throw new IllegalArgumentException("Conv kernel " + w[2] + "x" + w[3] + " (dilation " + Arrays.toString(dilations)
-                    + ") is larger than the padded input " + Arrays.toString(x));
-        }
-        return new int[] {ph[0], pw[0], ph[1], pw[1]};
+        long[] g = geometry(x, w);
+        return new int[] {Math.toIntExact(g[2]), Math.toIntExact(g[3]), Math.toIntExact(g[4]), Math.toIntExact(g[5])};
     }
 
     /**
@@ -109,10 +102,47 @@ public record Conv(int[] strides, int[] pads, int[] dilations, int group, AutoPa
             throw new IllegalArgumentException("Conv needs a 4-D input and 4-D weights, found " + Arrays.toString(x)
                     + " and " + Arrays.toString(w));
         }
-        int[] p = resolvedPads(x, w);
-        long outH = (x[2] + p[0] + p[2] - ((w[2] - 1) * dilations[0] + 1)) / strides[0] + 1;
-        long outW = (x[3] + p[1] + p[3] - ((w[3] - 1) * dilations[1] + 1)) / strides[1] + 1;
-        return new long[] {outH, outW, p[0], p[1], p[2], p[3]};
+        long[] ph = autoPad.resolve(x[2], w[2], strides[0], dilations[0], pads[0], pads[2]);
+        long[] pw = autoPad.resolve(x[3], w[3], strides[1], dilations[1], pads[1], pads[3]);
+        long outH = Shapes.window("Conv", "height of input " + Arrays.toString(x) + ", weights " + Arrays.toString(w),
+                x[2], w[2], strides[0], dilations[0], ph[0], ph[1]);
+        long outW = Shapes.window("Conv", "width of input " + Arrays.toString(x) + ", weights " + Arrays.toString(w),
+                x[3], w[3], strides[1], dilations[1], pw[0], pw[1]);
+        return new long[] {outH, outW, ph[0], pw[0], ph[1], pw[1]};
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Inputs {@code X [N, C, H, W]}, {@code W [O, C/group, kH, kW]} and optionally {@code B [O]}; output
+     * {@code [N, O, outH, outW]}. Checks that the group divides both channel counts, that the weights take the
+     * input's channels, that the bias has one value per output channel and that the kernel fits the padded input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Conv", in, 2, 3);
+        long[] x = in[0];
+        long[] w = in[1];
+        Shapes.rank("Conv input X", x, 4);
+        Shapes.rank("Conv weights W", w, 4);
+        if (x[1] % group != 0) {
+            throw new IllegalArgumentException("Conv group " + group + " does not divide the " + x[1] + " channels of input "
+                    + Arrays.toString(x));
+        }
+        if (w[1] != x[1] / group) {
+            throw new IllegalArgumentException("Conv weights " + Arrays.toString(w) + " need " + w[1] + " x group " + group
+                    + " input channels, the input " + Arrays.toString(x) + " has " + x[1]);
+        }
+        if (w[0] % group != 0) {
+            throw new IllegalArgumentException("Conv group " + group + " does not divide the " + w[0] + " output channels of weights "
+                    + Arrays.toString(w));
+        }
+        if (in.length > 2 && Shapes.count(in[2]) != w[0]) {
+            throw new IllegalArgumentException("Conv bias " + Arrays.toString(in[2]) + " must have " + w[0]
+                    + " values, one per output channel of weights " + Arrays.toString(w));
+        }
+        long[] g = geometry(x, w);
+        return Shapes.output("Conv", new long[] {x[0], w[0], g[0], g[1]});
     }
 
     private long[] iArgs(Plan plan, int wFormat) {

@@ -86,8 +86,8 @@ public record ConvTranspose(int[] strides, int[] pads, int[] dilations, int grou
 
     private long[] axis(long in, long k, int i) {
         long s = strides[i];
-        long eff = (k - 1) * dilations[i] + 1;
-        long full = (in - 1) * s + eff;
+        long eff = Math.addExact(Math.multiplyExact(k - 1, dilations[i]), 1);
+        long full = Math.addExact(Math.multiplyExact(in - 1, s), eff);
         long begin;
         long out;
         switch (autoPad) {
@@ -96,7 +96,7 @@ public record ConvTranspose(int[] strides, int[] pads, int[] dilations, int grou
                 out = full + outputPadding[i];
             }
             case SAME_UPPER, SAME_LOWER -> {
-                long total = Math.max(0, full + outputPadding[i] - in * s);
+                long total = Math.max(0, full + outputPadding[i] - Math.multiplyExact(in, s));
                 begin = autoPad == AutoPad.SAME_UPPER ? total / 2 : total - total / 2;
                 out = in * s;
             }
@@ -129,6 +129,54 @@ public record ConvTranspose(int[] strides, int[] pads, int[] dilations, int grou
                     + h[2] + "x" + wd[2] + ") for input " + Arrays.toString(x.shape()) + " and weights " + Arrays.toString(w.shape()));
         }
         return new Plan(h[0], wd[0], h[1], wd[1], h[2], wd[2], o);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Inputs {@code X [N, C, H, W]}, {@code W [C, O/group, kH, kW]} and optionally {@code B [O]}; output
+     * {@code [N, O, outH, outW]} as in the class description. Checks that the group divides the input channels,
+     * that the weights take them, that the bias has one value per output channel, that the kernel is not empty and
+     * that the pads leave a non-empty output.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("ConvTranspose", in, 2, 3);
+        long[] x = in[0];
+        long[] w = in[1];
+        Shapes.rank("ConvTranspose input X", x, 4);
+        Shapes.rank("ConvTranspose weights W", w, 4);
+        if (x[1] % group != 0) {
+            throw new IllegalArgumentException("ConvTranspose group " + group + " does not divide the " + x[1]
+                    + " channels of input " + Arrays.toString(x));
+        }
+        if (w[0] != x[1]) {
+            throw new IllegalArgumentException("ConvTranspose weights " + Arrays.toString(w) + " need " + w[0]
+                    + " input channels, the input " + Arrays.toString(x) + " has " + x[1]);
+        }
+        if (w[1] < 1 || w[2] < 1 || w[3] < 1) {
+            throw new IllegalArgumentException("ConvTranspose weights " + Arrays.toString(w) + " are empty");
+        }
+        long o;
+        long[] h;
+        long[] wd;
+        try {
+            o = Math.multiplyExact(w[1], group);
+            h = axis(x[2], w[2], 0);
+            wd = axis(x[3], w[3], 1);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("ConvTranspose output size overflows a long for input " + Arrays.toString(x)
+                    + ", weights " + Arrays.toString(w) + " and strides " + Arrays.toString(strides), e);
+        }
+        if (in.length > 2 && Shapes.count(in[2]) != o) {
+            throw new IllegalArgumentException("ConvTranspose bias " + Arrays.toString(in[2]) + " must have " + o
+                    + " values, one per output channel of weights " + Arrays.toString(w) + " (x group " + group + ")");
+        }
+        if (h[2] < 1 || wd[2] < 1) {
+            throw new IllegalArgumentException("ConvTranspose pads " + Arrays.toString(pads) + " leave an empty output ("
+                    + h[2] + "x" + wd[2] + ") for input " + Arrays.toString(x) + " and weights " + Arrays.toString(w));
+        }
+        return Shapes.output("ConvTranspose", new long[] {x[0], o, h[2], wd[2]});
     }
 
     /** Arguments for a (zero-inserted, so undilated) kernel {@code wk}. */

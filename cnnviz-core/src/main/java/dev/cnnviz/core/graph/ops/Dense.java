@@ -28,6 +28,35 @@ public record Dense() implements Op {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code X [N, in]}, {@code W [in, out]} and optionally {@code b [out]} or {@code [1, out]}; output
+     * {@code [N, out]}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Dense", in, 2, 3);
+        long[] x = in[0];
+        long[] w = in[1];
+        if (x.length != 2 || w.length != 2) {
+            throw new IllegalArgumentException("Dense needs 2-D X [N, in] and W [in, out], found X " + Arrays.toString(x)
+                    + " and W " + Arrays.toString(w));
+        }
+        if (x[1] != w[0]) {
+            throw new IllegalArgumentException("Dense input X " + Arrays.toString(x) + " has " + x[1]
+                    + " features but W " + Arrays.toString(w) + " expects " + w[0]);
+        }
+        if (in.length > 2) {
+            long[] b = in[2];
+            if (Shapes.count(b) != w[1] || b.length > 2 || b.length == 0 || b[b.length - 1] != w[1]) {
+                throw new IllegalArgumentException("Dense bias must have shape [" + w[1] + "] for W " + Arrays.toString(w)
+                        + ", found " + Arrays.toString(b));
+            }
+        }
+        return Shapes.output("Dense", new long[] {x[0], w[1]});
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Dense", in, 2, 3);

@@ -11,6 +11,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record Div() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The numpy broadcast shape of the two inputs.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Mul.broadcastShape("Div", in);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Div", in, 2, 2);

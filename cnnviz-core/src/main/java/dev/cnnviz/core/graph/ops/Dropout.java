@@ -28,6 +28,16 @@ public record Dropout(double ratio) implements Op, Graph.ShapeOnly {
         this(DEFAULT_RATIO);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the first input (the others, optional ONNX inputs resolved at import, are ignored).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Dropout", in, Integer.MAX_VALUE);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Dropout", in, 1, Integer.MAX_VALUE);

@@ -26,6 +26,16 @@ public record Elu(double alpha) implements Op {
         this(DEFAULT_ALPHA);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Elu", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Elu", in, 1, 1);

@@ -30,16 +30,18 @@ public record Flatten(int axis) implements Op, Graph.ShapeOnly {
             throw new IllegalArgumentException("Flatten axis " + axis + " is out of range [" + (-r) + ", " + r + "] for shape "
                     + Arrays.toString(in));
         }
-        long rows = 1;
-        long cols = 1;
-        for (int i = 0; i < r; i++) {
-            if (i < a) {
-                rows *= in[i];
-            } else {
-                cols *= in[i];
-            }
-        }
-        return new long[] {rows, cols};
+        return new long[] {Shapes.count(Arrays.copyOfRange(in, 0, a)), Shapes.count(Arrays.copyOfRange(in, a, r))};
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code [d₀·…·d_{axis−1}, d_axis·…·dₙ₋₁]} for the single input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Flatten", in, 1, 1);
+        return Shapes.output("Flatten", outputShape(in[0]));
     }
 
     @Override

@@ -66,6 +66,37 @@ public record Gemm(double alpha, double beta, boolean transA, boolean transB) im
         return new long[] {m, k, n};
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code A}, {@code B} (2-D) and optionally {@code C}; output {@code [M, N]}. Checks the inner dimensions and
+     * that {@code C} broadcasts to {@code [M, N]}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Gemm", in, 2, 3);
+        long[] a = in[0];
+        long[] b = in[1];
+        String operands = "A " + Arrays.toString(a) + (transA ? " (transposed)" : "") + " and B " + Arrays.toString(b)
+                + (transB ? " (transposed)" : "");
+        if (a.length != 2 || b.length != 2) {
+            throw new IllegalArgumentException("Gemm needs 2-D A and B, found " + operands);
+        }
+        long m = transA ? a[1] : a[0];
+        long k = transA ? a[0] : a[1];
+        long kb = transB ? b[1] : b[0];
+        long n = transB ? b[0] : b[1];
+        if (k != kb) {
+            throw new IllegalArgumentException("Gemm inner dimensions differ (" + k + " vs " + kb + ") for " + operands);
+        }
+        long[] mn = {m, n};
+        if (in.length > 2 && !OpSupport.broadcastsTo(in[2], mn)) {
+            throw new IllegalArgumentException("Gemm C shape " + Arrays.toString(in[2]) + " does not broadcast to the output shape "
+                    + Arrays.toString(mn) + " of " + operands);
+        }
+        return Shapes.output("Gemm", mn);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Gemm", in, 2, 3);

@@ -26,6 +26,27 @@ public record GlobalAveragePool() implements Op {
         return dims;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input {@code [N, C, spatial...]} (rank 3 or more), output {@code [N, C, 1, ...]}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return pooledShape("GlobalAveragePool", in);
+    }
+
+    /** {@code [N, C, 1, ...]} for an input of rank 3 or more (shared with {@link GlobalMaxPool}). */
+    static long[] pooledShape(String kind, long[][] in) {
+        Shapes.inputs(kind, in, 1, 1);
+        Shapes.minRank(kind + " input", in[0], 3, "[N, C, spatial...]");
+        long[] out = in[0].clone();
+        for (int i = 2; i < out.length; i++) {
+            out[i] = 1;
+        }
+        return Shapes.output(kind, out);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         INDArray x = in[0];

@@ -15,6 +15,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record GlobalMaxPool() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input {@code [N, C, spatial...]} (rank 3 or more), output {@code [N, C, 1, ...]}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return GlobalAveragePool.pooledShape("GlobalMaxPool", in);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         INDArray x = in[0];

@@ -36,6 +36,16 @@ public record HardSigmoid(double alpha, double beta) implements Op {
         return x.mul(alpha).addi(beta);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("HardSigmoid", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("HardSigmoid", in, 1, 1);

@@ -7,6 +7,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** Identity, ONNX {@code Identity}: {@code y = x} (a fresh copy); gradient {@code dx = dy}. */
 public record Identity() implements Op, Graph.ShapeOnly {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Identity", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Identity", in, 1, 1);

@@ -53,6 +53,45 @@ public record Input(long[] shape) implements Op {
         return sb.toString();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An input has no node inputs; {@link dev.cnnviz.core.graph.Graph#shapes} passes the shape of the value it
+     * will be given, if known, as the single entry of {@code inputShapes}. With no entry the result is the declared
+     * shape with a batch of 1 (every declared size must then be fixed); with one, that shape, checked against the
+     * declaration like {@link #check}: same rank, the fixed sizes equal, every size at least 1.
+     *
+     * @throws IllegalArgumentException naming the declared and the given shapes when they disagree
+     */
+    @Override
+    public long[] outputShape(long[][] inputShapes) {
+        if (inputShapes == null || inputShapes.length > 1) {
+            throw new IllegalArgumentException("an Input takes at most one shape (that of its value), found "
+                    + (inputShapes == null ? "none" : inputShapes.length));
+        }
+        if (inputShapes.length == 0) {
+            long[] s = new long[shape.length + 1];
+            s[0] = 1;
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] <= 0) {
+                    throw new IllegalArgumentException("Input [N, " + describeShape() + "] has no fixed size at axis " + (i + 1)
+                            + "; give the input's shape");
+                }
+                s[i + 1] = shape[i];
+            }
+            return Shapes.output("Input", s);
+        }
+        long[] x = inputShapes[0];
+        boolean ok = x != null && x.length == shape.length + 1;
+        for (int i = 0; ok && i < shape.length; i++) {
+            ok = shape[i] <= 0 || shape[i] == x[i + 1];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("Input expects shape [N, " + describeShape() + "], found " + Arrays.toString(x));
+        }
+        return Shapes.output("Input", x.clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] inputs) {
         throw new IllegalStateException("an Input is given its value by the forward pass");

@@ -72,6 +72,25 @@ public record InstanceNorm(double epsilon) implements Op {
         return new INDArray[] {base, x2, rstd};
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code X [N, C, spatial...]}'s shape; {@code scale} and {@code B} must have {@code C} values each.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("InstanceNorm", in, 3, 3);
+        long[] x = in[0];
+        Shapes.minRank("InstanceNorm input X", x, 3, "[N, C, spatial...]");
+        for (int i = 1; i < 3; i++) {
+            if (Shapes.count(in[i]) != x[1]) {
+                throw new IllegalArgumentException("InstanceNorm " + (i == 1 ? "scale" : "B") + " must have " + x[1]
+                        + " values (channels of X " + Arrays.toString(x) + "), found shape " + Arrays.toString(in[i]));
+            }
+        }
+        return Shapes.output("InstanceNorm", x.clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         check(in);

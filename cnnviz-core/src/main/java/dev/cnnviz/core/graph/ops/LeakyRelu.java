@@ -33,6 +33,16 @@ public record LeakyRelu(double alpha) implements Op {
         return f.muli(1.0 - alpha).addi(alpha);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("LeakyRelu", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("LeakyRelu", in, 1, 1);

@@ -17,6 +17,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public record Log() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Log", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Log", in, 1, 1);

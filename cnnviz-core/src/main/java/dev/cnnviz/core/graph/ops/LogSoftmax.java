@@ -30,6 +30,18 @@ public record LogSoftmax(int axis, boolean coerce2d) implements Op {
         return Softmax.normalisedView(x, a, coerce2d);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The input's shape; {@code axis} must be one of its axes.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("LogSoftmax", in, 1, 1);
+        Softmax.checkAxis("LogSoftmax", axis, in[0]);
+        return Shapes.output("LogSoftmax", in[0].clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("LogSoftmax", in, 1, 1);

@@ -37,35 +37,51 @@ public record MatMul() implements Op {
     }
 
     private static Plan plan(INDArray a, INDArray b) {
-        if (a.rank() == 0 || b.rank() == 0) {
-            throw new IllegalArgumentException("MatMul needs operands of rank >= 1, found shapes " + Arrays.toString(a.shape())
-                    + " and " + Arrays.toString(b.shape()));
+        return plan(a.shape(), b.shape());
+    }
+
+    private static Plan plan(long[] a, long[] b) {
+        if (a.length == 0 || b.length == 0) {
+            throw new IllegalArgumentException("MatMul needs operands of rank >= 1, found shapes " + Arrays.toString(a)
+                    + " and " + Arrays.toString(b));
         }
-        long[] as = a.rank() == 1 ? new long[] {1, a.size(0)} : a.shape();
-        long[] bs = b.rank() == 1 ? new long[] {b.size(0), 1} : b.shape();
+        long[] as = a.length == 1 ? new long[] {1, a[0]} : a.clone();
+        long[] bs = b.length == 1 ? new long[] {b[0], 1} : b.clone();
         long k = as[as.length - 1];
         if (k != bs[bs.length - 2]) {
-            throw new IllegalArgumentException("MatMul inner dimensions differ: A " + Arrays.toString(a.shape()) + " has " + k
-                    + " columns, B " + Arrays.toString(b.shape()) + " has " + bs[bs.length - 2] + " rows");
+            throw new IllegalArgumentException("MatMul inner dimensions differ: A " + Arrays.toString(a) + " has " + k
+                    + " columns, B " + Arrays.toString(b) + " has " + bs[bs.length - 2] + " rows");
         }
         long[] batch;
         try {
             batch = OpSupport.broadcastShape(Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("MatMul batch dimensions of A " + Arrays.toString(a.shape()) + " and B "
-                    + Arrays.toString(b.shape()) + " do not broadcast", e);
+            throw new IllegalArgumentException("MatMul batch dimensions of A " + Arrays.toString(a) + " and B "
+                    + Arrays.toString(b) + " do not broadcast", e);
         }
         long m = as[as.length - 2];
         long n = bs[bs.length - 1];
-        long[] out = Arrays.copyOf(batch, batch.length + (a.rank() == 1 ? 0 : 1) + (b.rank() == 1 ? 0 : 1));
+        long[] out = Arrays.copyOf(batch, batch.length + (a.length == 1 ? 0 : 1) + (b.length == 1 ? 0 : 1));
         int i = batch.length;
-        if (a.rank() > 1) {
+        if (a.length > 1) {
             out[i++] = m;
         }
-        if (b.rank() > 1) {
+        if (b.length > 1) {
             out[i] = n;
         }
         return new Plan(as, bs, batch, m, k, n, out);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>numpy {@code matmul} shapes: {@code [..., M, K]·[..., K, N] → [broadcast(...), M, N]}, 1-D operands
+     * promoted and their added dimension removed; a result of two 1-D operands is a scalar {@code []}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("MatMul", in, 2, 2);
+        return Shapes.output("MatMul", plan(in[0], in[1]).outShape());
     }
 
     /** An operand broadcast to the full batch and laid out as a fresh 2-D or 3-D array. */

@@ -106,15 +106,11 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
 
         /** Resolves an axis of an input of shape {@code shape}. */
         static Axis of(String what, long[] shape, int dim, int k, int s, int d, int padBegin, int padEnd, boolean ceil, AutoPad auto) {
-            int in = (int) shape[dim];
-            int[] p = auto.resolve(in, k, s, d, padBegin, padEnd);
+            long in = shape[dim];
+            long[] p = auto.resolve(in, k, s, d, padBegin, padEnd);
             long eff = (long) (k - 1) * d + 1;
+            long out = Shapes.window(what, "dimension " + dim + " of input " + Arrays.toString(shape), in, k, s, d, p[0], p[1]);
             long span = in + p[0] + p[1] - eff;
-            if (span < 0) {
-                throw new IllegalArgumentException(what + " kernel " + k + " (dilation " + d + ", pads " + p[0] + "+" + p[1]
-                        + ") does not fit input " + Arrays.toString(shape) + " along dimension " + dim);
-            }
-            long out = span / s + 1;
             if (ceil && auto == AutoPad.NOTSET) {
                 out = (span + s - 1) / s + 1;
                 if ((out - 1) * s >= in + p[0]) {
@@ -127,7 +123,16 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
 
     /** Checks that every window of an axis holds at least one input element (not only padding). */
     static void requireInputInEveryWindow(String what, Axis a, long in, int k, int s, int d, int dim) {
-        for (long o = 0; o < a.out; o++) {
+        // A window starting inside the input holds its first tap there: only those starting in the begin padding
+        // (the first ceil(begin / s)) or past the input's end (none with pads below the kernel; checked anyway) can miss.
+        long firstInside = Math.min(a.out, (a.begin + s - 1) / s);
+        long lastInside = Math.max(firstInside, Math.min(a.out, (in + a.begin + s - 1) / s));
+        checkWindows(what, a, in, k, s, d, dim, 0, firstInside);
+        checkWindows(what, a, in, k, s, d, dim, lastInside, a.out);
+    }
+
+    private static void checkWindows(String what, Axis a, long in, int k, int s, int d, int dim, long from, long to) {
+        for (long o = from; o < to; o++) {
             long start = o * s - a.begin;
             boolean hit = false;
             for (int i = 0; i < k && !hit; i++) {
@@ -166,6 +171,20 @@ public record MaxPool(int[] kernel, int[] strides, int[] pads, int[] dilations, 
         requireInputInEveryWindow("MaxPool", h, shape[2], kernel[0], strides[0], dilations[0], 2);
         requireInputInEveryWindow("MaxPool", w, shape[3], kernel[1], strides[1], dilations[1], 3);
         return new long[] {h.out(), w.out(), h.begin(), w.begin(), h.len() - h.begin() - shape[2], w.len() - w.begin() - shape[3]};
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input {@code X [N, C, H, W]}, output {@code [N, C, outH, outW]} as in the class description; checks that
+     * the kernel fits the padded input and that no window covers only padding.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("MaxPool", in, 1, 1);
+        Shapes.rank("MaxPool input X", in[0], 4);
+        long[] g = geometry(in[0]);
+        return Shapes.output("MaxPool", new long[] {in[0][0], in[0][1], g[0], g[1]});
     }
 
     private long[] iArgs() {

@@ -16,6 +16,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Mul() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The numpy broadcast shape of the two inputs.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Mul.broadcastShape("Mul", in);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         requireInputs("Mul", in, 2, 2);
@@ -36,6 +46,24 @@ public record Mul() implements Op {
             OpSupport.release(t);
         }
         return res;
+    }
+
+    /**
+     * The numpy broadcast shape of exactly two input shapes, for the binary element-wise operators.
+     *
+     * @param kind the operator kind named in error messages
+     * @throws IllegalArgumentException naming both shapes when they do not broadcast
+     */
+    static long[] broadcastShape(String kind, long[][] in) {
+        Shapes.inputs(kind, in, 2, 2);
+        long[] s;
+        try {
+            s = OpSupport.broadcastShape(in[0], in[1]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(kind + ": input shapes " + Arrays.toString(in[0]) + " and "
+                    + Arrays.toString(in[1]) + " do not broadcast (numpy rules)", e);
+        }
+        return Shapes.output(kind, s);
     }
 
     /**

@@ -87,6 +87,20 @@ public final class OpSupport {
         return out;
     }
 
+    /** @return whether {@code shape} broadcasts unidirectionally to {@code target} (numpy rules) */
+    public static boolean broadcastsTo(long[] shape, long[] target) {
+        if (shape.length > target.length) {
+            return false;
+        }
+        int off = target.length - shape.length;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] != target[off + i] && shape[i] != 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Broadcasts {@code a} to {@code shape} as a fresh array. */
     public static INDArray broadcastTo(INDArray a, long[] shape) {
         if (Arrays.equals(a.shape(), shape)) {

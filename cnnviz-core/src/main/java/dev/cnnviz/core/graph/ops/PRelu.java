@@ -31,6 +31,21 @@ public record PRelu() implements Op {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The input X's shape; the slope must broadcast to it (unidirectionally).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("PRelu", in, 2, 2);
+        if (!OpSupport.broadcastsTo(in[1], in[0])) {
+            throw new IllegalArgumentException("PRelu slope shape " + Arrays.toString(in[1])
+                    + " does not broadcast to the input shape " + Arrays.toString(in[0]) + " (numpy rules, unidirectional)");
+        }
+        return Shapes.output("PRelu", in[0].clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("PRelu", in, 2, 2);

@@ -65,18 +65,22 @@ public record Pad(int[] pads, PadMode mode, double value) implements Op {
     }
 
     private long[] outShape(INDArray x) {
-        int r = x.rank();
+        return outShape(x.shape());
+    }
+
+    private long[] outShape(long[] x) {
+        int r = x.length;
         if (pads.length != 2 * r) {
             throw new IllegalArgumentException("Pad has " + pads.length + " pads, which needs an input of rank " + pads.length / 2
-                    + ", found shape " + Arrays.toString(x.shape()));
+                    + ", found shape " + Arrays.toString(x));
         }
         long[] out = new long[r];
         for (int i = 0; i < r; i++) {
-            long n = x.size(i);
-            out[i] = n + pads[i] + pads[i + r];
+            long n = x[i];
+            out[i] = Math.addExact(n, (long) pads[i] + pads[i + r]);
             if (out[i] < 1) {
                 throw new IllegalArgumentException("Pad pads " + Arrays.toString(pads) + " leave nothing of dimension " + i
-                        + " of input " + Arrays.toString(x.shape()));
+                        + " of input " + Arrays.toString(x));
             }
             if (mode == PadMode.REFLECT && (pads[i] > n - 1 || pads[i + r] > n - 1)) {
                 throw new IllegalArgumentException("REFLECT padding of dimension " + i + " (size " + n + ") needs pads of at most "
@@ -84,6 +88,18 @@ public record Pad(int[] pads, PadMode mode, double value) implements Op {
             }
         }
         return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input of rank {@code pads.length / 2}; output {@code in_i + b_i + e_i} per dimension, each at least 1
+     * (negative pads crop, but may not crop a dimension away); REFLECT pads are at most {@code in_i - 1}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Pad", in, 1, 1);
+        return Shapes.output("Pad", outShape(in[0]));
     }
 
     @Override

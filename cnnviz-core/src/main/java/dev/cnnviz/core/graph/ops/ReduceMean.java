@@ -35,19 +35,24 @@ public record ReduceMean(int[] axes, boolean keepDims) implements Op {
 
     /** The reduced axes for an input, sorted, in range. */
     private int[] resolve(INDArray x) {
-        int r = x.rank();
+        return resolve(x.shape());
+    }
+
+    /** The reduced axes for an input of this shape, sorted, in range. */
+    private int[] resolve(long[] shape) {
+        int r = shape.length;
         if (axes.length == 0) {
             return java.util.stream.IntStream.range(0, r).toArray();
         }
         int[] a = new int[axes.length];
         for (int i = 0; i < axes.length; i++) {
-            a[i] = Reshape.axis("ReduceMean", axes[i], r, x.shape());
+            a[i] = Reshape.axis("ReduceMean", axes[i], r, shape);
         }
         Arrays.sort(a);
         for (int i = 1; i < a.length; i++) {
             if (a[i] == a[i - 1]) {
                 throw new IllegalArgumentException("ReduceMean axes " + Arrays.toString(axes) + " name axis " + a[i]
-                        + " twice for shape " + Arrays.toString(x.shape()));
+                        + " twice for shape " + Arrays.toString(shape));
             }
         }
         return a;
@@ -59,6 +64,23 @@ public record ReduceMean(int[] axes, boolean keepDims) implements Op {
             s[d] = 1;
         }
         return s;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The input's shape with the reduced axes set to 1 ({@code keepDims}) or removed; reducing every axis without {@code keepDims} gives a scalar {@code []}.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("ReduceMean", in, 1, Integer.MAX_VALUE);
+        int[] dims = resolve(in[0]);
+        long[] kept = keptShape(in[0], dims);
+        if (keepDims || dims.length == 0) {
+            return Shapes.output("ReduceMean", kept);
+        }
+        return Shapes.output("ReduceMean", java.util.stream.IntStream.range(0, kept.length)
+                .filter(i -> Arrays.binarySearch(dims, i) < 0).mapToLong(i -> kept[i]).toArray());
     }
 
     @Override

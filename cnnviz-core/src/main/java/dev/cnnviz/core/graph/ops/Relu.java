@@ -11,6 +11,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record Relu() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Relu", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         INDArray y = in[0].ulike();

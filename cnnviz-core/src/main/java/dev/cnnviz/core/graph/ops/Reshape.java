@@ -53,10 +53,7 @@ public record Reshape(long[] shape) implements Op, Graph.ShapeOnly {
      */
     public long[] resolve(long[] in) {
         long[] out = shape.clone();
-        long inLength = 1;
-        for (long s : in) {
-            inLength *= s;
-        }
+        long inLength = Shapes.count(in);
         long known = 1;
         int minus = -1;
         for (int i = 0; i < out.length; i++) {
@@ -70,7 +67,12 @@ public record Reshape(long[] shape) implements Op, Graph.ShapeOnly {
             if (out[i] == -1) {
                 minus = i;
             } else {
-                known *= out[i];
+                try {
+                    known = Math.multiplyExact(known, out[i]);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("Reshape target " + Arrays.toString(shape) + " for input shape "
+                            + Arrays.toString(in) + " has more values than a long can count", e);
+                }
             }
         }
         if (minus >= 0) {
@@ -84,6 +86,18 @@ public record Reshape(long[] shape) implements Op, Graph.ShapeOnly {
                     + Arrays.toString(in) + " (" + inLength + " values)");
         }
         return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The {@link #resolve resolved} target shape for the first input (further inputs, the ONNX shape tensor,
+     * are ignored); every dimension must be at least 1.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Reshape", in, 1, Integer.MAX_VALUE);
+        return Shapes.output("Reshape", resolve(in[0]));
     }
 
     @Override

@@ -88,14 +88,41 @@ public record Resize(Interpolation interpolation, double scaleH, double scaleW, 
         return new Resize(Interpolation.LINEAR, 0, 0, outH, outW, CoordinateTransform.HALF_PIXEL, NearestMode.ROUND_PREFER_FLOOR);
     }
 
-    /** Output length of an axis. */
-    private static long outLength(String axis, long in, double scale, int out, INDArray x) {
+    /** The largest interpolation matrix (entries) one axis may need: the largest Java array. */
+    static final long MAX_MATRIX = Integer.MAX_VALUE - 8;
+
+    /**
+     * Output length of an axis.
+     *
+     * @throws IllegalArgumentException when it is empty, or when the axis' interpolation matrix {@code [out, in]}
+     *                                  would not fit a Java array
+     */
+    private static long outLength(String axis, long in, double scale, int out, long[] x) {
         long n = out > 0 ? out : (long) Math.floor(in * scale);
         if (n < 1) {
             throw new IllegalArgumentException("Resize scale" + axis + " " + scale + " gives an empty output for input "
-                    + Arrays.toString(x.shape()));
+                    + Arrays.toString(x));
+        }
+        if (n > MAX_MATRIX || in > MAX_MATRIX || n * in > MAX_MATRIX) {
+            throw new IllegalArgumentException("Resize " + (out > 0 ? "out" + axis + " " + out : "scale" + axis + " " + scale)
+                    + " on input " + Arrays.toString(x) + " needs an interpolation matrix of " + n + " x " + in
+                    + " entries, more than the " + MAX_MATRIX + " one array can hold");
         }
         return n;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Input {@code X [N, C, H, W]}, output {@code [N, C, outH, outW]} with each size given or
+     * {@code floor(in · scale)}; checks that neither is empty and that the interpolation matrices fit an array.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Resize", in, 1, 1);
+        long[] x = in[0];
+        Shapes.rank("Resize input X", x, 4);
+        return Shapes.output("Resize", new long[] {x[0], x[1], outLength("H", x[2], scaleH, outH, x), outLength("W", x[3], scaleW, outW, x)});
     }
 
     /** The interpolation matrix {@code [out, in]} of one axis, as a row-major array. */
@@ -133,10 +160,11 @@ public record Resize(Interpolation interpolation, double scaleH, double scaleW, 
     /** {@code A_h} and {@code A_w} for an input, in its data type. */
     private INDArray[] matrices(INDArray x) {
         OpSupport.requireRank("Resize input X", x, 4);
+        // outLength bounds both sizes and their product by the largest array before the int conversions
+        int oh = Math.toIntExact(outLength("H", x.size(2), scaleH, outH, x.shape()));
+        int ow = Math.toIntExact(outLength("W", x.size(3), scaleW, outW, x.shape()));
         int h = Math.toIntExact(x.size(2));
         int w = Math.toIntExact(x.size(3));
-        int oh = Math.toIntExact(outLength("H", h, scaleH, outH, x));
-        int ow = Math.toIntExact(outLength("W", w, scaleW, outW, x));
         return new INDArray[] {
             Nd4j.create(matrix(h, oh, scaleH, outH), new long[] {oh, h}, x.dataType()),
             Nd4j.create(matrix(w, ow, scaleW, outW), new long[] {ow, w}, x.dataType())

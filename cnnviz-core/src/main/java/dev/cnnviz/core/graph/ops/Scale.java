@@ -20,6 +20,16 @@ public record Scale(double scale, double shift) implements Op {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Scale", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Scale", in, 1, 1);

@@ -39,6 +39,14 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
         return a;
     }
 
+    /** Requires {@code axis} to be an axis of {@code shape} (shared with {@link LogSoftmax}). */
+    static void checkAxis(String what, int axis, long[] shape) {
+        int a = axis < 0 ? axis + shape.length : axis;
+        if (a < 0 || a >= shape.length) {
+            throw new IllegalArgumentException(what + " axis " + axis + " is out of range for shape " + Arrays.toString(shape));
+        }
+    }
+
     /**
      * With {@code coerce2d} (opsets before 13) the matrix {@code [prod(dims < a), prod(dims >= a)]} normalised
      * along its rows, else {@code x} itself. Shared with {@link LogSoftmax}.
@@ -52,6 +60,18 @@ public record Softmax(int axis, boolean coerce2d) implements Op {
             rows *= x.size(i);
         }
         return x.reshape('c', rows, x.length() / rows);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The input's shape; {@code axis} must be one of its axes.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Softmax", in, 1, 1);
+        checkAxis("Softmax", axis, in[0]);
+        return Shapes.output("Softmax", in[0].clone());
     }
 
     @Override

@@ -52,6 +52,17 @@ public record Squeeze(int[] axes) implements Op, Graph.ShapeOnly {
         return java.util.stream.IntStream.range(0, in.length).filter(i -> !drop[i]).mapToLong(i -> in[i]).toArray();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #outputShape(long[])} of the first input (further inputs, the ONNX axes tensor, are ignored).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Squeeze", in, 1, Integer.MAX_VALUE);
+        return Shapes.output("Squeeze", outputShape(in[0]));
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Squeeze", in, 1, Integer.MAX_VALUE);

@@ -10,6 +10,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record Sub() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The numpy broadcast shape of the two inputs.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Mul.broadcastShape("Sub", in);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Sub", in, 2, 2);

@@ -25,6 +25,26 @@ public record Sum() implements Op {
         return s;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The numpy broadcast shape of all inputs (one or more).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Sum", in, 1, Integer.MAX_VALUE);
+        long[] s = in[0];
+        try {
+            for (int i = 1; i < in.length; i++) {
+                s = OpSupport.broadcastShape(s, in[i]);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Sum: input shapes " + Arrays.stream(in).map(Arrays::toString)
+                    .collect(Collectors.joining(", ")) + " do not broadcast (numpy rules)", e);
+        }
+        return Shapes.output("Sum", s.clone());
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Sum", in, 1, Integer.MAX_VALUE);

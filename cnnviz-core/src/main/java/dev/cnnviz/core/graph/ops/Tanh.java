@@ -10,6 +10,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public record Tanh() implements Op {
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The shape of the input.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        return Shapes.same("Tanh", in, 1);
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Tanh", in, 1, 1);

@@ -39,18 +39,39 @@ public record Transpose(int[] perm) implements Op, Graph.ShapeOnly {
 
     /** The permutation for an input of this rank. */
     private int[] resolve(INDArray x) {
+        return resolve(x.shape());
+    }
+
+    /** The permutation for an input of this shape. */
+    private int[] resolve(long[] x) {
         if (perm.length == 0) {
-            int[] p = new int[x.rank()];
+            int[] p = new int[x.length];
             for (int i = 0; i < p.length; i++) {
                 p[i] = p.length - 1 - i;
             }
             return p;
         }
-        if (perm.length != x.rank()) {
+        if (perm.length != x.length) {
             throw new IllegalArgumentException("Transpose perm " + Arrays.toString(perm) + " has " + perm.length
-                    + " axes but the input shape " + Arrays.toString(x.shape()) + " has rank " + x.rank());
+                    + " axes but the input shape " + Arrays.toString(x) + " has rank " + x.length);
         }
         return perm;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code shape(Y)[i] = shape(X)[perm[i]]}; the permutation must have the input's rank.
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Transpose", in, 1, 1);
+        int[] p = resolve(in[0]);
+        long[] out = new long[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = in[0][p[i]];
+        }
+        return Shapes.output("Transpose", out);
     }
 
     @Override

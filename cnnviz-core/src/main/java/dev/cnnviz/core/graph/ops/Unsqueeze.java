@@ -52,6 +52,17 @@ public record Unsqueeze(int[] axes) implements Op, Graph.ShapeOnly {
         return out;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #outputShape(long[])} of the first input (further inputs, the ONNX axes tensor, are ignored).
+     */
+    @Override
+    public long[] outputShape(long[][] in) {
+        Shapes.inputs("Unsqueeze", in, 1, Integer.MAX_VALUE);
+        return Shapes.output("Unsqueeze", outputShape(in[0]));
+    }
+
     @Override
     public INDArray forward(INDArray[] in) {
         Mul.requireInputs("Unsqueeze", in, 1, Integer.MAX_VALUE);
