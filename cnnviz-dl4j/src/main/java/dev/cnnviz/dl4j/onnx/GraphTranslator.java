@@ -143,7 +143,7 @@ final class GraphTranslator {
     private final Map<String, long[]> shapeCache = new HashMap<>();
     /** Keys of values the importer derived from ONNX ones (reshaped operands): not ONNX tensor names. */
     private final Set<String> derived = new HashSet<>();
-    /** Shapes for a batch of 1 at the model's input size, derived statically where the operator is covered. */
+    /** Shapes for a batch of 1 at the model's input size, from the operators' shape functions (Op.outputShape). */
     private final Map<String, long[]> staticShapes = new HashMap<>();
 
     /** The graph inputs' node names, in order. */
@@ -237,7 +237,13 @@ final class GraphTranslator {
             }
             throw new ImportFailure("the graph output '" + out + "' is the input itself; the graph computes nothing");
         }
-        return build(outputNode);
+        Graph g = build(outputNode);
+        try {
+            g.shapes(probeShapes);
+        } catch (IllegalArgumentException e) {
+            throw new ImportFailure(e.getMessage(), e);
+        }
+        return g;
     }
 
     private Graph build(String output) {
@@ -537,11 +543,8 @@ final class GraphTranslator {
                 }
                 ins.add(s);
             }
-            try {
-                shape = ShapeInference.outputShape(node.op(), ins);
-            } catch (RuntimeException e) {
-                shape = null;
-            }
+            // the operators' shape functions validate each node as it is added (the caller names the ONNX node)
+            shape = node.op().outputShape(ins.toArray(new long[0][]));
         }
         if (shape != null) {
             staticShapes.put(node.name(), shape);
@@ -680,6 +683,24 @@ final class GraphTranslator {
                     + "-D); cnnviz supports 2-D (image) operators only");
         }
         return k;
+    }
+
+    /**
+     * A 2-D convolution's {@code kernel_shape}, when given, must be the spatial shape of its weights: onnxruntime
+     * rejects a contradiction, and running the weights' own size silently would explain a different model.
+     *
+     * @param k       the attribute, or null when absent
+     * @param weights the weights' tensor name, or null when the input is missing (reported elsewhere)
+     */
+    private void requireKernelOfWeights(int[] k, String weights, String where) {
+        if (k == null || weights == null) {
+            return;
+        }
+        long[] ws = shapeOf(weights, where);
+        if (ws.length == 4 && (ws[2] != k[0] || ws[3] != k[1])) {
+            throw new ImportFailure(where + ": attribute kernel_shape " + Arrays.toString(k) + " contradicts its weights '" + weights
+                    + "' of shape " + Arrays.toString(ws) + " (a " + ws[2] + "x" + ws[3] + " kernel)");
+        }
     }
 
     private static double scalar(OnnxTensor t, String what, String where) {
@@ -856,7 +877,7 @@ final class GraphTranslator {
             conv1d(n, name, a, where);
             return;
         }
-        kernel2d(a, where, false);
+        requireKernelOfWeights(kernel2d(a, where, false), w, where);
         if (isConst(w) && constants.get(w).rank() != 4) {
             throw new ImportFailure(where + " has weights of shape " + Arrays.toString(constants.get(w).dims())
                     + "; cnnviz supports 2-D convolutions only (weights [O, C/group, kH, kW])");
@@ -970,6 +991,7 @@ final class GraphTranslator {
     private void convTranspose(NodeProto n, String name, Attributes a, String where) {
         int[] k = kernel2d(a, where, false);
         String wt = in(n, 1);
+        requireKernelOfWeights(k, wt, where);
         int[] strides = spatial(a, "strides", 1, 2, where);
         int[] pads = spatial(a, "pads", 0, 4, where);
         int[] dil = spatial(a, "dilations", 1, 2, where);

@@ -19,7 +19,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The importer's static shapes agree with the shapes the operators really produce. */
+/**
+ * The importer's static shapes (the operators' shape functions, {@code Op.outputShape}, applied node by node as the
+ * graph is translated, and {@code Graph.shapes} over the finished graph) agree with the shapes the operators really
+ * produce on real models.
+ */
 class ShapeInferenceTest {
 
     @ParameterizedTest
@@ -32,6 +36,7 @@ class ShapeInferenceTest {
                 OnnxImporter.Options.defaults());
         Graph g = t.translate();
         Map<String, long[]> shapes = t.staticShapes();
+        Map<String, long[]> graphShapes = g.shapes(1, t.channels(), t.height(), t.width());
         INDArray x = Nd4j.zeros(DataType.FLOAT, 1, t.channels(), t.height(), t.width());
         int checked = 0;
         int total = 0;
@@ -42,6 +47,7 @@ class ShapeInferenceTest {
                 }
                 total++;
                 long[] s = shapes.get(n.name());
+                assertArrayEquals(pass.get(n.name()).shape(), graphShapes.get(n.name()), "Graph.shapes of " + n);
                 if (s != null) {
                     assertArrayEquals(pass.get(n.name()).shape(), s, "static shape of " + n);
                     checked++;
