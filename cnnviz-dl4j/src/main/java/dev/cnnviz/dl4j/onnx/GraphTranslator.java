@@ -150,6 +150,8 @@ final class GraphTranslator {
     private final List<String> inputNodes = new ArrayList<>();
     /** Each input's shape for a batch of 1 (symbolic sizes replaced by the options' defaults). */
     private final Map<String, long[]> probeShapes = new HashMap<>();
+    /** Whether the graph is validated at a batch of 1, the batch of the static shapes: see {@link #add}. */
+    private boolean strictShapes;
     private int channels;
     private int height;
     private int width;
@@ -202,6 +204,7 @@ final class GraphTranslator {
         } else {
             readInputs();
         }
+        strictShapes = validationShapes().values().stream().allMatch(s -> s[0] == 1);
         String[] names = nodeNames();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto n = graph.getNode(i);
@@ -239,11 +242,30 @@ final class GraphTranslator {
         }
         Graph g = build(outputNode);
         try {
-            g.shapes(probeShapes);
+            g.shapes(validationShapes());
         } catch (IllegalArgumentException e) {
             throw new ImportFailure(e.getMessage(), e);
         }
         return g;
+    }
+
+    /**
+     * The input shapes at which the finished graph is validated: the probe shapes (the model's input size) with the
+     * batch the input declares when it is a fixed number (some exporters bake it into Reshape targets), else 1.
+     */
+    private Map<String, long[]> validationShapes() {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (String in : inputNodes) {
+            long[] s = probeShapes.get(in).clone();
+            for (ValueInfoProto v : graph.getInputList()) {
+                if (v.getName().equals(in) && v.getType().getTensorType().getShape().getDimCount() > 0) {
+                    TensorShapeProto.Dimension batch = v.getType().getTensorType().getShape().getDim(0);
+                    s[0] = batch.hasDimValue() && batch.getDimValue() > 0 ? batch.getDimValue() : 1;
+                }
+            }
+            m.put(in, s);
+        }
+        return m;
     }
 
     private Graph build(String output) {
@@ -529,6 +551,13 @@ final class GraphTranslator {
         return v;
     }
 
+    /**
+     * Adds a node, deriving its static shape at a batch of 1 with its operator's shape function. When the model is
+     * validated at a batch of 1 ({@link #strictShapes}), a node that does not fit its inputs fails the import here,
+     * before anything downstream could run the partial graph on it; otherwise (a model declaring a fixed larger
+     * batch, which a batch-1 probe may not fit) its shape stays unknown and the finished graph is validated at the
+     * declared batch in {@link #translate()}.
+     */
     private void add(Node node) {
         nodes.add(node);
         long[] shape = null;
@@ -543,8 +572,14 @@ final class GraphTranslator {
                 }
                 ins.add(s);
             }
-            // the operators' shape functions validate each node as it is added (the caller names the ONNX node)
-            shape = node.op().outputShape(ins.toArray(new long[0][]));
+            try {
+                shape = node.op().outputShape(ins.toArray(new long[0][]));
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                if (strictShapes) {
+                    throw e; // the caller names the ONNX node
+                }
+                shape = null;
+            }
         }
         if (shape != null) {
             staticShapes.put(node.name(), shape);

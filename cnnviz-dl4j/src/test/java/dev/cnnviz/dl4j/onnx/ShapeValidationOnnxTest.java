@@ -85,6 +85,23 @@ class ShapeValidationOnnxTest {
         fails(conv(2, 8, 3), "node 'conv1' (Conv)", "kernel 3 (dilation 1) does not fit input 2 padded by 0+0");
     }
 
+    private static GraphProto fixedBatchReshape(long batch, long rows) {
+        return GraphProto.newBuilder().setName("g")
+                .addInput(input("x", batch, 3, 4, 4))
+                .addInitializer(OnnxModels.longs("target", rows, -1))
+                .addNode(node("Reshape", "flat", List.of("x", "target"), List.of("y")))
+                .addOutput(output("y")).build();
+    }
+
+    /** Exporters bake a fixed batch into Reshape targets: such a model is validated at the batch it declares. */
+    @Test
+    void aModelIsValidatedAtTheBatchItDeclares() throws Exception {
+        Model m = OnnxImporter.load(OnnxModels.stream(model(13, fixedBatchReshape(2, 2))), "batch2.onnx");
+        assertArrayEquals(new long[] {2, 48}, m.graph().shapes(2, 3, 4, 4).get("flat"));
+        fails(fixedBatchReshape(2, 5), "node 'flat' (Reshape)", "cannot infer the -1 in [5, -1] for input shape [2, 3, 4, 4]");
+        fails(fixedBatchReshape(1, 5), "node 'flat' (Reshape)", "cannot infer the -1 in [5, -1] for input shape [1, 3, 4, 4]");
+    }
+
     @Test
     void aHundredThousandSquaredInputIsValidatedInLongs() throws Exception {
         Model m = OnnxImporter.load(OnnxModels.stream(model(13, conv(100000, 100000, 3))), "big.onnx");
