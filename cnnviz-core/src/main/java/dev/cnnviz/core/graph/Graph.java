@@ -4,6 +4,7 @@ import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Input;
 import dev.cnnviz.core.graph.ops.Log;
 import dev.cnnviz.core.graph.ops.LogSoftmax;
+import dev.cnnviz.core.graph.ops.Shapes;
 import dev.cnnviz.core.graph.ops.Softmax;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -315,7 +316,7 @@ public final class Graph {
             try {
                 shape = op.outputShape(ins);
                 if (!(op instanceof Constant)) {
-                    dev.cnnviz.core.graph.ops.Shapes.output(op.kind(), shape);
+                    Shapes.output(op.kind(), shape);
                 }
             } catch (IllegalArgumentException | ArithmeticException e) {
                 throw new IllegalArgumentException("node '" + n.name() + "' (" + op.kind() + "): " + e.getMessage(), e);
