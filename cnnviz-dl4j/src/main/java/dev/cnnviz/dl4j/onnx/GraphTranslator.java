@@ -140,18 +140,18 @@ final class GraphTranslator {
     /** Names reserved for folded nodes, used as they are if their value is ever materialized. */
     private final Set<String> reservedForConstants = new HashSet<>();
     private final Map<String, String> secondary = new HashMap<>();
-    private final Map<String, long[]> shapeCache = new HashMap<>();
     /** Keys of values the importer derived from ONNX ones (reshaped operands): not ONNX tensor names. */
     private final Set<String> derived = new HashSet<>();
-    /** Shapes for a batch of 1 at the model's input size, from the operators' shape functions (Op.outputShape). */
+    /**
+     * Every node's shape at the model's input size and the validation batch ({@link #validationShapes()}), from the
+     * operators' shape functions (Op.outputShape).
+     */
     private final Map<String, long[]> staticShapes = new HashMap<>();
 
     /** The graph inputs' node names, in order. */
     private final List<String> inputNodes = new ArrayList<>();
     /** Each input's shape for a batch of 1 (symbolic sizes replaced by the options' defaults). */
     private final Map<String, long[]> probeShapes = new HashMap<>();
-    /** Whether the graph is validated at a batch of 1, the batch of the static shapes: see {@link #add}. */
-    private boolean strictShapes;
     private int channels;
     private int height;
     private int width;
@@ -204,7 +204,9 @@ final class GraphTranslator {
         } else {
             readInputs();
         }
-        strictShapes = validationShapes().values().stream().allMatch(s -> s[0] == 1);
+        // Shapes are derived at the batch the inputs declare when it is fixed (some exporters bake it into Reshape
+        // targets), else 1; every node is validated against its inputs' shapes as it is added.
+        staticShapes.putAll(validationShapes());
         String[] names = nodeNames();
         for (int i = 0; i < graph.getNodeCount(); i++) {
             NodeProto n = graph.getNode(i);
@@ -552,11 +554,10 @@ final class GraphTranslator {
     }
 
     /**
-     * Adds a node, deriving its static shape at a batch of 1 with its operator's shape function. When the model is
-     * validated at a batch of 1 ({@link #strictShapes}), a node that does not fit its inputs fails the import here,
-     * before anything downstream could run the partial graph on it; otherwise (a model declaring a fixed larger
-     * batch, which a batch-1 probe may not fit) its shape stays unknown and the finished graph is validated at the
-     * declared batch in {@link #translate()}.
+     * Adds a node, deriving its static shape (at the validation batch, {@link #validationShapes()}) with its
+     * operator's shape function: a node that does not fit its inputs fails the import here, naming the node. Shapes
+     * are known for every node, so translating attributes that depend on a value's shape never runs the graph, and
+     * import time grows linearly with the model.
      */
     private void add(Node node) {
         nodes.add(node);
@@ -572,14 +573,7 @@ final class GraphTranslator {
                 }
                 ins.add(s);
             }
-            try {
-                shape = node.op().outputShape(ins.toArray(new long[0][]));
-            } catch (IllegalArgumentException | ArithmeticException e) {
-                if (strictShapes) {
-                    throw e; // the caller names the ONNX node
-                }
-                shape = null;
-            }
+            shape = node.op().outputShape(ins.toArray(new long[0][])); // a misfit throws; the caller names the node
         }
         if (shape != null) {
             staticShapes.put(node.name(), shape);
@@ -634,32 +628,11 @@ final class GraphTranslator {
             return c.dims();
         }
         String node = ref(tensor, where);
-        long[] cached = shapeCache.get(node);
-        if (cached != null) {
-            return cached.clone();
-        }
-        if (probeShapes.containsKey(node)) {
-            return probeShapes.get(node).clone();
-        }
         long[] known = staticShapes.get(node);
-        if (known != null) {
-            return known.clone();
+        if (known == null) {
+            throw new ImportFailure(where + " needs the shape of '" + tensor + "', which cannot be derived from the model's inputs");
         }
-        Graph partial = build(node);
-        Map<String, INDArray> zeros = new LinkedHashMap<>();
-        for (String in : inputNodes) {
-            zeros.put(in, Nd4j.zeros(DataType.FLOAT, probeShapes.get(in)));
-        }
-        try (ForwardPass pass = partial.infer(zeros, List.of(node))) {
-            long[] s = pass.get(node).shape();
-            shapeCache.put(node, s);
-            return s.clone();
-        } catch (RuntimeException e) {
-            throw new ImportFailure(where + " needs the shape of '" + tensor + "', and running the graph up to it failed: "
-                    + e.getMessage(), e);
-        } finally {
-            zeros.values().forEach(INDArray::close);
-        }
+        return known.clone();
     }
 
     private int rankOf(String tensor, String where) {
