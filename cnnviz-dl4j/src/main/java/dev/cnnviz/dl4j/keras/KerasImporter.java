@@ -49,6 +49,13 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  *   <li>Errors (missing, truncated, non-HDF5 or corrupt files, models DL4J cannot import, layers cnnviz cannot
  *       translate) are {@link ModelImportException}s naming the file and, where known, the layer and its type.
  *       Files are checked in Java before the native HDF5 library sees them.</li>
+ *   <li>Before DL4J or cnnviz's own reader builds anything, the model is validated in Java (see
+ *       {@code KerasModelCheck}): only supported layer types; every layer's attributes (kernel sizes, strides,
+ *       dilations, pool sizes, filters, units, paddings, croppings, reshape targets) walked with the static shapes
+ *       from the input, so that every window fits its input and every shape is positive and bounded (input sizes up
+ *       to 16384, at most 2^28 values per image at any layer); each weight's shape against its layer's
+ *       configuration; the weights' declared sizes against the file's size; and the weights' values: NaN or
+ *       infinite weights are an error naming the tensors unless {@link Options#withNonFiniteWeightsAllowed}.</li>
  * </ul>
  */
 public final class KerasImporter {
@@ -60,20 +67,51 @@ public final class KerasImporter {
     private KerasImporter() {
     }
 
+    /**
+     * Import options.
+     *
+     * @param allowNonFiniteWeights accept weights with NaN or infinite values (and negative batch-norm variances),
+     *                              which make the model compute NaN: for inspecting a broken model; by default such
+     *                              a model is a {@link ModelImportException} naming the tensors
+     */
+    public record Options(boolean allowNonFiniteWeights) {
+        /** @return the defaults: non-finite weights are rejected. */
+        public static Options defaults() {
+            return new Options(false);
+        }
+
+        /** @return a copy that accepts (true) or rejects (false) weights with NaN or infinite values. */
+        public Options withNonFiniteWeightsAllowed(boolean allow) {
+            return new Options(allow);
+        }
+    }
+
     /** What the file says about itself. */
-    private record Header(String className, String kerasVersion, String backend) {
+    private record Header(String className, String kerasVersion, String backend, JsonNode config) {
+    }
+
+    /**
+     * Loads a Keras HDF5 model with the default {@link Options}.
+     *
+     * @throws ModelImportException if the file cannot be read or imported (see the class comment)
+     */
+    public static Model load(Path h5) throws ModelImportException {
+        return load(h5, Options.defaults());
     }
 
     /**
      * Loads a Keras HDF5 model.
      *
+     * @param options import options (null: the defaults)
      * @throws ModelImportException if the file cannot be read or imported (see the class comment)
      */
-    public static Model load(Path h5) throws ModelImportException {
+    public static Model load(Path h5, Options options) throws ModelImportException {
+        Options opts = options == null ? Options.defaults() : options;
         Hdf5Check.check(h5);
         ModelSidecar side = ModelSidecar.read(h5, null, null);
         synchronized (LOCK) {
             Header header = header(h5);
+            KerasModelCheck.check(h5, header.config(), header.kerasVersion(), opts.allowNonFiniteWeights());
             boolean sequential = "Sequential".equals(header.className());
             KerasModel km;
             Object net;
@@ -161,7 +199,9 @@ public final class KerasImporter {
         Hdf5Check.check(h5);
         ModelSidecar side = ModelSidecar.read(h5, null, null);
         synchronized (LOCK) {
-            return nativeModel(h5, header(h5), side, ", read by cnnviz's own Keras reader");
+            Header header = header(h5);
+            KerasModelCheck.check(h5, header.config(), header.kerasVersion(), false);
+            return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader");
         }
     }
 
@@ -209,10 +249,10 @@ public final class KerasImporter {
             }
             String version = archive.hasAttribute("keras_version") ? archive.readAttributeAsString("keras_version") : "?";
             String backend = archive.hasAttribute("backend") ? archive.readAttributeAsString("backend") : "?";
-            return new Header(cls, clean(version), clean(backend));
+            return new Header(cls, clean(version), clean(backend), root);
         } catch (ModelImportException e) {
             throw e;
-        } catch (Exception | LinkageError | AssertionError e) {
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             throw new ModelImportException(h5, "could not be read as a Keras HDF5 model: " + message(e), e);
         }
     }
