@@ -39,6 +39,7 @@ import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -60,6 +61,11 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * {@code CnnToFeedForwardPreProcessor}s. A network without such a constraint (e.g. ending in global pooling)
  * then gets 28×28 (grey) or 224×224 (colour): pass the input type or a sidecar if it was trained otherwise.
  *
+ * <h2>Checks</h2>
+ * Parameters with NaN or infinite values (and negative batch-norm variances) make the network compute NaN: they are
+ * a {@link ModelImportException} naming the first few layers and parameters, unless
+ * {@link Options#withNonFiniteWeightsAllowed} asks to load the model anyway (to inspect it).
+ *
  * <h2>Preprocessing</h2>
  * Defaults: {@code Preprocessing.unit(GREY)} (pixels / 255) for one channel, {@code Preprocessing.raw(RGB)}
  * for three; a sidecar or {@link Model#withPreprocessing} sets the real one.
@@ -71,9 +77,39 @@ public final class Dl4jImporter {
     private Dl4jImporter() {
     }
 
+    /**
+     * Import options.
+     *
+     * @param allowNonFiniteWeights accept parameters with NaN or infinite values, which make the network compute NaN:
+     *                              for inspecting a broken model; by default such a model is a
+     *                              {@link ModelImportException} naming the layers and parameters
+     */
+    public record Options(boolean allowNonFiniteWeights) {
+        /** @return the defaults: non-finite parameters are rejected. */
+        public static Options defaults() {
+            return new Options(false);
+        }
+
+        /** @return a copy that accepts (true) or rejects (false) parameters with NaN or infinite values. */
+        public Options withNonFiniteWeightsAllowed(boolean allow) {
+            return new Options(allow);
+        }
+    }
+
     /** Loads a DL4J zip, inferring the input type (see the class comment). */
     public static Model load(Path zip) throws ModelImportException {
-        return load(zip, null);
+        return load(zip, null, Options.defaults());
+    }
+
+    /**
+     * Loads a DL4J zip with the default {@link Options}.
+     *
+     * @param zip       the model file
+     * @param inputType the network's input type, or null to infer it
+     * @throws ModelImportException see {@link #load(Path, InputType, Options)}
+     */
+    public static Model load(Path zip, InputType inputType) throws ModelImportException {
+        return load(zip, inputType, Options.defaults());
     }
 
     /**
@@ -81,10 +117,13 @@ public final class Dl4jImporter {
      *
      * @param zip       the model file
      * @param inputType the network's input type, or null to infer it
-     * @throws ModelImportException if the file is missing, not a DL4J zip, corrupt, or uses a layer cnnviz cannot
-     *                              translate (the message names the file, the layer and its type)
+     * @param options   import options (null: the defaults)
+     * @throws ModelImportException if the file is missing, not a DL4J zip, corrupt, uses a layer cnnviz cannot
+     *                              translate (the message names the file, the layer and its type), or has NaN or
+     *                              infinite parameters that the options do not allow (the message names them)
      */
-    public static Model load(Path zip, InputType inputType) throws ModelImportException {
+    public static Model load(Path zip, InputType inputType, Options options) throws ModelImportException {
+        Options opts = options == null ? Options.defaults() : options;
         checkFile(zip);
         String config;
         String props;
@@ -125,6 +164,9 @@ public final class Dl4jImporter {
         String fileName = zip.getFileName().toString();
         if (graph) {
             ComputationGraph cg = restore(zip, () -> ModelSerializer.restoreComputationGraph(zip.toFile(), false));
+            if (!opts.allowNonFiniteWeights()) {
+                checkFinite(zip, cg.getLayers());
+            }
             ComputationGraphConfiguration conf = cg.getConfiguration();
             if (conf.getNetworkInputs().size() != 1) {
                 throw new ModelImportException(zip, "the ComputationGraph has " + conf.getNetworkInputs().size()
@@ -135,9 +177,34 @@ public final class Dl4jImporter {
             return model(zip, g, type, side, "DL4J ComputationGraph (zip): " + fileName);
         }
         MultiLayerNetwork net = restore(zip, () -> ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false));
+        if (!opts.allowNonFiniteWeights()) {
+            checkFinite(zip, net.getLayers());
+        }
         InputType type = inputType != null ? inputType : inferInput(zip, net, side);
         Graph g = Dl4jTranslator.translate(net, type, zip);
         return model(zip, g, type, side, "DL4J MultiLayerNetwork (zip): " + fileName);
+    }
+
+    /** Every parameter of every layer is finite (NaN or infinite values make the network compute NaN). */
+    private static void checkFinite(Path zip, org.deeplearning4j.nn.api.Layer[] layers) throws ModelImportException {
+        NonFiniteWeights bad = new NonFiniteWeights();
+        for (org.deeplearning4j.nn.api.Layer l : layers == null ? new org.deeplearning4j.nn.api.Layer[0] : layers) {
+            String name = l.conf() != null && l.conf().getLayer() != null && l.conf().getLayer().getLayerName() != null
+                    ? l.conf().getLayer().getLayerName() : "#" + l.getIndex();
+            for (Map.Entry<String, INDArray> p : l.paramTable().entrySet()) {
+                bad.count(name, p.getKey(), p.getValue());
+                Layer conf = l.conf() == null ? null : l.conf().getLayer();
+                if (conf instanceof BatchNormalization bn && !bn.isUseLogStd() && p.getKey().equals("var")) {
+                    double[] v = p.getValue().dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble();
+                    long neg = java.util.Arrays.stream(v).filter(x -> x + bn.getEps() <= 0).count();
+                    if (neg > 0) {
+                        bad.addProblem(name, "var", neg + " of " + v.length + " values are at most -eps (" + (-bn.getEps())
+                                + "): a variance must not be negative");
+                    }
+                }
+            }
+        }
+        bad.throwIfAny(zip, "Dl4jImporter.load(file, inputType, Dl4jImporter.Options.defaults().withNonFiniteWeightsAllowed(true))");
     }
 
     private interface Restore<T> {
