@@ -259,6 +259,24 @@ class KerasBadInputTest {
         }
     }
 
+    @Test
+    void unknownInputSizeIsCheckedAtTheLargestTrialSize() throws Exception {
+        // with a None height and width the importer tries sizes up to 512: an upsampling of 1024 would then need
+        // 524288x524288 images, and an input the caller picks later would allocate as much
+        CraftedKeras k = CraftedKeras.base();
+        k.config("conv2d_1").put("batch_input_shape", java.util.Arrays.asList(null, null, null, 1));
+        k.layers.remove(4); // dense_1
+        k.layers.remove(3); // flatten_1
+        k.weights.remove("dense_1");
+        k.layers.add(Map.of("class_name", "GlobalAveragePooling2D", "config", Map.of("name", "gap")));
+        Model m = KerasImporter.load(k.write(dir.resolve("unknown-size.h5")));
+        assertEquals(4, predict(m).length);
+        k.insertAfter("conv2d_1", "UpSampling2D", Map.of("name", "up", "size", List.of(1024, 1024)));
+        String msg = fails(k.write(dir.resolve("unknown-size-upsampled.h5")));
+        assertTrue(msg.contains("layer 'up' (UpSampling2D): its output would have shape [522240, 522240, 4]: 1090938470400 values per "
+                + "image, more than 268435456 for a 512x512 input"), msg);
+    }
+
     private static float[] predict(Model m) {
         try (INDArray x = Nd4j.rand(DataType.FLOAT, m.inputSpec().batchShape(1)); ForwardPass p = m.graph().forward(x)) {
             return p.output().dup().toFloatVector();
