@@ -49,7 +49,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  *       caller allows them.</li>
  * </ol>
  * Every problem is a {@link ModelImportException} naming the file, the layer, the attribute or weight and the
- * values found. The caller holds the HDF5 lock.
+ * values found. The caller holds the HDF5 lock; every HDF5 object is deallocated under it, in reverse order of opening.
  */
 final class KerasModelCheck {
     /** Largest input height, width or channel count. */
@@ -128,7 +128,7 @@ final class KerasModelCheck {
         } catch (RuntimeException e) {
             throw new ModelImportException(file, "could not check the model: " + e, e);
         } finally {
-            h5.close();
+            h5.deallocate();
         }
     }
 
@@ -142,7 +142,7 @@ final class KerasModelCheck {
             scan(g, root, 0);
         } finally {
             if (g != h5) {
-                g.close();
+                g.deallocate();
             }
         }
     }
@@ -185,7 +185,7 @@ final class KerasModelCheck {
                 p.add(name);
                 scan(c, p, depth + 1);
             } finally {
-                c.close();
+                c.deallocate();
             }
         }
         for (String name : children(g, H5O_TYPE_DATASET)) {
@@ -198,7 +198,7 @@ final class KerasModelCheck {
                 int rank = sp.getSimpleExtentNdims();
                 long[] dims = new long[Math.max(rank, 0)];
                 sp.getSimpleExtentDims(dims);
-                sp.close();
+                sp.deallocate();
                 String where = String.join("/", path) + "/" + name;
                 if (rank < 0 || rank > 5) {
                     throw new ModelImportException(file, "weight array '" + where + "' has rank " + rank + " (Keras weights have 1 to 5 dimensions)");
@@ -218,7 +218,7 @@ final class KerasModelCheck {
                     weights.computeIfAbsent(layer, k -> new LinkedHashMap<>()).putIfAbsent(key(layer, name), s);
                 }
             } finally {
-                ds.close();
+                ds.deallocate();
             }
         }
     }
@@ -975,7 +975,7 @@ final class KerasModelCheck {
                 }
             }
         } finally {
-            floatType.close();
+            floatType.deallocate();
         }
         bad.throwIfAny(file, "KerasImporter.load(file, KerasImporter.Options.defaults().withNonFiniteWeightsAllowed(true))");
     }
@@ -995,11 +995,11 @@ final class KerasModelCheck {
                 fp.get(v);
                 return v;
             } finally {
-                ds.close();
+                ds.deallocate();
             }
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
-                open.get(i).close();
+                open.get(i).deallocate();
             }
         }
     }
