@@ -4,6 +4,7 @@ import dev.cnnviz.api.InputSpec;
 import dev.cnnviz.api.Preprocessing;
 import dev.cnnviz.core.graph.Graph;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -46,6 +47,38 @@ public record Model(Graph graph, InputSpec inputSpec, List<String> labels, Strin
     /** Returns a copy computing on another graph (e.g. with randomised weights), same input and labels. */
     public Model withGraph(Graph newGraph) {
         return new Model(newGraph, inputSpec, labels, source);
+    }
+
+    /**
+     * Checks that the model can run at all: its graph validated against the input spec (the static shape of every
+     * node for one example, {@link Graph#shapes(Map)}: kernels against weights, groups against channels, every size
+     * positive) and one example's forward and backward pass within the graph's
+     * {@link Graph#memoryBudget() memory budget}. The importers call it on every model they return.
+     *
+     * @return this model
+     * @throws IllegalArgumentException naming the node that does not fit its inputs
+     * @throws dev.cnnviz.api.ResourceLimitException if one example needs more memory than the budget
+     */
+    public Model validate() {
+        return validate(1);
+    }
+
+    /**
+     * {@link #validate()} at a batch of {@code batch}, for models whose graph fixes the batch (some exporters bake it
+     * into a Reshape target).
+     *
+     * @throws IllegalArgumentException if {@code batch} is below 1, or as {@link #validate()}
+     */
+    public Model validate(int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be at least 1, found " + batch);
+        }
+        long[] one = inputSpec.batchShape(batch);
+        Map<String, long[]> in = Map.of(graph.inputName(), one);
+        long bytes = graph.passBytes(in, true);
+        graph.memoryBudget().check("a forward and backward pass of " + (batch == 1 ? "one " : "a ") + java.util.Arrays.toString(one)
+                + " input (activations and gradients of " + graph.nodes().size() + " nodes)", bytes);
+        return this;
     }
 
     /** @return the label of class {@code index}, if labels are known and the index is in range. */

@@ -116,4 +116,24 @@ public final class Models {
         throw new ModelImportException(file, "unknown model format (expected ONNX, Keras HDF5 or a DL4J zip); first bytes "
                 + String.format("%02x %02x %02x %02x", head[0], head[1], n > 2 ? head[2] : 0, n > 3 ? head[3] : 0));
     }
+
+    /**
+     * {@link Model#validate()} with its failures as import errors: a node that does not fit its inputs' shapes, or a
+     * model whose single example exceeds the memory budget. Every importer returns its model through it.
+     *
+     * @return the model
+     * @throws ModelImportException naming the file and the node, or the memory needed and the budget
+     */
+    public static Model validated(Path file, Model model) throws ModelImportException {
+        return validated(file, model, 1);
+    }
+
+    /** {@link #validated(Path, Model)} at a fixed batch, for graphs that bake one in. */
+    public static Model validated(Path file, Model model, int batch) throws ModelImportException {
+        try {
+            return model.validate(batch);
+        } catch (IllegalArgumentException e) {
+            throw new ModelImportException(file, e.getMessage(), e);
+        }
+    }
 }

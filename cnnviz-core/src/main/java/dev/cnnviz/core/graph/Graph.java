@@ -1,5 +1,7 @@
 package dev.cnnviz.core.graph;
 
+import dev.cnnviz.api.ResourceLimitException;
+import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Input;
 import dev.cnnviz.core.graph.ops.Log;
@@ -16,7 +18,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -49,13 +53,22 @@ public final class Graph {
     private final OneDnnPlans plans;
     /** The plans' channel block, or 0 for ND4J only; copies keep it. */
     private final int oneDnnBlock;
+    /** The memory budget of this graph's passes, or null for {@link MemoryBudget#defaultBudget()}; copies keep it. */
+    private final MemoryBudget budget;
+    /** Estimated bytes of a pass by input shapes and kind ({@link #passBytes}), computed once per shape. */
+    private final Map<String, Long> passBytes = new ConcurrentHashMap<>();
 
     private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName) {
-        this(nodes, inputNames, outputName, scoresName, OneDnn.BLOCK);
+        this(nodes, inputNames, outputName, scoresName, OneDnn.BLOCK, null);
     }
 
-    /** @param oneDnnBlock the channel block of the oneDNN plans (8 or 16), or 0 to run through ND4J only */
-    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, int oneDnnBlock) {
+    /**
+     * @param oneDnnBlock the channel block of the oneDNN plans (8 or 16), or 0 to run through ND4J only
+     * @param budget      the memory budget of passes, or null for the default
+     */
+    private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, int oneDnnBlock,
+                  MemoryBudget budget) {
+        this.budget = budget;
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
         this.inputNames = List.copyOf(inputNames);
         this.outputName = outputName;
@@ -84,7 +97,7 @@ public final class Graph {
      * {@code -Dcnnviz.onednn=false}) every graph already behaves so.
      */
     public Graph withNd4jOnly() {
-        return new Graph(nodes, inputNames, outputName, scoresName, 0);
+        return new Graph(nodes, inputNames, outputName, scoresName, 0, budget);
     }
 
     /**
@@ -93,7 +106,7 @@ public final class Graph {
      */
     Graph withOneDnnBlock(int block) {
         OneDnn.blockedTag(block);
-        return new Graph(nodes, inputNames, outputName, scoresName, block);
+        return new Graph(nodes, inputNames, outputName, scoresName, block, budget);
     }
 
     /** @return whether forward passes run the convolutional nodes directly on oneDNN (see {@link #withNd4jOnly}). */
@@ -236,13 +249,13 @@ public final class Graph {
             }
             copy.put(e.getKey(), new Node(e.getKey(), new Constant(e.getValue()), List.of()));
         }
-        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock);
+        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock, budget);
     }
 
     /** Returns a copy whose class-score node is {@code name}. */
     public Graph withScoresNode(String name) {
         node(name);
-        return new Graph(nodes, inputNames, outputName, name, oneDnnBlock);
+        return new Graph(nodes, inputNames, outputName, name, oneDnnBlock, budget);
     }
 
     /**
@@ -253,8 +266,14 @@ public final class Graph {
         return forward(Map.of(inputName(), input));
     }
 
-    /** Runs the graph forward on named inputs, keeping every activation. */
+    /**
+     * Runs the graph forward on named inputs, keeping every activation.
+     *
+     * @throws ResourceLimitException if the pass and a backward pass after it would need more than the
+     *                                {@link #memoryBudget() memory budget} (checked before anything is allocated)
+     */
     public ForwardPass forward(Map<String, INDArray> inputs) {
+        checkMemory(inputs, true);
         return ForwardPass.run(this, inputs, null);
     }
 
@@ -268,8 +287,13 @@ public final class Graph {
         return infer(Map.of(inputName(), input), keep);
     }
 
-    /** Named-input form of {@link #infer(INDArray, Collection)}. */
+    /**
+     * Named-input form of {@link #infer(INDArray, Collection)}.
+     *
+     * @throws ResourceLimitException if the pass would need more than the {@link #memoryBudget() memory budget}
+     */
     public ForwardPass infer(Map<String, INDArray> inputs, Collection<String> keep) {
+        checkMemory(inputs, false);
         Set<String> k = new HashSet<>(keep);
         for (String n : keep) {
             node(n);
@@ -277,6 +301,90 @@ public final class Graph {
         k.add(outputName);
         k.add(scoresName);
         return ForwardPass.run(this, inputs, k);
+    }
+
+    /**
+     * A copy whose forward and backward passes are held to {@code budget} instead of
+     * {@link MemoryBudget#defaultBudget()}.
+     *
+     * <pre>{@code
+     * Graph small = model.graph().withMemoryBudget(MemoryBudget.parse("2g"));
+     * }</pre>
+     */
+    public Graph withMemoryBudget(MemoryBudget budget) {
+        return new Graph(nodes, inputNames, outputName, scoresName, oneDnnBlock, Objects.requireNonNull(budget, "budget"));
+    }
+
+    /** @return the budget this graph's passes are held to: the one chosen, or the default (read now) */
+    public MemoryBudget memoryBudget() {
+        return budget != null ? budget : MemoryBudget.defaultBudget();
+    }
+
+    /**
+     * Estimates the native memory of one pass from the static shapes ({@link #shapes(Map)}): the sum of every
+     * node's output (constants excluded) in the graph's data type, twice that when {@code backward} (a gradient per
+     * activation). An upper bound on what the engine holds at once: an inference pass drops activations as it goes,
+     * and oneDNN plans reuse some buffers.
+     *
+     * @param inputShapes full input shapes (batch included) by input name; see {@link #shapes(Map)}
+     * @param backward    whether the pass keeps its activations for a backward pass
+     * @return the estimate in bytes, {@link Long#MAX_VALUE} when it overflows a long
+     * @throws IllegalArgumentException as {@link #shapes(Map)}, when the inputs do not fit the graph
+     */
+    public long passBytes(Map<String, long[]> inputShapes, boolean backward) {
+        StringBuilder key = new StringBuilder(backward ? "b" : "f");
+        for (Map.Entry<String, long[]> e : new java.util.TreeMap<>(inputShapes).entrySet()) {
+            key.append('|').append(e.getKey()).append(Arrays.toString(e.getValue()));
+        }
+        Long cached = passBytes.get(key.toString());
+        if (cached != null) {
+            return cached;
+        }
+        int width = dataType.width();
+        long total = 0;
+        for (Map.Entry<String, long[]> e : shapes(inputShapes).entrySet()) {
+            if (!(nodes.get(e.getKey()).op() instanceof Constant)) {
+                total = MemoryBudget.saturatedAdd(total, MemoryBudget.bytesOf(width, e.getValue()));
+            }
+        }
+        long bytes = backward ? MemoryBudget.saturatedAdd(total, total) : total;
+        passBytes.put(key.toString(), bytes);
+        return bytes;
+    }
+
+    /** Refuses a pass that would need more than the budget, before anything is allocated. */
+    private void checkMemory(Map<String, INDArray> inputs, boolean backward) {
+        Map<String, long[]> shapes = new HashMap<>();
+        for (Map.Entry<String, INDArray> e : inputs.entrySet()) {
+            if (e.getValue() == null || !inputNames.contains(e.getKey())) {
+                return; // the pass reports the missing or unknown input in its own words
+            }
+            shapes.put(e.getKey(), e.getValue().shape());
+        }
+        if (!shapes.keySet().containsAll(inputNames)) {
+            return;
+        }
+        long bytes;
+        try {
+            bytes = passBytes(shapes, backward);
+        } catch (IllegalArgumentException e) {
+            return; // inputs that do not fit the graph: the pass names the node that refuses them
+        }
+        MemoryBudget b = memoryBudget();
+        if (bytes <= b.bytes()) {
+            return;
+        }
+        long[] first = shapes.get(inputNames.get(0));
+        String what = (backward ? "a forward and backward pass" : "an inference pass") + " on input " + Arrays.toString(first)
+                + " (" + (backward ? "activations and gradients" : "activations") + " of " + nodes.size() + " nodes)";
+        String shrink = "";
+        long batch = first.length > 0 ? first[0] : 1;
+        if (batch > 1 && bytes != Long.MAX_VALUE) {
+            long perExample = Math.max(1, bytes / batch);
+            long fits = b.bytes() / perExample;
+            shrink = fits >= 1 ? "at most " + fits + " examples per pass fit, use a smaller batch" : "even one example does not fit";
+        }
+        b.check(what, bytes, shrink);
     }
 
     /**

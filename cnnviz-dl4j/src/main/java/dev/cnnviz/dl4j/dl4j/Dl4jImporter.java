@@ -6,6 +6,7 @@ import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.api.Preprocessing;
 import dev.cnnviz.core.Model;
+import dev.cnnviz.dl4j.Models;
 import dev.cnnviz.core.graph.Graph;
 import java.io.IOException;
 import java.io.InputStream;
@@ -267,7 +268,7 @@ public final class Dl4jImporter {
         } else {
             throw new ModelImportException(file, "the network takes " + type + "; cnnviz models take images");
         }
-        return new Model(g, spec(file, c, h, w, layout, side), side.labels(), source);
+        return Models.validated(file, new Model(g, spec(file, c, h, w, layout, side), side.labels(), source));
     }
 
     /** The input spec, with the default preprocessing for the channel count and the sidecar's overrides. */

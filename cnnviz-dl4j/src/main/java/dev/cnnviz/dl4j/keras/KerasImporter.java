@@ -6,6 +6,7 @@ import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.dl4j.Models;
 import dev.cnnviz.dl4j.dl4j.Dl4jImporter;
 import dev.cnnviz.dl4j.dl4j.Dl4jTranslator;
 import dev.cnnviz.dl4j.dl4j.ModelSidecar;
@@ -188,7 +189,7 @@ public final class KerasImporter {
             String source = "Keras " + header.kerasVersion() + " " + (sequential ? "Sequential" : "functional") + " (HDF5, "
                     + (layout == Layout.NHWC ? "channels_last" : "channels_first") + ", via DL4J " + dl4jVersion() + "): "
                     + h5.getFileName() + outputsNote(km, g);
-            return new Model(g, spec, side.labels(), source);
+            return Models.validated(h5, new Model(g, spec, side.labels(), source));
         }
     }
 
@@ -221,7 +222,7 @@ public final class KerasImporter {
         InputSpec spec = Dl4jImporter.spec(h5, r.channels(), h, w, r.layout(), side);
         String source = "Keras " + header.kerasVersion() + " " + ("Sequential".equals(header.className()) ? "Sequential" : "functional")
                 + " (HDF5, " + (r.layout() == Layout.NHWC ? "channels_last" : "channels_first") + note + "): " + h5.getFileName();
-        return new Model(r.graph(), spec, side.labels(), source);
+        return Models.validated(h5, new Model(r.graph(), spec, side.labels(), source));
     }
 
     private static String outputsNote(KerasModel km, Graph g) {

@@ -270,6 +270,11 @@ final class GraphTranslator {
         return m;
     }
 
+    /** @return the batch at which the image input is validated: the one it declares when fixed, else 1 */
+    int validationBatch() {
+        return (int) Math.min(Integer.MAX_VALUE, validationShapes().values().iterator().next()[0]);
+    }
+
     private Graph build(String output) {
         Graph.Builder b = Graph.builder();
         for (Node n : nodes) {

@@ -11,6 +11,7 @@ import dev.cnnviz.api.ResourceLimitException;
 import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.dl4j.Models;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.NodeProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.OperatorSetIdProto;
@@ -323,6 +324,9 @@ public final class OnnxImporter {
         try {
             GraphTranslator t = new GraphTranslator(model.getGraph(), opset, baseDir, opts, false);
             Graph graph = t.translate();
+            if (opts.memoryBudget() != null) {
+                graph = graph.withMemoryBudget(opts.memoryBudget());
+            }
             return new GraphResult(graph, opset, producer(model), t.valueNodes());
         } catch (ImportFailure e) {
             throw new ModelImportException(file, e.getMessage(), e.getCause() != null ? e.getCause() : e);
@@ -439,11 +443,14 @@ public final class OnnxImporter {
         int opset = checkModel(model, file);
         GraphTranslator t = new GraphTranslator(model.getGraph(), opset, baseDir, options);
         Graph graph = t.translate();
+        if (options.memoryBudget() != null) {
+            graph = graph.withMemoryBudget(options.memoryBudget());
+        }
         Preprocessing pre = t.channels() == 3 ? Preprocessing.raw(ChannelOrder.RGB) : Preprocessing.unit(ChannelOrder.GREY);
         InputSpec spec = new InputSpec(t.channels(), t.height(), t.width(), Layout.NCHW, pre);
         String producer = producer(model);
         String source = "ONNX (opset " + opset + (producer.isEmpty() ? "" : ", producer " + producer) + "): " + displayName;
-        Model m = new Model(graph, spec, List.of(), source);
+        Model m = Models.validated(file, new Model(graph, spec, List.of(), source), t.validationBatch());
         return new Result(m, opset, producer, t.valueNodes());
     }
 

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cnnviz.api.ModelImportException;
+import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.AttributeProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.GraphProto;
@@ -104,7 +105,13 @@ class ShapeValidationOnnxTest {
 
     @Test
     void aHundredThousandSquaredInputIsValidatedInLongs() throws Exception {
-        Model m = OnnxImporter.load(OnnxModels.stream(model(13, conv(100000, 100000, 3))), "big.onnx");
+        // Shapes are exact longs; one example needs 1.4 TiB, which the default memory budget refuses at import.
+        ModelImportException big = assertThrows(ModelImportException.class,
+                () -> OnnxImporter.load(OnnxModels.stream(model(13, conv(100000, 100000, 3))), "big.onnx"));
+        assertTrue(big.getMessage().contains("one [1, 3, 100000, 100000] input") && big.getMessage().contains("1.4 TiB")
+                && big.getMessage().contains("memory budget"), big.getMessage());
+        Model m = OnnxImporter.load(OnnxModels.stream(model(13, conv(100000, 100000, 3))), "big.onnx",
+                OnnxImporter.Options.defaults().withMemoryBudget(MemoryBudget.unlimited()));
         Map<String, long[]> s = m.graph().shapes();
         assertArrayEquals(new long[] {1, 8, 99998, 99998}, s.get("relu1"));
         GraphProto up = GraphProto.newBuilder().setName("g")
