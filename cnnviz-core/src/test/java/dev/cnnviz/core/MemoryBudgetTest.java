@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.api.ChannelOrder;
+import dev.cnnviz.api.InputSpec;
+import dev.cnnviz.api.Layout;
+import dev.cnnviz.api.Preprocessing;
 import dev.cnnviz.api.ResourceLimitException;
+import dev.cnnviz.core.graph.ScratchArrays;
+import dev.cnnviz.core.image.ImageTensors;
+import java.awt.image.BufferedImage;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 
 class MemoryBudgetTest {
     @Test
@@ -69,6 +77,17 @@ class MemoryBudgetTest {
                 System.setProperty(MemoryBudget.PROPERTY, old);
             }
         }
+    }
+
+    @Test
+    void inputBatchesAndScratchArraysAreCheckedBeforeAllocation() {
+        InputSpec huge = new InputSpec(3, 100000, 100000, Layout.NCHW, Preprocessing.unit(ChannelOrder.RGB));
+        ResourceLimitException e = assertThrows(ResourceLimitException.class,
+                () -> ImageTensors.toBatch(new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB), huge));
+        assertTrue(e.getMessage().startsWith("a batch of 1 3x100000x100000 images needs 111.8 GiB"), e.getMessage());
+        ResourceLimitException s = assertThrows(ResourceLimitException.class,
+                () -> ScratchArrays.lease(DataType.FLOAT, 100000, 3, 224, 224));
+        assertTrue(s.getMessage().contains("use a smaller batch size"), s.getMessage());
     }
 
     @Property

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.graph;
 
+import dev.cnnviz.core.MemoryBudget;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,8 @@ public final class ScratchArrays {
     /**
      * Leases a row-major array of {@code shape}, with undefined contents.
      *
-     * @throws IllegalArgumentException if the shape is empty or has a dimension below 1
+     * @throws IllegalArgumentException if the shape is empty or has a dimension below 1; a
+     *                                  {@link dev.cnnviz.api.ResourceLimitException} if it exceeds the memory budget
      */
     public static Lease lease(DataType type, long... shape) {
         if (type == null) {
@@ -60,6 +62,8 @@ public final class ScratchArrays {
             length = Math.multiplyExact(length, d);
         }
         String key = type + ":" + length;
+        MemoryBudget.defaultBudget().check("a scratch batch of shape " + Arrays.toString(shape),
+                MemoryBudget.bytesOf(type.width(), shape), "use a smaller batch size");
         ConcurrentLinkedDeque<INDArray> q = IDLE.get(key);
         INDArray base = q == null ? null : q.pollFirst();
         if (base != null) {

@@ -4,6 +4,7 @@ import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.InputSpec;
 import dev.cnnviz.api.Layout;
 import dev.cnnviz.api.Preprocessing;
+import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.graph.HostArrays;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -91,7 +92,8 @@ public final class ImageTensors {
      * @param spec   the model input: channel count and order, size and preprocessing
      * @param filter the resize filter
      * @return a float32 {@code [N, C, H, W]} array with {@code N = images.size()}
-     * @throws IllegalArgumentException if {@code images} is empty or contains null
+     * @throws IllegalArgumentException if {@code images} is empty or contains null; a
+     *                                  {@link dev.cnnviz.api.ResourceLimitException} if the batch exceeds the memory budget
      */
     public static INDArray toBatch(List<BufferedImage> images, InputSpec spec, ResizeFilter filter) {
         Objects.requireNonNull(images, "images");
@@ -105,9 +107,16 @@ public final class ImageTensors {
         int c = spec.channels();
         int h = spec.height();
         int w = spec.width();
+        long count = (long) images.size() * c * h * w;
+        MemoryBudget.defaultBudget().check("a batch of " + images.size() + " " + c + "x" + h + "x" + w + " images",
+                MemoryBudget.bytesOf(4, images.size(), c, h, w), "use fewer images per batch");
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a batch of " + images.size() + " " + c + "x" + h + "x" + w + " images has "
+                    + count + " values, more than one Java array holds (2^31); use fewer images per batch");
+        }
         int plane = h * w;
         int perImage = c * plane;
-        float[] data = new float[Math.multiplyExact(images.size(), perImage)];
+        float[] data = new float[(int) count];
         for (int n = 0; n < images.size(); n++) {
             BufferedImage img = images.get(n);
             if (img == null) {
