@@ -79,7 +79,8 @@ public interface Explanation {
      * Writes {@link #panel()} as a PNG file (creating parent directories).
      *
      * @return the file written
-     * @throws IOException naming the file if it cannot be written
+     * @throws IllegalArgumentException naming the file if its name does not end in {@code .png}
+     * @throws IOException              naming the file if it cannot be written
      */
     Path save(Path png) throws IOException;
 }

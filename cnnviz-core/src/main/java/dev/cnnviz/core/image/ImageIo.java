@@ -12,10 +12,14 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Objects;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.TreeSet;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
@@ -27,12 +31,40 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * ({@link BufferedImage#getRGB}). Grey images (any grey colour space, 1 to 16 bits, with or without alpha) are
  * taken by their <em>raw sample values</em>, scaled to 8 bits ({@code round(v * 255 / (2^bits - 1))}) and
  * replicated into R, G and B: grey sample 128 becomes {@code 0x808080}, as Pillow, OpenCV and numpy read it
- * (Java's own {@code getRGB} treats grey as linear light and would brighten mid-tones). Transparent pixels are
- * <em>composited over white</em>: {@code c' = round(c * a + 255 * (1 - a))} with alpha {@code a} in [0, 1].
- * The EXIF orientation tag of JPEG files is ignored (as by Pillow's {@code Image.open}).
+ * (Java's own {@code getRGB} treats grey as linear light and would brighten mid-tones).
+ *
+ * <p><b>Alpha</b> is handled one way only: transparent pixels are <em>composited over white</em>,
+ * {@code c' = round(c * a + 255 * (1 - a))} with alpha {@code a} in [0, 1] (premultiplied grey-alpha:
+ * {@code c' = round(c + 255 * (1 - a))}); a fully transparent pixel becomes white, whatever its colour. The
+ * alpha channel itself is dropped. The EXIF orientation tag of JPEG files is ignored (as by Pillow's
+ * {@code Image.open}).
+ *
+ * <p><b>Untrusted files</b>: reading is bounded and strict, so that a hostile or damaged file gives an
+ * {@link IOException} rather than an exhausted JVM or a silently wrong picture:
+ * <ul>
+ *   <li>only regular files are read: a directory, a device ({@code /dev/zero}), a FIFO, a socket, or a pseudo-file
+ *       of {@code /proc} or {@code /sys} is refused, naming what it is (symbolic links are followed);</li>
+ *   <li>the file (or stream) may hold at most {@link #DEFAULT_MAX_FILE_BYTES} (256 MiB), checked before reading,
+ *       and a stream is read no further than that;</li>
+ *   <li>the image may have at most {@link #DEFAULT_MAX_PIXELS} (100 megapixels), checked from the file's header
+ *       <em>before</em> any pixel is decoded, so that a decompression bomb (a small file declaring a huge image)
+ *       is refused with its declared size; {@link #read(Path, long, long)} takes other limits;</li>
+ *   <li>a truncated or corrupt file is an error: JPEG's "Premature end of JPEG file", "Truncated File - Missing EOI
+ *       marker" and "Corrupt JPEG data" conditions, which ImageIO only reports as warnings while it fills the
+ *       missing pixels with grey, fail the read, as does any other decoder warning except the few known to be
+ *       harmless (an ignored invalid colour profile or thumbnail, extraneous bytes between JPEG segments); a PNG
+ *       must hold its closing IEND chunk (its decoder stops after the pixel data); a GIF or BMP cut short fails in
+ *       its decoder.</li>
+ * </ul>
+ * The decoded image, its RGB copy and the model's input batch are held in memory at once: a 100-megapixel image
+ * needs about 1 GB of heap.
  *
  * <p><b>Errors</b>: every problem with a file is an {@link IOException} whose message names the file: missing
- * ({@link NoSuchFileException}), a directory, empty, not in a format ImageIO can decode, or corrupt.
+ * ({@link NoSuchFileException}), not a regular file, empty, too large, too many pixels, not in a format ImageIO can
+ * decode, truncated, or corrupt.
+ *
+ * <p><b>Writing</b>: {@link #writePng} writes PNG only, to a file whose name ends in {@code .png}; any other name
+ * is refused with an {@link IllegalArgumentException} rather than written as a PNG under a misleading name.
  *
  * <pre>{@code
  * BufferedImage cat = ImageIo.read(Path.of("images/cat.jpg"));        // TYPE_INT_RGB
@@ -42,9 +74,30 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 public final class ImageIo {
     private ImageIo() {}
 
+    /** The default limit on the size of an image file or stream: 256 MiB. */
+    public static final long DEFAULT_MAX_FILE_BYTES = 256L << 20;
+
     /**
-     * Reads a PNG, JPEG, GIF or BMP file (any format ImageIO knows) as a {@code TYPE_INT_RGB} image; grey and
-     * transparent images are converted as described in the class comment.
+     * The default limit on the number of pixels (width times height) of an image: 100 megapixels, checked from
+     * the header before decoding.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+
+    /**
+     * Decoder warnings that do not mean lost or invented pixels (lower case, matched as substrings); every other
+     * warning fails the read.
+     */
+    private static final List<String> HARMLESS_WARNINGS = List.of(
+            "extraneous bytes before marker",      // junk between JPEG segments, skipped by libjpeg
+            "color profile is invalid; ignored",   // JPEG: bad ICC profile, sRGB assumed
+            "jfif markers not allowed in jfif jpeg thumbnail; ignored",
+            "unknown jfif revision number",
+            "unknown adobe color transform code");
+
+    /**
+     * Reads a PNG, JPEG, GIF or BMP file (any format ImageIO knows) as a {@code TYPE_INT_RGB} image, within the
+     * default limits ({@link #DEFAULT_MAX_FILE_BYTES}, {@link #DEFAULT_MAX_PIXELS}); grey images are taken by
+     * their raw samples and transparent pixels are composited over white (see the class comment).
      *
      * <pre>{@code
      * BufferedImage img = ImageIo.read(Path.of("cat.jpg"));
@@ -54,29 +107,42 @@ public final class ImageIo {
      * @param file the image file
      * @return the decoded image, {@code TYPE_INT_RGB}
      * @throws NoSuchFileException if the file does not exist
-     * @throws IOException         naming the file if it is a directory, empty, unreadable, not in a decodable
-     *                             format, or corrupt
+     * @throws IOException         naming the file if it is not a regular file (a directory, device, FIFO...), empty,
+     *                             larger than 256 MiB, of more than 100 megapixels, unreadable, not in a decodable
+     *                             format, truncated or corrupt
      */
     public static BufferedImage read(Path file) throws IOException {
-        Objects.requireNonNull(file, "file");
-        if (!Files.exists(file)) {
-            throw new NoSuchFileException(file.toString(), null, "image file not found");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IOException("Cannot read image " + file + ": it is a directory");
-        }
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IOException("Cannot read image " + file + ": " + e, e);
-        }
-        return decode(bytes, file.toString());
+        return read(file, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS);
     }
 
     /**
-     * Reads an image from a stream (for example a class-path resource); the stream is read to its end but not
-     * closed. Same conversions and errors as {@link #read(Path)}, naming {@code name}.
+     * Reads an image file as {@link #read(Path)} does, with other limits.
+     *
+     * <pre>{@code
+     * BufferedImage scan = ImageIo.read(Path.of("slide.png"), 1L << 30, 400_000_000L);   // 1 GiB, 400 MP
+     * }</pre>
+     *
+     * @param file          the image file
+     * @param maxFileBytes  the largest file accepted, in bytes (1 to {@code Integer.MAX_VALUE - 9})
+     * @param maxPixels     the largest image accepted, in pixels (width times height; 1 to
+     *                      {@code Integer.MAX_VALUE})
+     * @return the decoded image, {@code TYPE_INT_RGB}
+     * @throws IllegalArgumentException if a limit is out of range
+     * @throws NoSuchFileException      if the file does not exist
+     * @throws IOException              naming the file, as for {@link #read(Path)}, with these limits
+     */
+    public static BufferedImage read(Path file, long maxFileBytes, long maxPixels) throws IOException {
+        Objects.requireNonNull(file, "file");
+        BoundedRead.checkLimit(maxFileBytes, "maxFileBytes");
+        checkPixelLimit(maxPixels);
+        byte[] bytes = BoundedRead.readFile(file, maxFileBytes, "image");
+        return decode(bytes, file.toString(), maxPixels);
+    }
+
+    /**
+     * Reads an image from a stream (for example a class-path resource) within the default limits; the stream is
+     * read to its end (at most {@link #DEFAULT_MAX_FILE_BYTES} plus one byte) but not closed. Same conversions and
+     * errors as {@link #read(Path)}, naming {@code name}.
      *
      * <pre>{@code
      * try (InputStream in = MyTest.class.getResourceAsStream("digit.png")) {
@@ -87,47 +153,132 @@ public final class ImageIo {
      * @param in   the image bytes
      * @param name what to call the image in error messages
      * @return the decoded image, {@code TYPE_INT_RGB}
-     * @throws IOException naming {@code name} if the stream is empty, not decodable or corrupt
+     * @throws IOException naming {@code name} if the stream is empty, longer than 256 MiB, of more than 100
+     *                     megapixels, not decodable, truncated or corrupt
      */
     public static BufferedImage read(InputStream in, String name) throws IOException {
-        Objects.requireNonNull(in, "in");
-        byte[] bytes;
-        try {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new IOException("Cannot read image " + name + ": " + e, e);
-        }
-        return decode(bytes, String.valueOf(name));
+        return read(in, name, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS);
     }
 
-    private static BufferedImage decode(byte[] bytes, String name) throws IOException {
+    /**
+     * Reads an image from a stream as {@link #read(InputStream, String)} does, with other limits; at most
+     * {@code maxBytes + 1} bytes are read from the stream.
+     *
+     * @param in        the image bytes
+     * @param name      what to call the image in error messages
+     * @param maxBytes  the longest stream accepted, in bytes (1 to {@code Integer.MAX_VALUE - 9})
+     * @param maxPixels the largest image accepted, in pixels (1 to {@code Integer.MAX_VALUE})
+     * @return the decoded image, {@code TYPE_INT_RGB}
+     * @throws IllegalArgumentException if a limit is out of range
+     * @throws IOException              naming {@code name}, as for {@link #read(InputStream, String)}
+     */
+    public static BufferedImage read(InputStream in, String name, long maxBytes, long maxPixels) throws IOException {
+        Objects.requireNonNull(in, "in");
+        BoundedRead.checkLimit(maxBytes, "maxBytes");
+        checkPixelLimit(maxPixels);
+        byte[] bytes = BoundedRead.readAtMost(in, maxBytes, "Cannot read image " + name);
+        return decode(bytes, String.valueOf(name), maxPixels);
+    }
+
+    private static void checkPixelLimit(long maxPixels) {
+        if (maxPixels < 1 || maxPixels > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxPixels must be between 1 and " + Integer.MAX_VALUE
+                    + " (one Java array holds the RGB pixels), found " + maxPixels);
+        }
+    }
+
+    private static BufferedImage decode(byte[] bytes, String name, long maxPixels) throws IOException {
+        String what = "Cannot read image " + name + ": ";
         if (bytes.length == 0) {
-            throw new IOException("Cannot read image " + name + ": the file is empty (0 bytes)");
+            throw new IOException(what + "the file is empty (0 bytes)");
         }
         BufferedImage img;
-        ImageInputStream iis = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
-        try {
-            img = ImageIO.read(iis);
-        } catch (IOException | RuntimeException e) {
-            // ImageIO throws IIOException for corrupt files and sometimes runtime exceptions for malformed ones.
-            throw new IOException("Cannot read image " + name + ": corrupt or unsupported image data (" + e + ")", e);
-        } finally {
+        try (ImageInputStream iis = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) {
+                throw new IOException(what + "not an image format ImageIO can decode (readers: "
+                        + String.join(", ", readerFormats()) + "; the file starts with " + describeStart(bytes) + ")");
+            }
+            ImageReader reader = readers.next();
             try {
-                iis.close();
-            } catch (IOException alreadyClosed) {
-                // ImageIO.read closes the stream when it decodes something; closing twice throws.
+                img = decode(reader, iis, what, maxPixels);
+                if (reader.getFormatName().equalsIgnoreCase("png") && lastIndexOf(bytes, PNG_IEND) < 0) {
+                    // The decoder stops at the end of the pixel data and never looks for the end of the file.
+                    throw new IOException(what + "the PNG file is truncated: it does not end with an IEND chunk ("
+                            + bytes.length + " bytes)");
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof IOException && e.getMessage() != null && e.getMessage().startsWith(what)) {
+                    throw e;
+                }
+                // ImageIO throws IIOException for corrupt files and sometimes runtime exceptions for malformed ones.
+                throw new IOException(what + "truncated, corrupt or unsupported "
+                        + reader.getFormatName().toUpperCase(Locale.ROOT) + " data (" + e + ")", e);
+            } finally {
+                reader.dispose();
             }
         }
-        if (img == null) {
-            throw new IOException("Cannot read image " + name + ": not an image format ImageIO can decode"
-                    + " (readers: " + String.join(", ", readerFormats()) + "; the file starts with "
-                    + describeStart(bytes) + ")");
-        }
-        if (img.getWidth() < 1 || img.getHeight() < 1) {
-            throw new IOException("Cannot read image " + name + ": it has no pixels (" + img.getWidth() + "x"
-                    + img.getHeight() + ")");
-        }
         return img.getType() == BufferedImage.TYPE_INT_RGB ? img : toRgb(img);
+    }
+
+    /** Checks the declared size against the limit, then decodes the first image, failing on decoder warnings. */
+    private static BufferedImage decode(ImageReader reader, ImageInputStream iis, String what, long maxPixels)
+            throws IOException {
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(String.valueOf(warning)));
+        reader.setInput(iis, true, true);
+        String format = reader.getFormatName().toUpperCase(Locale.ROOT);
+        long width = reader.getWidth(0);
+        long height = reader.getHeight(0);
+        if (width < 1 || height < 1) {
+            throw new IOException(what + "it has no pixels (" + width + "x" + height + ")");
+        }
+        if (width * height > maxPixels) {
+            throw new IOException(what + "the " + format + " header declares " + width + "x" + height + " = "
+                    + width * height + " pixels, more than the limit of " + maxPixels + " ("
+                    + String.format(Locale.ROOT, "%.4g", maxPixels / 1e6) + " megapixels)");
+        }
+        BufferedImage img = reader.read(0);
+        for (String w : warnings) {
+            if (!harmless(w)) {
+                throw new IOException(what + "the " + format + " data is truncated or corrupt (the decoder warns: \""
+                        + w + "\"" + (warnings.size() > 1 ? ", and " + (warnings.size() - 1) + " more warnings" : "")
+                        + ")");
+            }
+        }
+        if (img == null || img.getWidth() != width || img.getHeight() != height) {
+            throw new IOException(what + "the " + format + " decoder gave "
+                    + (img == null ? "no image" : img.getWidth() + "x" + img.getHeight()) + " for a header of "
+                    + width + "x" + height);
+        }
+        return img;
+    }
+
+    /** The whole IEND chunk of every PNG: length 0, type, CRC. */
+    private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    /** @return the last position of {@code pattern} in {@code bytes}, or -1 */
+    private static int lastIndexOf(byte[] bytes, byte[] pattern) {
+        outer:
+        for (int i = bytes.length - pattern.length; i >= 0; i--) {
+            for (int j = 0; j < pattern.length; j++) {
+                if (bytes[i + j] != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static boolean harmless(String warning) {
+        String w = warning.toLowerCase(Locale.ROOT);
+        for (String h : HARMLESS_WARNINGS) {
+            if (w.contains(h)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static TreeSet<String> readerFormats() {
@@ -225,7 +376,8 @@ public final class ImageIo {
     }
 
     /**
-     * Writes an image as PNG, creating missing parent directories and replacing an existing file.
+     * Writes an image as PNG, creating missing parent directories and replacing an existing file. The file name
+     * must end in {@code .png} (any case): the format written is the one the name says.
      *
      * <pre>{@code
      * ImageIo.writePng(ImageTensors.toImage(x, spec.preprocessing()), Path.of("out/input.png"));
@@ -233,12 +385,15 @@ public final class ImageIo {
      * }</pre>
      *
      * @param image the image (any type the PNG writer accepts: RGB, ARGB, grey, indexed)
-     * @param file  the destination
-     * @throws IOException naming {@code file} if a directory or the file cannot be written
+     * @param file  the destination, whose name ends in {@code .png}
+     * @throws IllegalArgumentException naming the file if its name does not end in {@code .png} (such as
+     *                                  {@code cat.jpg}: a PNG under that name would mislead, or replace a photo)
+     * @throws IOException              naming {@code file} if a directory or the file cannot be written
      */
     public static void writePng(BufferedImage image, Path file) throws IOException {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(file, "file");
+        checkPngName(file);
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -254,6 +409,29 @@ public final class ImageIo {
             }
         } catch (IOException e) {
             throw new IOException("Cannot write PNG " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * Checks that a file name says PNG, as {@link #writePng} requires.
+     *
+     * <pre>{@code
+     * ImageIo.checkPngName(Path.of("out/panel.png"));   // fine
+     * ImageIo.checkPngName(Path.of("cat.jpg"));         // IllegalArgumentException
+     * }</pre>
+     *
+     * @param file the destination
+     * @throws IllegalArgumentException naming the file and its extension if its name does not end in {@code .png}
+     */
+    public static void checkPngName(Path file) {
+        Objects.requireNonNull(file, "file");
+        Path name = file.getFileName();
+        String n = name == null ? "" : name.toString();
+        if (!n.toLowerCase(Locale.ROOT).endsWith(".png") || n.length() == ".png".length()) {
+            int dot = n.lastIndexOf('.');
+            String ext = dot > 0 ? "'" + n.substring(dot) + "'" : "no extension";
+            throw new IllegalArgumentException("cannot write " + file + " as PNG: its name has " + ext
+                    + ", expected a name ending in .png (cnnviz writes PNG only)");
         }
     }
 }

@@ -359,9 +359,10 @@ public final class Panel {
    * BufferedImage back = ImageIo.read(png);
    * }</pre>
    *
-   * @param file the destination
+   * @param file the destination, whose name ends in {@code .png}
    * @return {@code file}
    * @throws IOException naming the file if it cannot be written
+   * @throws IllegalArgumentException naming the file if its name does not end in {@code .png}
    * @throws IllegalStateException if no heat map was set
    */
   public Path save(Path file) throws IOException {
