@@ -251,26 +251,54 @@ public final class ImageTensors {
         return ImageResize.fromRgbPixels(rgb, w, h);
     }
 
+    /** The default limit on the size of an {@code .npy} file read by {@link #readNpy(Path)}: 1 GiB. */
+    public static final long DEFAULT_MAX_NPY_BYTES = Npy.DEFAULT_MAX_BYTES;
+
     /**
-     * Reads a numpy {@code .npy} file. The file is validated in Java first (magic {@code \x93NUMPY}, format
-     * version 1.0 to 3.0, header, dtype, data length) so that a wrong or damaged file gives a clear
-     * {@link IOException} instead of crashing ND4J's native reader. Supported dtypes: little-endian
-     * {@code f2 f4 f8 i1 i2 i4 i8 u1 u2 u8 b1} (ND4J HALF, FLOAT, DOUBLE, BYTE, SHORT, INT, LONG, UBYTE, UINT16,
-     * UINT64, BOOL); C or Fortran order (the result is always C-ordered). The values are read exactly.
+     * Reads a numpy {@code .npy} file of at most {@link #DEFAULT_MAX_NPY_BYTES} (1 GiB). The file is validated in
+     * Java first so that a wrong or damaged file gives a clear {@link IOException} instead of crashing ND4J's
+     * native reader: it must be a regular file (not a directory, device, FIFO, or {@code /proc} file) within the
+     * size limit; the magic {@code \x93NUMPY}, a format version 1.0, 2.0 or 3.0 and a header that lies within the
+     * file; a header dict of exactly {@code descr}, {@code fortran_order} and {@code shape} (at most 32 non-negative
+     * dimensions); and exactly as many data bytes as the shape and dtype promise (a short file and trailing bytes
+     * are both refused, giving the numbers). Supported dtypes: little-endian {@code f2 f4 f8 i1 i2 i4 i8 u1 u2 u8
+     * b1} (ND4J HALF, FLOAT, DOUBLE, BYTE, SHORT, INT, LONG, UBYTE, UINT16, UINT64, BOOL); big-endian, complex,
+     * object, string, {@code u4} and structured dtypes are refused, naming the dtype. C or Fortran order (the
+     * result is always C-ordered). The values are read exactly.
      *
      * <pre>{@code
      * INDArray x = ImageTensors.readNpy(Path.of("models/squeezenet1.1/cat-input.npy"));   // float32 [1,3,224,224]
      * ImageTensors.checkBatch(x, model.inputSpec());
      * }</pre>
      *
-     * @param file the {@code .npy} file (whole file is read into memory; at most 2 GB)
+     * @param file the {@code .npy} file (the whole file is read into memory)
      * @return a new C-ordered array of the file's dtype and shape
      * @throws NoSuchFileException if the file does not exist
-     * @throws IOException         naming the file if it is empty, not an npy file, truncated, or of an unsupported
-     *                             dtype or version
+     * @throws IOException         naming the file if it is not a regular file, empty, larger than the limit, not an
+     *                             npy file, truncated, longer than its header says, or of an unsupported dtype or
+     *                             version
      */
     public static INDArray readNpy(Path file) throws IOException {
         return Npy.read(file);
+    }
+
+    /**
+     * Reads a numpy {@code .npy} file as {@link #readNpy(Path)} does, with another size limit.
+     *
+     * <pre>{@code
+     * INDArray big = ImageTensors.readNpy(Path.of("batch-of-2000.npy"), 1_500_000_000L);
+     * }</pre>
+     *
+     * @param file     the {@code .npy} file
+     * @param maxBytes the largest file accepted, in bytes (1 to {@code Integer.MAX_VALUE - 9}: the file is read
+     *                 into one Java array)
+     * @return a new C-ordered array of the file's dtype and shape
+     * @throws IllegalArgumentException if {@code maxBytes} is out of range
+     * @throws NoSuchFileException      if the file does not exist
+     * @throws IOException              naming the file, as for {@link #readNpy(Path)}
+     */
+    public static INDArray readNpy(Path file, long maxBytes) throws IOException {
+        return Npy.read(file, maxBytes);
     }
 
     /**

@@ -16,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -197,5 +198,126 @@ class NpyTest {
         INDArray a = ImageTensors.readNpy(f);
         assertEquals(Nd4j.arange(6).castTo(DataType.FLOAT).reshape(2, 3), a);
         assertEquals('c', a.ordering());
+    }
+
+    // ------------------------------------------------------------------------------------ untrusted input
+
+    private static final String F4_2X3 = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }";
+
+    @Test
+    void trailingBytesAfterTheDataAreAnError() throws IOException {
+        byte[] exact = npy(1, F4_2X3, floats(ByteOrder.LITTLE_ENDIAN, 0, 1, 2, 3, 4, 5));
+        assertEquals(6, ImageTensors.readNpy(Files.write(dir.resolve("exact.npy"), exact)).length());
+        IOException e = readFails(Arrays.copyOf(exact, exact.length + 1), "one-more.npy");
+        assertTrue(e.getMessage().contains("1 trailing bytes") && e.getMessage().contains("24 bytes of data")
+                && e.getMessage().contains("but 25 follow"), e.getMessage());
+        e = readFails(npy(1, F4_2X3, new byte[4096]), "appended.npy");
+        assertTrue(e.getMessage().contains("4072 trailing bytes"), e.getMessage());
+    }
+
+    @Test
+    void shortDataSaysHowManyBytesWereExpectedAndFound() throws IOException {
+        IOException e = readFails(npy(1, F4_2X3, new byte[20]), "short.npy");
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("24 bytes of data")
+                && e.getMessage().contains("only 20 follow") && e.getMessage().contains("4 missing"), e.getMessage());
+    }
+
+    @Test
+    void aShapeThatLiesAboutTheDataIsAnError() throws IOException {
+        // The data of 6 floats, under headers claiming more, fewer, an overflowing or a negative count.
+        byte[] six = floats(ByteOrder.LITTLE_ENDIAN, 0, 1, 2, 3, 4, 5);
+        IOException e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 224, 224), }",
+                six), "more.npy");
+        assertTrue(e.getMessage().contains("602112 bytes of data") && e.getMessage().contains("only 24"),
+                e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", six), "fewer.npy");
+        assertTrue(e.getMessage().contains("8 trailing bytes"), e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+                six), "overflow.npy");
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976,), }",
+                six), "overflow-bytes.npy"); // 2^60 elements fit in a long, 2^63 bytes do not
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 6), }", six), "negative.npy");
+        assertTrue(e.getMessage().contains("malformed shape"), e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", six), "not-a-tuple.npy");
+        assertTrue(e.getMessage().contains("malformed shape \"(6)\""), e.getMessage());
+        e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", six),
+                "huge-dim.npy");
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        String rank33 = "(" + "1, ".repeat(33) + ")";
+        e = readFails(npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': " + rank33 + ", }", new byte[4]),
+                "rank33.npy");
+        assertTrue(e.getMessage().contains("more than 32 dimensions"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedDtypesAreNamedWithTheSupportedOnes() throws IOException {
+        for (String descr : new String[] {"<c8", "|O", ">f4", "|S10", "<U4", "<f16", "<M8[ns]", ""}) {
+            IOException e = readFails(npy(1, "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (1,), }",
+                    new byte[8]), "dtype.npy");
+            assertTrue(e.getMessage().contains("unsupported dtype '" + descr + "'")
+                    && e.getMessage().contains("supported: little-endian f2 f4 f8"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBadMagicOrVersionIsRefused() throws IOException {
+        byte[] good = npy(1, F4_2X3, new byte[24]);
+        byte[] bad = good.clone();
+        bad[5] = 'Z';
+        IOException e = readFails(bad, "magic.npy");
+        assertTrue(e.getMessage().contains("not an npy file") && e.getMessage().contains("NUMPZ"), e.getMessage());
+        bad = good.clone();
+        bad[7] = 5; // version 1.5
+        e = readFails(bad, "v15.npy");
+        assertTrue(e.getMessage().contains("version 1.5"), e.getMessage());
+        bad = good.clone();
+        bad[8] = (byte) 0xFF; // a header length beyond the end of the file
+        bad[9] = (byte) 0xFF;
+        e = readFails(bad, "header-length.npy");
+        assertTrue(e.getMessage().contains("truncated inside its header") && e.getMessage().contains("65545 bytes"),
+                e.getMessage());
+    }
+
+    @Test
+    void theHeaderMustBeExactlyTheThreeKeyDict() throws IOException {
+        String[][] cases = {
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'descr': '>f4'}", "appears twice"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1}", "unexpected key 'extra'"},
+            {"{'descr': '<f4', 'shape': (2, 3)}", "'fortran_order' is missing"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)} junk", "text after"},
+            {"{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}", "True or False"},
+            {"{'descr': '<f4' 'fortran_order': False, 'shape': (2, 3)}", "expected ','"},
+            {"['descr', '<f4']", "expected '{'"},
+        };
+        for (String[] c : cases) {
+            IOException e = readFails(npy(1, c[0], new byte[24]), "header.npy");
+            assertTrue(e.getMessage().contains("malformed header") && e.getMessage().contains(c[1]), e.getMessage());
+        }
+        // numpy's own spelling with the padding, and version 3 (UTF-8), are accepted.
+        String padded = F4_2X3 + " ".repeat(40);
+        assertEquals(6, ImageTensors.readNpy(Files.write(dir.resolve("padded.npy"), npy(1, padded, new byte[24])))
+                .length());
+        assertEquals(6, ImageTensors.readNpy(Files.write(dir.resolve("v3.npy"), npy(3, F4_2X3, new byte[24])))
+                .length());
+    }
+
+    @Test
+    void onlyRegularFilesWithinTheSizeLimitAreRead() throws IOException {
+        Path zero = Path.of("/dev/zero");
+        Assumptions.assumeTrue(Files.exists(zero), "no /dev/zero on this system");
+        IOException e = assertThrows(IOException.class, () -> ImageTensors.readNpy(zero));
+        assertTrue(e.getMessage().contains("/dev/zero") && e.getMessage().contains("character device"),
+                e.getMessage());
+        e = assertThrows(IOException.class, () -> ImageTensors.readNpy(dir));
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+        Path file = Files.write(dir.resolve("x.npy"), npy(1, F4_2X3, new byte[24]));
+        long size = Files.size(file);
+        e = assertThrows(IOException.class, () -> ImageTensors.readNpy(file, size - 1));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("limit of " + (size - 1)),
+                e.getMessage());
+        assertEquals(6, ImageTensors.readNpy(file, size).length());
+        assertEquals(1L << 30, ImageTensors.DEFAULT_MAX_NPY_BYTES);
     }
 }
