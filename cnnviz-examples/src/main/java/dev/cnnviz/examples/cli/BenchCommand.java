@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
             "      --input-npy cat-input.npy --runs 5",
             "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg"})
 public final class BenchCommand implements Callable<Integer> {
+    /** The most runs {@code --runs} and {@code --warmup} accept each. */
+    public static final int MAX_RUNS = 100_000;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -47,10 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
     InputOptions input;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed runs first.")
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed runs first (0 to 100000).")
     int warmup;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed runs.")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed runs (1 to 100000).")
     int runs;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
@@ -60,8 +63,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
-        if (warmup < 0 || runs < 1 || batch < 1) {
-            throw new ParameterException(cmd, "--warmup must be >= 0, --runs and --batch >= 1");
+        if (warmup < 0 || warmup > MAX_RUNS) {
+            throw new ParameterException(cmd, "--warmup must be between 0 and " + MAX_RUNS + ", found " + warmup);
+        }
+        if (runs < 1 || runs > MAX_RUNS) {
+            throw new ParameterException(cmd, "--runs must be between 1 and " + MAX_RUNS + ", found " + runs);
+        }
+        if (batch < 1) {
+            throw new ParameterException(cmd, "--batch must be at least 1, found " + batch);
         }
         methodOptions.check();
         Model model = modelOptions.load();

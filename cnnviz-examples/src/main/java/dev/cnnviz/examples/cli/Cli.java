@@ -25,7 +25,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *
  * <p>Exit codes: 0 success; 2 usage error (unknown option or method, bad value, option that does not apply),
  * with the problem and a pointer to {@code --help} on stderr; 1 a model, image or computation error, with a
- * one-line message on stderr (the stack trace too with {@code --verbose}).
+ * one-line message on stderr (the stack trace too with {@code --verbose}), whatever went wrong: an exception, or an
+ * error such as {@link OutOfMemoryError} (with what to do about it).
  *
  * <p>In-process use (as the tests do): {@code Cli.execute(out, err, "predict", "--json")}.
  */
@@ -98,10 +99,42 @@ public final class Cli implements Runnable {
      */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cmd = commandLine(out, err);
-        int code = cmd.execute(args);
+        int code;
+        try {
+            code = cmd.execute(args);
+        } catch (Throwable t) {
+            // picocli hands only Exceptions to the handlers: Errors (OutOfMemoryError, StackOverflowError, a native
+            // library that fails to load) and anything thrown by a handler itself come here.
+            code = fatal(t, cmd, err, args);
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The last resort: one line saying what happened and what to do, the stack trace only with --verbose. */
+    private static int fatal(Throwable t, CommandLine cmd, PrintWriter err, String[] args) {
+        String command = "cnnviz";
+        ParseResult pr = cmd.getParseResult();
+        if (pr != null && pr.subcommand() != null) {
+            command = "cnnviz " + pr.subcommand().commandSpec().name();
+        }
+        boolean verbose = verbose(pr);
+        for (String a : args) {
+            verbose |= a.equals("--verbose") || a.equals("-v");
+        }
+        try {
+            err.println(command + ": error: " + message(t));
+            if (verbose) {
+                t.printStackTrace(err);
+            } else {
+                err.println("(run with --verbose for the stack trace)");
+            }
+            err.flush();
+        } catch (Throwable ignored) {
+            // Nothing more can be said: the exit code still tells.
+        }
+        return EXIT_ERROR;
     }
 
     /** @return the configured command line writing to {@code out} and {@code err}. */
@@ -159,8 +192,26 @@ public final class Cli implements Runnable {
         return false;
     }
 
-    /** @return a one-line message for an exception: the file for missing files, the cause for wrapped ones. */
+    /**
+     * @return a one-line message for an exception: the file for missing files, the cause for wrapped ones, what to
+     *         do for running out of memory or stack
+     */
     static String message(Throwable ex) {
+        for (Throwable c = ex; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OutOfMemoryError oom) {
+                return "out of memory (" + firstLine(oom.getMessage(), "OutOfMemoryError") + "); use a smaller input"
+                        + " or --batch, or give Java more memory, e.g. CNNVIZ_JAVA_OPTS=-Xmx8g (the default is -Xmx4g)";
+            }
+            if (c instanceof StackOverflowError) {
+                return "stack overflow (the model graph may be too deep or cyclic); give Java a larger stack, e.g. "
+                        + "CNNVIZ_JAVA_OPTS='-Xmx4g -Xss64m'";
+            }
+            if (c instanceof LinkageError le) {
+                return "internal error: " + le.getClass().getSimpleName() + ": "
+                        + firstLine(le.getMessage(), "(no message)") + " (a library or the ND4J native backend could"
+                        + " not be loaded; check the installation, Java 17 on Linux x86-64)";
+            }
+        }
         Throwable t = ex;
         if (t instanceof NoSuchFileException nsf) {
             return nsf.getReason() == null ? "no such file: " + nsf.getFile() : nsf.getFile() + ": " + nsf.getReason();
@@ -179,8 +230,15 @@ public final class Cli implements Runnable {
                 || t instanceof IllegalArgumentException || t instanceof IllegalStateException)) {
             m = t.getClass().getSimpleName() + ": " + m;
         }
+        return firstLine(m, m);
+    }
+
+    private static String firstLine(String m, String orElse) {
+        if (m == null || m.isBlank()) {
+            return orElse;
+        }
         int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl) + " ...";
+        return nl < 0 ? m : m.substring(0, nl).stripTrailing() + " ...";
     }
 
     /** {@code --version}: cnnviz, ND4J and Java versions. */

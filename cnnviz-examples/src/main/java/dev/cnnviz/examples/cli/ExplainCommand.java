@@ -63,29 +63,36 @@ public final class ExplainCommand implements Callable<Integer> {
     InputOptions input;
 
     @Option(names = {"-o", "--out"}, paramLabel = "PNG",
-            description = "The panel PNG to write (folders are created). Default: <method>.png, e.g. grad-cam.png; "
+            description = "The panel PNG to write (folders are created); the name must end in .png and must not be an "
+                    + "input file. Default: <method>.png, e.g. grad-cam.png; "
                     + "for N > 1 inputs: <name>-0.png, <name>-1.png and so on.")
     Path out;
 
     @Option(names = "--save-npy", paramLabel = "FILE",
-            description = {"Also write the raw attribution (numpy .npy):", "  [N,C,H,W] pixel methods, guided-grad-cam",
+            description = {"Also write the raw attribution (numpy; the name must end in .npy):",
+                "  [N,C,H,W] pixel methods, guided-grad-cam",
                 "  [N,h,w]   other CAM methods (layer resolution)"})
     Path saveNpy;
 
     @Override
     public Integer call() throws Exception {
         methodOptions.check();
+        Path png = out != null ? out : Path.of(methodOptions.method().cliName() + ".png");
+        String pngOption = out != null ? "--out" : "the default --out";
+        checkOutputs(png, pngOption, 1);
         Model model = modelOptions.load();
         InputOptions.Input in = InputOptions.load(input, model, modelOptions.isDefault(), spec.commandLine());
         List<Explanation> results;
         try {
+            if (in.size() > 1) {
+                checkOutputs(png, pngOption, in.size()); // the numbered panels, before the work
+            }
             int classes = Predictions.of(model, in.batch()).classes();
             AttributionBase method = methodOptions.create(model, classes);
             results = method.explain(in.batch(), methodOptions.targets());
         } finally {
             in.batch().close();
         }
-        Path png = out != null ? out : Path.of(methodOptions.method().cliName() + ".png");
         PrintWriter w = spec.commandLine().getOut();
         for (int i = 0; i < results.size(); i++) {
             Explanation e = results.get(i);
@@ -99,6 +106,30 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    /**
+     * Refuses, as a usage error, outputs that would overwrite an input ({@code --image}, {@code --input-npy},
+     * {@code --model}, {@code --labels}) or each other, and names that do not say the format written.
+     *
+     * @param png       the panel file (for {@code n > 1} the numbered files derived from it are checked)
+     * @param pngOption how to name the panel option in messages
+     * @param n         the number of panels to be written
+     */
+    private void checkOutputs(Path png, String pngOption, int n) {
+        OutputChecks checks = new OutputChecks(spec.commandLine())
+                .input("--image", input == null ? null : input.image)
+                .input("--input-npy", input == null ? null : input.npy)
+                .input("--model", modelOptions.model)
+                .input("--labels", modelOptions.labels);
+        if (n == 1) {
+            checks.output(pngOption, png, ".png");
+        } else {
+            for (int i = 0; i < n; i++) {
+                checks.output(pngOption + " (panel " + i + " of " + n + ")", indexed(png, i), ".png");
+            }
+        }
+        checks.output("--save-npy", saveNpy, ".npy");
     }
 
     /** @return {@code dir/name-i.png} for {@code dir/name.png}. */

@@ -11,6 +11,14 @@ import picocli.CommandLine.Spec;
 
 /** The options that choose and configure an attribution method. */
 public final class MethodOptions {
+    /**
+     * The most integration steps {@code --steps} accepts: each step is a forward and backward pass, and beyond a
+     * few hundred the Gauss-Legendre rule changes nothing measurable.
+     */
+    public static final int MAX_STEPS = 10_000;
+    /** The most noisy samples {@code --samples} accepts: each is a forward and backward pass. */
+    public static final int MAX_SAMPLES = 10_000;
+
     @Spec(Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
 
@@ -29,18 +37,19 @@ public final class MethodOptions {
     String layer;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = "integrated-gradients: number of integration steps. Default: 50.")
+            description = "integrated-gradients: number of integration steps, 1 to 10000. Default: 50.")
     Integer steps;
 
     @Option(names = "--samples", paramLabel = "N",
-            description = "smoothgrad: number of noisy samples. Default: 25.")
+            description = "smoothgrad: number of noisy samples, 1 to 10000. Default: 25.")
     Integer samples;
 
     /**
      * Checks, before anything is loaded, that the options apply to the method.
      *
      * @throws ParameterException for {@code --layer} on a pixel method, {@code --steps} on another method than
-     *                            integrated-gradients, {@code --samples} on another than smoothgrad, or counts below 1
+     *                            integrated-gradients, {@code --samples} on another than smoothgrad, or counts out of
+     *                            range (1 to {@link #MAX_STEPS} or {@link #MAX_SAMPLES})
      */
     public void check() {
         CommandLine cmd = mixee.commandLine();
@@ -54,11 +63,11 @@ public final class MethodOptions {
         if (samples != null && method != Method.SMOOTHGRAD) {
             throw new ParameterException(cmd, "--samples applies only to smoothgrad, not to " + method);
         }
-        if (steps != null && steps < 1) {
-            throw new ParameterException(cmd, "--steps must be at least 1, found " + steps);
+        if (steps != null && (steps < 1 || steps > MAX_STEPS)) {
+            throw new ParameterException(cmd, "--steps must be between 1 and " + MAX_STEPS + ", found " + steps);
         }
-        if (samples != null && samples < 1) {
-            throw new ParameterException(cmd, "--samples must be at least 1, found " + samples);
+        if (samples != null && (samples < 1 || samples > MAX_SAMPLES)) {
+            throw new ParameterException(cmd, "--samples must be between 1 and " + MAX_SAMPLES + ", found " + samples);
         }
     }
 

@@ -246,6 +246,198 @@ class CliTest {
         assertEquals("-", rows(r.out()).get(0)[2], "no labels without --labels");
     }
 
+    // ------------------------------------------------------------------------------------ untrusted input
+
+    /** Neither a Java stack trace nor the JVM's "Exception in thread" line. */
+    static void assertNoStackTrace(Run r) {
+        for (String line : r.err().lines().toList()) {
+            assertFalse(line.strip().startsWith("at ") || line.contains("Exception in") || line.contains("\tat "),
+                    () -> "no stack trace without --verbose:\n" + r.err());
+        }
+        assertTrue(r.err().lines().count() <= 3, () -> "one or two lines (and the usage hint):\n" + r.err());
+    }
+
+    @Test
+    void devZeroAsAnImageIsAOneLineErrorNotAnOutOfMemoryError() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero on this system");
+        Run r = cli("predict", "--image", "/dev/zero").expect(1);
+        assertClearError(r, "/dev/zero", "character device", "not a regular file");
+        assertNoStackTrace(r);
+        assertClearError(cli("predict", "--input-npy", "/dev/zero").expect(1), "/dev/zero", "character device");
+    }
+
+    @Test
+    void aTruncatedJpegIsRefusedInsteadOfClassified() throws IOException {
+        Path jpg = dir.resolve("boot.jpg");
+        assertTrue(ImageIO.write(DefaultModel.defaultImage(), "jpg", jpg.toFile()));
+        cli("predict", "--image", jpg.toString()).expect(0);
+        byte[] whole = Files.readAllBytes(jpg);
+        Path cut = Files.write(dir.resolve("boot-half.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Run r = cli("predict", "--image", cut.toString()).expect(1);
+        assertClearError(r, "boot-half.jpg", "truncated");
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void theSharedCatCutTo5PercentIsRefused() throws IOException {
+        String shared = System.getProperty("cnnviz.shared", "");
+        Assumptions.assumeFalse(shared.isBlank(), "cnnviz.shared is not set: skipping (run with -Dcnnviz.shared=DIR)");
+        Path cat = Path.of(shared).resolve("images/cat.jpg");
+        assertTrue(Files.isRegularFile(cat), "cnnviz.shared=" + shared + " but " + cat + " is missing");
+        byte[] whole = Files.readAllBytes(cat);
+        cli("predict", "--image", cat.toString()).expect(0);
+        Path cut = Files.write(dir.resolve("cat-5.jpg"), java.util.Arrays.copyOf(whole, whole.length / 20));
+        assertClearError(cli("predict", "--image", cut.toString()).expect(1), "cat-5.jpg", "truncated");
+    }
+
+    @Test
+    void anNpyWithTrailingBytesIsRefused() throws IOException {
+        Path npy = dir.resolve("x.npy");
+        try (INDArray x = ImageTensors.toBatch(List.of(DefaultModel.defaultImage()), DefaultModel.load().inputSpec())) {
+            ImageTensors.writeNpy(x, npy);
+        }
+        cli("predict", "--input-npy", npy.toString()).expect(0);
+        Files.write(npy, new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+        Run r = cli("predict", "--input-npy", npy.toString()).expect(1);
+        assertClearError(r, "x.npy", "3 trailing bytes", "3136 bytes of data");
+        assertNoStackTrace(r);
+    }
+
+    @Test
+    void explainRefusesToOverwriteItsImage() throws IOException {
+        // The finding: explain --out cat.jpg --image cat.jpg replaced the photograph with a PNG panel.
+        Path jpg = dir.resolve("cat.jpg");
+        assertTrue(ImageIO.write(DefaultModel.defaultImage(), "jpg", jpg.toFile()));
+        byte[] before = Files.readAllBytes(jpg);
+        Run r = cli("explain", "-m", "grad-cam", "--out", jpg.toString(), "--image", jpg.toString()).expect(2);
+        assertClearError(r, "--out", "--image", "same file", jpg.toString());
+        assertArrayEquals(before, Files.readAllBytes(jpg), "the image is unchanged");
+
+        // A PNG input, named differently but the same file: a relative path, a symbolic link, a hard link.
+        Path png = dir.resolve("boot.png");
+        ImageIO.write(DefaultModel.defaultImage(), "png", png.toFile());
+        byte[] pngBefore = Files.readAllBytes(png);
+        Path link = Files.createSymbolicLink(dir.resolve("link.png"), png);
+        Path hard = Files.createLink(dir.resolve("hard.png"), png);
+        Path dotted = dir.resolve("sub/../boot.png");
+        for (Path out : List.of(png, link, hard, dotted)) {
+            assertClearError(cli("explain", "-m", "saliency", "--image", png.toString(), "--out", out.toString())
+                    .expect(2), "--out", "--image", "same file");
+        }
+        assertArrayEquals(pngBefore, Files.readAllBytes(png), "the image is unchanged");
+    }
+
+    @Test
+    void noOutputMayBeAnInput() throws IOException {
+        Path npy = dir.resolve("in.npy");
+        try (INDArray x = ImageTensors.toBatch(List.of(DefaultModel.defaultImage()), DefaultModel.load().inputSpec())) {
+            ImageTensors.writeNpy(x, npy);
+        }
+        byte[] before = Files.readAllBytes(npy);
+        assertClearError(cli("explain", "-m", "saliency", "--input-npy", npy.toString(), "--save-npy", npy.toString(),
+                "--out", dir.resolve("p.png").toString()).expect(2), "--save-npy", "--input-npy", "same file");
+        assertArrayEquals(before, Files.readAllBytes(npy));
+
+        Path zip = dir.resolve("fashion.png"); // a model file with a .png name, to reach the same-file check
+        try (var in = DefaultModel.class.getResourceAsStream(DefaultModel.RESOURCE_DIR + DefaultModel.MODEL_FILE)) {
+            Files.copy(in, zip);
+        }
+        assertClearError(cli("explain", "-m", "saliency", "--model", zip.toString(), "--image", zip.toString(),
+                "--out", zip.toString()).expect(2), "--out", "same file");
+        Path labels = Files.writeString(dir.resolve("labels.npy"), "a\nb\n");
+        assertClearError(cli("explain", "-m", "saliency", "--labels", labels.toString(), "--save-npy",
+                labels.toString(), "--out", dir.resolve("q.png").toString()).expect(2), "--save-npy", "--labels");
+        assertEquals("a\nb\n", Files.readString(labels));
+        assertFalse(Files.exists(dir.resolve("p.png")) || Files.exists(dir.resolve("q.png")), "nothing written");
+    }
+
+    @Test
+    void outputNamesMustSayTheFormatWritten() {
+        Path jpg = dir.resolve("panel.jpg");
+        assertClearError(cli("explain", "-m", "saliency", "--out", jpg.toString()).expect(2), "--out must end in .png",
+                "panel.jpg");
+        assertClearError(cli("explain", "-m", "saliency", "--out", dir.resolve("panel").toString()).expect(2),
+                "--out must end in .png");
+        Path bin = dir.resolve("raw.bin");
+        assertClearError(cli("explain", "-m", "saliency", "--out", dir.resolve("ok.png").toString(), "--save-npy",
+                bin.toString()).expect(2), "--save-npy must end in .npy", "raw.bin");
+        assertFalse(Files.exists(jpg) || Files.exists(bin) || Files.exists(dir.resolve("ok.png")), "nothing written");
+        cli("explain", "-m", "saliency", "--out", dir.resolve("UPPER.PNG").toString()).expect(0);
+    }
+
+    @Test
+    void numericOptionsHaveBounds() {
+        String out = dir.resolve("n.png").toString();
+        assertClearError(cli("explain", "-m", "integrated-gradients", "--steps", "0", "--out", out).expect(2),
+                "--steps must be between 1 and 10000, found 0");
+        assertClearError(cli("explain", "-m", "integrated-gradients", "--steps", "10001", "--out", out).expect(2),
+                "--steps", "10001");
+        assertClearError(cli("explain", "-m", "smoothgrad", "--samples", "0", "--out", out).expect(2), "--samples");
+        assertClearError(cli("explain", "-m", "smoothgrad", "--samples", "2000000000", "--out", out).expect(2),
+                "--samples must be between 1 and 10000");
+        assertClearError(cli("bench", "-m", "saliency", "--runs", "0").expect(2), "--runs must be between 1");
+        assertClearError(cli("bench", "-m", "saliency", "--runs", "100001").expect(2), "--runs", "100001");
+        assertClearError(cli("bench", "-m", "saliency", "--warmup", "-1").expect(2), "--warmup must be between 0");
+        assertClearError(cli("bench", "-m", "saliency", "--batch", "0").expect(2), "--batch must be at least 1");
+        assertClearError(cli("predict", "--top", "-3").expect(2), "--top must be at least 1");
+        assertClearError(cli("predict", "--top", "99999999999").expect(2), "--top", "99999999999");
+        assertClearError(cli("explain", "-m", "saliency", "--target", "x").expect(2), "--target", "'x'");
+    }
+
+    @Test
+    void failuresOfEveryKindEndInOneLineWithoutAStackTrace() throws IOException {
+        Path junk = Files.writeString(dir.resolve("junk.png"), "not a png");
+        Path badNpy = Files.write(dir.resolve("bad.npy"), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 4, 0,
+            '{', '}', ' ', '\n'});
+        Path emptyModel = Files.write(dir.resolve("empty.onnx"), new byte[0]);
+        List<String[]> failing = List.of(
+                new String[] {"predict", "--image", junk.toString()},
+                new String[] {"predict", "--image", dir.toString()},
+                new String[] {"predict", "--input-npy", badNpy.toString()},
+                new String[] {"summary", "--model", emptyModel.toString()},
+                new String[] {"summary", "--model", dir.toString()},
+                new String[] {"predict", "--labels", dir.toString()},
+                new String[] {"explain", "-m", "grad-cam", "--out", dir.resolve("x/y.png").toString(), "--layer",
+                    "no-such"},
+                new String[] {"explain", "-m", "saliency", "--out", junk.resolve("sub.png").toString()});
+        for (String[] args : failing) {
+            Run r = cli(args);
+            assertTrue(r.code() == 1 || r.code() == 2, () -> String.join(" ", args) + ": exit " + r.code());
+            assertFalse(r.err().isBlank(), String.join(" ", args));
+            assertNoStackTrace(r);
+        }
+    }
+
+    @Test
+    void errorsSayWhatToDo() {
+        String oom = Cli.message(new OutOfMemoryError("Java heap space"));
+        assertTrue(oom.contains("out of memory (Java heap space)") && oom.contains("CNNVIZ_JAVA_OPTS=-Xmx"), oom);
+        String wrapped = Cli.message(new RuntimeException("ND4J failed", new OutOfMemoryError("Cannot allocate")));
+        assertTrue(wrapped.startsWith("out of memory (Cannot allocate)"), wrapped);
+        String deep = Cli.message(new StackOverflowError());
+        assertTrue(deep.contains("stack overflow") && deep.contains("-Xss"), deep);
+        String link = Cli.message(new UnsatisfiedLinkError("no jnind4jcpu in java.library.path"));
+        assertTrue(link.contains("UnsatisfiedLinkError") && link.contains("jnind4jcpu"), link);
+        assertEquals("first line ...", Cli.message(new IllegalStateException("first line\nsecond line")));
+    }
+
+    /** A real OutOfMemoryError in a separate JVM with a small heap: one line and a hint, exit 1, no stack trace. */
+    @Test
+    void outOfMemoryInAJvmWithASmallHeapIsAOneLineError() throws Exception {
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                Cli.class.getName(), "bench", "-m", "saliency", "--batch", "100000", "--runs", "1", "--warmup", "0");
+        pb.redirectOutput(dir.resolve("oom.out").toFile());
+        pb.redirectError(dir.resolve("oom.err").toFile());
+        Process p = pb.start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the CLI ends");
+        String err = Files.readString(dir.resolve("oom.err"));
+        Run r = new Run(p.exitValue(), Files.readString(dir.resolve("oom.out")), err);
+        r.expect(1);
+        assertTrue(err.contains("cnnviz bench: error: ") && err.contains("memory"), err);
+        assertNoStackTrace(r);
+    }
+
     // --------------------------------------------------------------------------------------------- explain
 
     @ParameterizedTest
