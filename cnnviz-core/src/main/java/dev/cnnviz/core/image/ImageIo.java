@@ -239,12 +239,11 @@ public final class ImageIo {
                     + String.format(Locale.ROOT, "%.4g", maxPixels / 1e6) + " megapixels)");
         }
         BufferedImage img = reader.read(0);
-        for (String w : warnings) {
-            if (!harmless(w)) {
-                throw new IOException(what + "the " + format + " data is truncated or corrupt (the decoder warns: \""
-                        + w + "\"" + (warnings.size() > 1 ? ", and " + (warnings.size() - 1) + " more warnings" : "")
-                        + ")");
-            }
+        List<String> fatal = warnings.stream().filter(w -> !harmless(w)).distinct().toList();
+        if (!fatal.isEmpty()) {
+            throw new IOException(what + "the " + format + " data is truncated or corrupt (the decoder warns: \""
+                    + String.join("\"; \"", fatal.subList(0, Math.min(3, fatal.size()))) + "\""
+                    + (fatal.size() > 3 ? " and " + (fatal.size() - 3) + " more" : "") + ")");
         }
         if (img == null || img.getWidth() != width || img.getHeight() != height) {
             throw new IOException(what + "the " + format + " decoder gave "
