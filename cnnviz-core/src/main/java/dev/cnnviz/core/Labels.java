@@ -1,5 +1,6 @@
 package dev.cnnviz.core;
 
+import dev.cnnviz.core.image.BoundedRead;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -8,7 +9,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +40,8 @@ public final class Labels {
     private static final Pattern COLON = Pattern.compile("(\\d+)\\s*:\\s*(.*)");
     private static final Pattern SPACE = Pattern.compile("(\\d+)\\s+(\\S.*)");
     private static final Pattern SYNSET = Pattern.compile("n\\d{8}\\s+(\\S.*)");
+    /** The largest label file read: 16 MiB (ImageNet-21k's labels take about 1 MiB). */
+    public static final long MAX_FILE_BYTES = 16L << 20;
 
     private Labels() {}
 
@@ -54,20 +56,14 @@ public final class Labels {
      * @param file the file
      * @return the labels, an unmodifiable list in class-index order
      * @throws NoSuchFileException if the file does not exist
-     * @throws IOException         naming the file if it cannot be read, is not UTF-8, is empty, has an empty line
+     * @throws IOException         naming the file if it is not a regular file or is over {@link #MAX_FILE_BYTES}, cannot
+     *                             be read, is not UTF-8, is empty, has an empty line
      *                             between labels, or has {@code "index:"} prefixes out of order
      */
     public static List<String> read(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        if (!Files.exists(file)) {
-            throw new NoSuchFileException(file.toString(), null, "label file not found");
-        }
-        if (Files.isDirectory(file)) {
-            throw new IOException("Cannot read labels " + file + ": it is a directory");
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
-        }
+        byte[] bytes = BoundedRead.readFile(file, MAX_FILE_BYTES, "labels");
+        return parse(new java.io.ByteArrayInputStream(bytes), file.toString());
     }
 
     /**

@@ -86,8 +86,12 @@ public final class Models {
         if (file == null) {
             throw new IllegalArgumentException("model file must not be null");
         }
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new ModelImportException(file, "no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ModelImportException(file, Files.isDirectory(file) ? "is a directory, not a model file"
+                    : "is not a regular file (a device, a pipe or a socket); cnnviz reads models only from regular files");
         }
         byte[] head = new byte[8];
         int n;

@@ -1,10 +1,12 @@
 package dev.cnnviz.examples.cli;
 
+import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.attribution.AttributionBase;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
@@ -81,6 +83,13 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new ParameterException(cmd, "--batch repeats a single input; " + in.description() + " holds "
                         + x.size(0));
             }
+            long[] shape = x.shape().clone();
+            shape[0] = batch;
+            // The batch itself, then a forward and backward pass over it: refused before either is allocated.
+            MemoryBudget budget = model.graph().memoryBudget();
+            budget.check("a batch of " + batch + " inputs", MemoryBudget.bytesOf(4, shape), "use a smaller --batch");
+            budget.check("a forward and backward pass at --batch " + batch,
+                    model.graph().passBytes(Map.of(model.graph().inputName(), shape), true), "use a smaller --batch");
             INDArray repeated = x.repeat(0, batch);
             x.close();
             x = repeated;

@@ -267,6 +267,25 @@ class CliTest {
     }
 
     @Test
+    void devZeroAsLabelsOrModelIsAOneLineError() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/zero")), "no /dev/zero on this system");
+        Run labels = cli("predict", "--labels", "/dev/zero").expect(1);
+        assertClearError(labels, "/dev/zero", "character device", "not a regular file");
+        assertNoStackTrace(labels);
+        Run model = cli("summary", "--model", "/dev/zero").expect(1);
+        assertClearError(model, "/dev/zero", "not a regular file");
+        assertNoStackTrace(model);
+    }
+
+    @Test
+    void aBatchOverTheMemoryBudgetIsRefusedBeforeAllocation() {
+        // The review's finding: bench --batch 100000 segfaulted allocating the repeated input.
+        Run r = cli("bench", "-m", "grad-cam", "--batch", "100000", "--runs", "1", "--warmup", "0").expect(1);
+        assertClearError(r, "--batch 100000", "memory budget", "use a smaller --batch");
+        assertNoStackTrace(r);
+    }
+
+    @Test
     void aTruncatedJpegIsRefusedInsteadOfClassified() throws IOException {
         Path jpg = dir.resolve("boot.jpg");
         assertTrue(ImageIO.write(DefaultModel.defaultImage(), "jpg", jpg.toFile()));
