@@ -1,9 +1,11 @@
 package dev.cnnviz.examples.fuzz;
 
+import dev.cnnviz.api.Explanation;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.api.Target;
 import dev.cnnviz.core.Model;
-import dev.cnnviz.core.graph.ForwardPass;
+import dev.cnnviz.core.attribution.Saliency;
 import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.core.image.ImageTensors;
 import dev.cnnviz.dl4j.Models;
@@ -82,9 +84,19 @@ public final class FuzzWorker {
                 long[] shape = m.inputSpec().batchShape(1);
                 Nd4j.getRandom().setSeed(42);
                 INDArray x = Nd4j.rand(DataType.FLOAT, shape);
-                try (ForwardPass pass = m.graph().infer(x, List.of())) {
-                    return finite(pass.scores(), "scores");
+                // Through the public result API, forward and backward: the explanation's score and attribution must
+                // be finite, or a NonFiniteResultException must say why.
+                Explanation e = Saliency.of(m).explain(x, Target.topClass());
+                float[] a = e.attribution().data();
+                for (int k = 0; k < a.length; k++) {
+                    if (!Float.isFinite(a[k])) {
+                        return thrown("NONFINITE", "", true, "saliency attribution: value " + k + " is " + a[k], "");
+                    }
                 }
+                if (!Double.isFinite(e.target().score())) {
+                    return thrown("NONFINITE", "", true, "saliency target score is " + e.target().score(), "");
+                }
+                return ok("class " + e.target().classIndex() + ", score " + e.target().score());
             }
             case IMAGE -> {
                 BufferedImage img = ImageIo.read(file);
