@@ -425,9 +425,19 @@ final class Npy {
         return sb.append(')').toString();
     }
 
+    /** The text in quotes for a message: at most 200 characters, control characters (line breaks) as {@code \\uXXXX}. */
     private static String quote(String text) {
         String t = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return "\"" + t + "\"";
+        StringBuilder b = new StringBuilder(t.length() + 2).append('"');
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     static void write(INDArray array, Path file) throws IOException {

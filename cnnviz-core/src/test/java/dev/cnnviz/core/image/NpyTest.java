@@ -2,6 +2,7 @@ package dev.cnnviz.core.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -295,6 +296,11 @@ class NpyTest {
             IOException e = readFails(npy(1, c[0], new byte[24]), "header.npy");
             assertTrue(e.getMessage().contains("malformed header") && e.getMessage().contains(c[1]), e.getMessage());
         }
+        // A header quoted in a message keeps the message on one line (the fuzz suite found line breaks there).
+        IOException broken = readFails(npy(1, "{'descr': '<f4',\n 'fortran_order': False,\r\n 'shape': (2, 3)} x", new byte[24]),
+                "lines.npy");
+        assertFalse(broken.getMessage().contains("\n") || broken.getMessage().contains("\r"), broken.getMessage());
+        assertTrue(broken.getMessage().contains("'<f4',\\u000a"), broken.getMessage());
         // numpy's own spelling with the padding, and version 3 (UTF-8), are accepted.
         String padded = F4_2X3 + " ".repeat(40);
         assertEquals(6, ImageTensors.readNpy(Files.write(dir.resolve("padded.npy"), npy(1, padded, new byte[24])))

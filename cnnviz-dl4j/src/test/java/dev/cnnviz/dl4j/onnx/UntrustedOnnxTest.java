@@ -195,6 +195,32 @@ class UntrustedOnnxTest {
                 "initializer 'w'", "216 bytes", "memory budget of 100 bytes");
     }
 
+    /**
+     * Import never runs the graph to learn a shape: a chain of Transposes without perm (each needs its input's rank)
+     * after a ReduceMean took 40 s for 500 nodes and 133 s for 1,000 when it did. The bound is a hundred times the
+     * time it takes now (about 50 ms), so that only the quadratic behaviour can fail it.
+     */
+    @Test
+    void importTimeIsLinearInTheNumberOfNodes() throws Exception {
+        int n = 2000;
+        float[] w = new float[54];
+        Arrays.fill(w, 0.01f);
+        GraphProto.Builder g = GraphProto.newBuilder().setName("chain").addInput(input("x", 1, 3, 4, 4))
+                .addInitializer(floats("w", new long[] {2, 3, 3, 3}, w))
+                .addNode(node("Conv", "conv", List.of("x", "w"), List.of("t0"), OnnxModels.ints("pads", 1, 1, 1, 1)))
+                .addNode(node("ReduceMean", "mean", List.of("t0"), List.of("t1"), OnnxModels.ints("axes", 1), OnnxModels.i("keepdims", 1)));
+        for (int i = 2; i < n; i++) {
+            g.addNode(node("Transpose", "", List.of("t" + (i - 1)), List.of("t" + i)));
+        }
+        g.addOutput(output("t" + (n - 1)));
+        Path f = write(g.build());
+        long t0 = System.nanoTime();
+        Model m = OnnxImporter.load(f);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(n + 2, m.graph().nodes().size());
+        assertTrue(seconds < 5, "importing " + n + " nodes took " + seconds + " s");
+    }
+
     @Test
     void modelMustBeARegularFile() {
         fails(() -> OnnxImporter.load(Path.of("/dev/zero")), "not a regular file");
