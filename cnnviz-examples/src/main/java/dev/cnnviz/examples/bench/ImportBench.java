@@ -1,20 +1,11 @@
 package dev.cnnviz.examples.bench;
 
-import com.google.protobuf.ByteString;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.dl4j.onnx.OnnxImporter;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.AttributeProto;
+import dev.cnnviz.dl4j.onnx.OnnxModels;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.GraphProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.NodeProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.OperatorSetIdProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.TensorProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.TensorShapeProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.TypeProto;
-import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ValueInfoProto;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -82,59 +73,27 @@ public class ImportBench {
 
     /** The chain model: see the class comment. */
     static ModelProto chain(int n, String kind) {
-        GraphProto.Builder g = GraphProto.newBuilder().setName("chain");
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        for (long d : new long[] {1, 3, 8, 8}) {
-            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))));
-        g.addInitializer(floats("w", new long[] {3, 3, 3, 3}, 0.01f, 81));
-        g.addNode(node("Conv", List.of("x", "w"), "t0", ints("pads", 1, 1, 1, 1)));
+        float[] w = new float[81];
+        java.util.Arrays.fill(w, 0.01f);
+        GraphProto.Builder g = GraphProto.newBuilder().setName("chain").addInput(OnnxModels.input("x", 1, 3, 8, 8))
+                .addInitializer(OnnxModels.floats("w", new long[] {3, 3, 3, 3}, w))
+                .addNode(OnnxModels.node("Conv", "", List.of("x", "w"), List.of("t0"), OnnxModels.ints("pads", 1, 1, 1, 1)));
         for (int i = 1; i < n; i++) {
-            String in = "t" + (i - 1);
-            String out = "t" + i;
+            List<String> in = List.of("t" + (i - 1));
+            List<String> out = List.of("t" + i);
             switch (kind) {
                 case "add" -> {
-                    g.addInitializer(floats("b" + i, new long[] {1}, 0.001f, 1));
-                    g.addNode(node("Add", List.of(in, "b" + i), out));
+                    g.addInitializer(OnnxModels.floats("b" + i, new long[] {1}, 0.001f));
+                    g.addNode(OnnxModels.node("Add", "", List.of("t" + (i - 1), "b" + i), out));
                 }
                 case "transpose" -> g.addNode(i == 1
-                        ? node("ReduceMean", List.of(in), out, ints("axes", 1),
-                                AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(1).build())
-                        : node("Transpose", List.of(in), out));
-                case "relu" -> g.addNode(node(i % 2 == 0 ? "Relu" : "Identity", List.of(in), out));
+                        ? OnnxModels.node("ReduceMean", "", in, out, OnnxModels.ints("axes", 1), OnnxModels.i("keepdims", 1))
+                        : OnnxModels.node("Transpose", "", in, out));
+                case "relu" -> g.addNode(OnnxModels.node(i % 2 == 0 ? "Relu" : "Identity", "", in, out));
                 default -> throw new IllegalArgumentException("kind must be relu, add or transpose, found '" + kind + "'");
             }
         }
-        g.addOutput(ValueInfoProto.newBuilder().setName("t" + (n - 1)));
-        return ModelProto.newBuilder().setIrVersion(7).setProducerName("cnnviz-bench")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(g).build();
-    }
-
-    private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... attributes) {
-        return NodeProto.newBuilder().setOpType(op).addAllInput(inputs).addOutput(output).addAllAttribute(List.of(attributes)).build();
-    }
-
-    private static AttributeProto ints(String name, long... values) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long v : values) {
-            a.addInts(v);
-        }
-        return a.build();
-    }
-
-    private static TensorProto floats(String name, long[] dims, float value, int count) {
-        ByteBuffer b = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < count; i++) {
-            b.putFloat(value);
-        }
-        b.flip();
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(b));
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        return t.build();
+        g.addOutput(OnnxModels.output("t" + (n - 1)));
+        return OnnxModels.model(13, g.build());
     }
 }

@@ -1,6 +1,7 @@
 package dev.cnnviz.examples.fuzz;
 
 import com.google.protobuf.ByteString;
+import dev.cnnviz.dl4j.onnx.OnnxModels;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.AttributeProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.GraphProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.ModelProto;
@@ -90,7 +91,7 @@ final class OnnxMutator {
             d += ", then its type FLOAT 2.5";
         }
         if (r.nextInt(8) == 0) {
-            n.addAttribute(OnnxSeeds.i("axis", nasty(r)));
+            n.addAttribute(OnnxModels.i("axis", nasty(r)));
             d += ", plus an axis attribute";
         }
         if (r.nextInt(10) == 0) {

@@ -1,5 +1,15 @@
 package dev.cnnviz.examples.fuzz;
 
+import static dev.cnnviz.dl4j.onnx.OnnxModels.f;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.floats;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.i;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.input;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.ints;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.longs;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.model;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.node;
+import static dev.cnnviz.dl4j.onnx.OnnxModels.output;
+
 import com.google.protobuf.ByteString;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.AttributeProto;
 import dev.cnnviz.dl4j.onnx.proto.OnnxProto.GraphProto;
@@ -17,7 +27,7 @@ import java.util.SplittableRandom;
 
 /**
  * The ONNX seeds of the fuzz suite, built with the generated protobuf classes (the builders follow
- * cnnviz-dl4j's test helper {@code OnnxModels}): two small image classifiers that import and run, covering the
+ * cnnviz-dl4j's {@code OnnxModels}): two small image classifiers that import and run, covering the
  * attributes the mutators edit (kernel_shape, strides, pads, dilations, group, axis) and float and int64
  * initializers.
  */
@@ -34,15 +44,15 @@ final class OnnxSeeds {
         GraphProto g = GraphProto.newBuilder().setName("fuzz-convnet")
                 .addInput(input("x", "N", 1, 8, 8))
                 .addOutput(output("probs"))
-                .addInitializer(floats("w1", new long[] {4, 1, 3, 3}, r))
-                .addInitializer(floats("b1", new long[] {4}, r))
-                .addInitializer(floats("w2", new long[] {4, 1, 3, 3}, r))
-                .addInitializer(floats("bn_scale", new long[] {4}, r))
-                .addInitializer(floats("bn_bias", new long[] {4}, r))
-                .addInitializer(floats("bn_mean", new long[] {4}, r))
+                .addInitializer(randomFloats("w1", new long[] {4, 1, 3, 3}, r))
+                .addInitializer(randomFloats("b1", new long[] {4}, r))
+                .addInitializer(randomFloats("w2", new long[] {4, 1, 3, 3}, r))
+                .addInitializer(randomFloats("bn_scale", new long[] {4}, r))
+                .addInitializer(randomFloats("bn_bias", new long[] {4}, r))
+                .addInitializer(randomFloats("bn_mean", new long[] {4}, r))
                 .addInitializer(positive("bn_var", 4, r))
-                .addInitializer(floats("fc_w", new long[] {3, 16}, r))
-                .addInitializer(floats("fc_b", new long[] {3}, r))
+                .addInitializer(randomFloats("fc_w", new long[] {3, 16}, r))
+                .addInitializer(randomFloats("fc_b", new long[] {3}, r))
                 .addNode(node("Conv", "conv1", List.of("x", "w1", "b1"), List.of("c1"),
                         ints("kernel_shape", 3, 3), ints("strides", 1, 1), ints("pads", 1, 1, 1, 1),
                         ints("dilations", 1, 1), i("group", 1)))
@@ -70,13 +80,13 @@ final class OnnxSeeds {
         GraphProto g = GraphProto.newBuilder().setName("fuzz-branchnet")
                 .addInput(input("image", 1, 3, 8, 8))
                 .addOutput(output("scores"))
-                .addInitializer(floats("wa", new long[] {2, 3, 1, 1}, r))
-                .addInitializer(floats("wb", new long[] {2, 3, 3, 3}, r))
-                .addInitializer(floats("bb", new long[] {2}, r))
-                .addInitializer(floats("wc", new long[] {4, 4, 3, 3}, r))
+                .addInitializer(randomFloats("wa", new long[] {2, 3, 1, 1}, r))
+                .addInitializer(randomFloats("wb", new long[] {2, 3, 3, 3}, r))
+                .addInitializer(randomFloats("bb", new long[] {2}, r))
+                .addInitializer(randomFloats("wc", new long[] {4, 4, 3, 3}, r))
                 .addInitializer(longs("shape", 1, 4))
-                .addInitializer(floats("fc_w", new long[] {4, 5}, r))
-                .addInitializer(floats("fc_b", new long[] {5}, r))
+                .addInitializer(randomFloats("fc_w", new long[] {4, 5}, r))
+                .addInitializer(randomFloats("fc_b", new long[] {5}, r))
                 .addNode(node("Conv", "branch_a", List.of("image", "wa"), List.of("a"), ints("kernel_shape", 1, 1)))
                 .addNode(node("Conv", "branch_b", List.of("image", "wb", "bb"), List.of("b"),
                         ints("kernel_shape", 3, 3), ints("pads", 2, 2, 2, 2), ints("dilations", 2, 2)))
@@ -94,7 +104,7 @@ final class OnnxSeeds {
         return model(13, g);
     }
 
-    static TensorProto floats(String name, long[] dims, SplittableRandom r) {
+    static TensorProto randomFloats(String name, long[] dims, SplittableRandom r) {
         int n = 1;
         for (long d : dims) {
             n *= (int) d;
@@ -112,71 +122,5 @@ final class OnnxSeeds {
             v[k] = (float) (0.5 + r.nextDouble());
         }
         return floats(name, new long[] {n}, v);
-    }
-
-    static TensorProto floats(String name, long[] dims, float... values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            b.putFloat(v);
-        }
-        b.flip();
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .setRawData(ByteString.copyFrom(b));
-        for (long d : dims) {
-            t.addDims(d);
-        }
-        return t.build();
-    }
-
-    static TensorProto longs(String name, long... values) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
-                .addDims(values.length);
-        for (long v : values) {
-            t.addInt64Data(v);
-        }
-        return t.build();
-    }
-
-    static ValueInfoProto input(String name, Object... dims) {
-        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-        for (Object d : dims) {
-            if (d instanceof String p) {
-                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(p));
-            } else {
-                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(((Number) d).longValue()));
-            }
-        }
-        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))).build();
-    }
-
-    static ValueInfoProto output(String name) {
-        return ValueInfoProto.newBuilder().setName(name).build();
-    }
-
-    static AttributeProto ints(String name, long... v) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-        for (long x : v) {
-            a.addInts(x);
-        }
-        return a.build();
-    }
-
-    static AttributeProto i(String name, long v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
-    }
-
-    static AttributeProto f(String name, float v) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
-    }
-
-    static NodeProto node(String op, String name, List<String> inputs, List<String> outputs, AttributeProto... attrs) {
-        return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addAllOutput(outputs)
-                .addAllAttribute(List.of(attrs)).build();
-    }
-
-    static ModelProto model(int opset, GraphProto graph) {
-        return ModelProto.newBuilder().setIrVersion(7).setProducerName("cnnviz-fuzz").setProducerVersion("1")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(graph).build();
     }
 }
