@@ -52,7 +52,7 @@ if (System.getProperty("cnnviz.class") != null) {
 }
 System.out.println("explaining class " + cls + " " + model.label(cls).orElse(""));
 
-// Grad-CAM at the default layer (the last 4-D layer the class scores depend on); .layer("name") picks another.
+// Grad-CAM at the default layer (the last 4-D layer the class scores depend on); .withLayer("name") picks another.
 Explanation e = GradCam.of(model).explain(img, cls);
 System.out.println(e.provenance().describe() + ": " + e.target().describe() + ", map " + e.map().width() + "x" + e.map().height());
 

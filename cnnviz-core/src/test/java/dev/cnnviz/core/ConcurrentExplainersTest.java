@@ -81,7 +81,7 @@ class ConcurrentExplainersTest {
         methods.put("integrated gradients", IntegratedGradients.of(model).withSteps(20).withBatchSize(8));
         methods.put("SmoothGrad", SmoothGrad.of(Saliency.of(model)).withSamples(10).withBatchSize(4).withSeed(3));
         methods.put("Grad-CAM", GradCam.of(model));
-        methods.put("Score-CAM", ScoreCam.of(model).batchSize(4));
+        methods.put("Score-CAM", ScoreCam.of(model).withBatchSize(4));
         Random r = new Random(9);
         List<INDArray> inputs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {

@@ -40,14 +40,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layer, a model of another form, or a target that is not a class gives an {@link IllegalArgumentException}
  * explaining what is needed (use {@link GradCam}, which generalises CAM to any architecture and equals CAM divided
  * by {@code h·w} on the models CAM supports). The paper shows the unrectified map; the ReLU is on by default
- * here as in the rest of the family, {@code relu(false)} gives the paper's signed map.
+ * here as in the rest of the family, {@code withRelu(false)} gives the paper's signed map.
  *
  * <p>Defaults: the layer feeding the global average pooling (found from the graph's structure and a forward pass
  * on a zero batch), ReLU on, batch size {@value CamBase#DEFAULT_BATCH_SIZE}; one forward pass per batch.
  *
  * <pre>{@code
  * Explanation e = Cam.of(model).explain(image, 285);
- * Explanation signed = Cam.of(model).relu(false).explain(image, 285);
+ * Explanation signed = Cam.of(model).withRelu(false).explain(image, 285);
  * e.save(Path.of("cam.png"));
  * }</pre>
  */

@@ -49,7 +49,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <pre>{@code
  * Explanation e = GradCam.of(model).explain(image, 285);
- * Explanation f = GradCamPlusPlus.of(model).layer("fire9_concat").relu(false).explain(image, 285);
+ * Explanation f = GradCamPlusPlus.of(model).withLayer("fire9_concat").withRelu(false).explain(image, 285);
  * e.save(Path.of("gradcam.png"));
  * }</pre>
  *
@@ -114,7 +114,7 @@ public abstract class CamBase<T extends CamBase<T>> extends AttributionBase {
      * @param name a node of the graph whose output is {@code [N, K, h, w]}
      * @throws IllegalArgumentException for an unknown name (listing the closest names) or a constant
      */
-    public T layer(String name) {
+    public T withLayer(String name) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("layer name must not be blank");
         }
@@ -127,12 +127,12 @@ public abstract class CamBase<T extends CamBase<T>> extends AttributionBase {
     }
 
     /** Returns a copy with the final ReLU on (the default, as in the papers) or off (signed maps). */
-    public T relu(boolean on) {
+    public T withRelu(boolean on) {
         return with(new Settings(settings.layer, on, settings.batchSize, settings.shapes));
     }
 
     /** Returns a copy that puts {@code n} examples (at least 1) into one forward pass. */
-    public T batchSize(int n) {
+    public T withBatchSize(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, found " + n);
         }
@@ -252,7 +252,7 @@ public abstract class CamBase<T extends CamBase<T>> extends AttributionBase {
             INDArray act = pass.get(layer);
             if (act.rank() != 4) {
                 throw new IllegalArgumentException(name() + " needs a 4-D layer [N, C, H, W]; '" + layer
-                        + "' has shape " + CamSupport.shape(act.shape()) + "; choose another with .layer(name)");
+                        + "' has shape " + CamSupport.shape(act.shape()) + "; choose another with .withLayer(name)");
             }
             TargetResolver.Resolved resolved = targets.resolve(pass, targetList);
             try {

@@ -212,7 +212,7 @@ final class CamSupport {
             }
             throw new IllegalArgumentException("no layer before the scores node '" + g.scoresNode()
                     + "' has a 4-D output [N, C, H, W] with more than one spatial position, so there is no default "
-                    + "CAM layer; name a 4-D layer with .layer(name)");
+                    + "CAM layer; name a 4-D layer with .withLayer(name)");
         }
     }
 }

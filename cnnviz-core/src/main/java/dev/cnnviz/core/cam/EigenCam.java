@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * Explanation e = EigenCam.of(model).explain(image);          // the target does not matter
- * Explanation c = EigenCam.of(model).centred(true).explain(image);
+ * Explanation c = EigenCam.of(model).withCentred(true).explain(image);
  * e.save(Path.of("eigencam.png"));
  * }</pre>
  */
@@ -46,7 +46,7 @@ public final class EigenCam extends CamBase<EigenCam> {
     }
 
     /** Returns a copy that subtracts each channel's mean over positions before the SVD (pytorch-grad-cam). */
-    public EigenCam centred(boolean on) {
+    public EigenCam withCentred(boolean on) {
         return new EigenCam(model, settings(), on);
     }
 

@@ -18,7 +18,7 @@ import dev.cnnviz.core.Model;
  *
  * <pre>{@code
  * Explanation e = GradCam.of(model).explain(image, 285);
- * Explanation f = GradCam.of(model).layer("fire9_concat").explain(Path.of("cat.jpg"), 285);
+ * Explanation f = GradCam.of(model).withLayer("fire9_concat").explain(Path.of("cat.jpg"), 285);
  * e.save(Path.of("gradcam.png"));
  * }</pre>
  */

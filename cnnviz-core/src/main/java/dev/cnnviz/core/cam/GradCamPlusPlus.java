@@ -21,7 +21,7 @@ import dev.cnnviz.core.Model;
  *
  * <pre>{@code
  * Explanation e = GradCamPlusPlus.of(model).explain(image, 285);
- * Explanation f = GradCamPlusPlus.of(model).layer("fire9_concat").explain(image, 285);
+ * Explanation f = GradCamPlusPlus.of(model).withLayer("fire9_concat").explain(image, 285);
  * e.save(Path.of("gradcam++.png"));
  * }</pre>
  */

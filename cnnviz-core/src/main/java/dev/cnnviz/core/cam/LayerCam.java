@@ -17,7 +17,7 @@ import dev.cnnviz.core.Model;
  *
  * <pre>{@code
  * Explanation e = LayerCam.of(model).explain(image, 285);
- * Explanation shallow = LayerCam.of(model).layer("fire3_concat").explain(image, 285);
+ * Explanation shallow = LayerCam.of(model).withLayer("fire3_concat").explain(image, 285);
  * shallow.save(Path.of("layercam-fire3.png"));
  * }</pre>
  */

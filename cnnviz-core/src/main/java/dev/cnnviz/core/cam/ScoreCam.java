@@ -50,8 +50,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * is applied).
  *
  * <pre>{@code
- * Explanation e = ScoreCam.of(model).layer("fire9_concat").explain(image, 285);
- * Explanation p = ScoreCam.of(model).weighting(ScoreCam.Weighting.CHANNEL_SOFTMAX).explain(image, 285);
+ * Explanation e = ScoreCam.of(model).withLayer("fire9_concat").explain(image, 285);
+ * Explanation p = ScoreCam.of(model).withWeighting(ScoreCam.Weighting.CHANNEL_SOFTMAX).explain(image, 285);
  * e.save(Path.of("scorecam.png"));
  * }</pre>
  */
@@ -64,8 +64,8 @@ public final class ScoreCam extends CamBase<ScoreCam> {
      *
      * <pre>{@code
      * ScoreCam paper = ScoreCam.of(model);                                        // PROBABILITY
-     * ScoreCam cic = paper.weighting(ScoreCam.Weighting.CONFIDENCE_INCREASE);    // Definition 2
-     * ScoreCam pgc = paper.weighting(ScoreCam.Weighting.CHANNEL_SOFTMAX);        // pytorch-grad-cam
+     * ScoreCam cic = paper.withWeighting(ScoreCam.Weighting.CONFIDENCE_INCREASE);    // Definition 2
+     * ScoreCam pgc = paper.withWeighting(ScoreCam.Weighting.CHANNEL_SOFTMAX);        // pytorch-grad-cam
      * }</pre>
      */
     public enum Weighting {
@@ -90,7 +90,7 @@ public final class ScoreCam extends CamBase<ScoreCam> {
     }
 
     /** Returns a copy with another weighting of the masked responses. */
-    public ScoreCam weighting(Weighting w) {
+    public ScoreCam withWeighting(Weighting w) {
         if (w == null) {
             throw new IllegalArgumentException("weighting must not be null");
         }

@@ -17,7 +17,7 @@ import dev.cnnviz.core.Model;
  *
  * <pre>{@code
  * Explanation e = XGradCam.of(model).explain(image, 285);
- * Explanation raw = XGradCam.of(model).relu(false).explain(image, 285);
+ * Explanation raw = XGradCam.of(model).withRelu(false).explain(image, 285);
  * e.save(Path.of("xgradcam.png"));
  * }</pre>
  */

@@ -9,7 +9,7 @@
  *
  * <pre>{@code
  * Explanation e = GradCam.of(model).explain(image, 285);
- * Explanation s = ScoreCam.of(model).layer("fire9_concat").explain(image, 285);
+ * Explanation s = ScoreCam.of(model).withLayer("fire9_concat").explain(image, 285);
  * e.save(Path.of("gradcam.png"));
  * }</pre>
  */

@@ -62,7 +62,7 @@ class CamBehaviourTest {
 
     @Test
     void batchesGiveOneExplanationPerImageWithItsOwnTarget() {
-        List<Explanation> es = GradCam.of(CamNets.netA()).batchSize(1)
+        List<Explanation> es = GradCam.of(CamNets.netA()).withBatchSize(1)
                 .explainAll(List.of(image(), image()), List.of(Target.classIndex(0), Target.classIndex(2)));
         assertEquals(2, es.size());
         assertMap(new double[] {1.25, 1, 0.75, 1}, es.get(0));
@@ -72,7 +72,7 @@ class CamBehaviourTest {
     @Test
     void optionsAreImmutableCopiesRecordedInProvenance() {
         GradCam base = GradCam.of(CamNets.netB());
-        GradCam at1 = base.layer("relu1").relu(false).batchSize(3);
+        GradCam at1 = base.withLayer("relu1").withRelu(false).withBatchSize(3);
         assertNotSame(base, at1);
         assertEquals("relu2", base.layer());
         assertTrue(base.relu());
@@ -91,17 +91,17 @@ class CamBehaviourTest {
     @Test
     void unknownLayerListsCloseNames() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GradCam.of(CamNets.netB()).layer("relu"));
+                () -> GradCam.of(CamNets.netB()).withLayer("relu"));
         assertTrue(e.getMessage().contains("relu1") && e.getMessage().contains("relu2"), e.getMessage());
     }
 
     @Test
     void nonFourDimensionalLayerIsRejectedWithItsShape() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> GradCam.of(CamNets.netB()).layer("flat").explain(x(), 0));
+                () -> GradCam.of(CamNets.netB()).withLayer("flat").explain(x(), 0));
         assertTrue(e.getMessage().contains("4-D") && e.getMessage().contains("[1, 2]"), e.getMessage());
         IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
-                () -> GradCam.of(CamNets.netB()).layer("w2"));
+                () -> GradCam.of(CamNets.netB()).withLayer("w2"));
         assertTrue(w.getMessage().contains("constant"), w.getMessage());
     }
 
@@ -128,7 +128,7 @@ class CamBehaviourTest {
     @Test
     void camOnlyAtThePooledLayerAndOnlyForClasses() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Cam.of(CamNets.netB()).layer("relu1").explain(x(), 0));
+                () -> Cam.of(CamNets.netB()).withLayer("relu1").explain(x(), 0));
         assertTrue(e.getMessage().contains("relu2"), e.getMessage());
         IllegalArgumentException t = assertThrows(IllegalArgumentException.class,
                 () -> Cam.of(CamNets.netA()).explain(x(), Target.neuron("relu1", 0, 0, 0)));
@@ -147,8 +147,8 @@ class CamBehaviourTest {
                 .build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> GradCam.of(CamNets.model(g, 2, 2)).layer());
-        assertTrue(e.getMessage().contains("4-D") && e.getMessage().contains(".layer("), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> GradCam.of(CamNets.netA()).batchSize(0));
+        assertTrue(e.getMessage().contains("4-D") && e.getMessage().contains(".withLayer("), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> GradCam.of(CamNets.netA()).withBatchSize(0));
     }
 
     @Test
@@ -207,7 +207,7 @@ class CamBehaviourTest {
                 }
             }
         }
-        assertMap(expected, ScoreCam.of(m).relu(false).explain(x, cls));
+        assertMap(expected, ScoreCam.of(m).withRelu(false).explain(x, cls));
     }
 
     @Test
@@ -269,7 +269,7 @@ class CamBehaviourTest {
             default -> XGradCam.of(m);
         };
         // signed maps, at the last conv layer (relu2): the ReLU could hide differences in the sign
-        return CamNets.values(a.relu(false).explain(x, cls));
+        return CamNets.values(a.withRelu(false).explain(x, cls));
     }
 
     /** 1 − |cosine similarity| would miss scale changes; use the relative L2 distance of the unit-normalised maps. */

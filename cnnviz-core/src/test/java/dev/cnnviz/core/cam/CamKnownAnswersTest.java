@@ -43,14 +43,14 @@ class CamKnownAnswersTest {
         Cam cam = Cam.of(CamNets.netA());
         assertMap(new double[] {5, 4, 3, 4}, cam.explain(x(), 0));               // 1 f0 + 2 f1
         assertMap(new double[] {1, 0, 0, 0}, cam.explain(x(), 1));               // relu(-f0 + f1)
-        assertMap(new double[] {1, -1, -3, -4}, cam.relu(false).explain(x(), 1));
+        assertMap(new double[] {1, -1, -3, -4}, cam.withRelu(false).explain(x(), 1));
         assertMap(new double[] {0, 0, 1.5, 2}, cam.explain(x(), 2));             // relu(0.5 f0 - f1)
         assertEquals("relu1", cam.layer());
     }
 
     @Test
     void camReadsGemmWeightsWithAlphaAndTransB() {
-        Cam cam = Cam.of(CamNets.netAGemm()).relu(false);
+        Cam cam = Cam.of(CamNets.netAGemm()).withRelu(false);
         assertMap(new double[] {5, 4, 3, 4}, cam.explain(x(), 0));
         assertMap(new double[] {1, -1, -3, -4}, cam.explain(x(), 1));
         assertMap(new double[] {-1.5, 0, 1.5, 2}, cam.explain(x(), 2));
@@ -76,12 +76,12 @@ class CamKnownAnswersTest {
 
     @Test
     void gradCamAveragesTheGradients() {
-        GradCam gc = GradCam.of(CamNets.netB()).layer("relu1");
+        GradCam gc = GradCam.of(CamNets.netB()).withLayer("relu1");
         // class 0: alpha = mean(g0) = 0.375, mean(g1) = 0.1875
         assertMap(combine(0.375, 0.1875), gc.explain(x(), 0));
         assertMap(new double[] {0.75, 0.9375, 1.125, 1.5}, gc.explain(x(), 0));
         // class 1: alpha = (-0.09375, 0.375)
-        assertMap(new double[] {0.65625, 0.1875, -0.28125, -0.375}, gc.relu(false).explain(x(), 1));
+        assertMap(new double[] {0.65625, 0.1875, -0.28125, -0.375}, gc.withRelu(false).explain(x(), 1));
         assertMap(new double[] {0.65625, 0.1875, 0, 0}, gc.explain(x(), 1));
     }
 
@@ -108,15 +108,15 @@ class CamKnownAnswersTest {
 
     @Test
     void hiResCamMultipliesGradientAndActivation() {
-        HiResCam h = HiResCam.of(CamNets.netB()).layer("relu1");
+        HiResCam h = HiResCam.of(CamNets.netB()).withLayer("relu1");
         assertMap(new double[] {1.25, 1.25, 0.75, 2.0}, h.explain(x(), 0));      // g0 f0 + g1 f1
-        assertMap(new double[] {0.625, 0.25, -0.75, -0.5}, h.relu(false).explain(x(), 1));
+        assertMap(new double[] {0.625, 0.25, -0.75, -0.5}, h.withRelu(false).explain(x(), 1));
         assertMap(new double[] {0.625, 0.25, 0, 0}, h.explain(x(), 1));
     }
 
     @Test
     void layerCamKeepsOnlyPositiveGradients() {
-        LayerCam l = LayerCam.of(CamNets.netB()).layer("relu1");
+        LayerCam l = LayerCam.of(CamNets.netB()).withLayer("relu1");
         // class 1: relu(g0) f0 = [0.125, 0, 0, 0], relu(g1) f1 = [0.5, 0.5, 0, 0]
         assertMap(new double[] {0.625, 0.5, 0, 0}, l.explain(x(), 1));
         assertMap(new double[] {1.25, 1.25, 0.75, 2.0}, l.explain(x(), 0));
@@ -124,14 +124,14 @@ class CamKnownAnswersTest {
 
     @Test
     void xGradCamWeighsGradientsByNormalisedActivations() {
-        XGradCam xg = XGradCam.of(CamNets.netB()).layer("relu1");
+        XGradCam xg = XGradCam.of(CamNets.netB()).withLayer("relu1");
         // w0 = (1*.25 + 2*.5 + 3*.25 + 4*.5) / 10 = 0.4, w1 = (2*.5 + 1*.25) / 3 = 1.25 / 3
         assertMap(combine(0.4, 1.25 / 3), xg.explain(x(), 0));
     }
 
     @Test
     void gradCamPlusPlusUsesTheClosedFormAlphas() {
-        GradCamPlusPlus gpp = GradCamPlusPlus.of(CamNets.netB()).layer("relu1");
+        GradCamPlusPlus gpp = GradCamPlusPlus.of(CamNets.netB()).withLayer("relu1");
         // channel 0, sum A = 10: g = .25 -> a = .0625 / (.125 + 10 * .015625) = 2/9, g = .5 -> a = .25 / (.5 + 1.25) = 1/7
         //   w0 = 2 * (2/9 * .25) + 2 * (1/7 * .5) = 1/9 + 1/7 = 16/63
         // channel 1, sum A = 3: g = .5 -> a = .25 / (.5 + .375) = 2/7, g = .25 -> a = .0625 / (.125 + .046875) = 4/11,
@@ -141,7 +141,7 @@ class CamKnownAnswersTest {
 
     @Test
     void guidedGradCamMultipliesGuidedGradientByTheUpsampledGradCam() {
-        GuidedGradCam ggc = GuidedGradCam.of(CamNets.netB()).layer("relu1");
+        GuidedGradCam ggc = GuidedGradCam.of(CamNets.netB()).withLayer("relu1");
         Explanation e = ggc.explain(x(), 0);
         // guided gradient of class 0 at x: dc0 = [.25,.5,.25,.5], dc1 = [x>0 & pre>0] max(df1,0) = [.5,.25,0,0];
         // dx = dc0 - dc1 = [-.25, .25, .25, .5]; Grad-CAM (same 2x2 resolution) = [.75, .9375, 1.125, 1.5]
@@ -193,10 +193,10 @@ class CamKnownAnswersTest {
                 proj[p] = -proj[p];
             }
         }
-        EigenCam ec = EigenCam.of(CamNets.netA()).centred(true).relu(false);
+        EigenCam ec = EigenCam.of(CamNets.netA()).withCentred(true).withRelu(false);
         assertTrue(ec.centred());
         assertMap(proj, ec.explain(x(), 0));
-        assertMap(relu(proj), EigenCam.of(CamNets.netA()).centred(true).explain(x(), 0));
+        assertMap(relu(proj), EigenCam.of(CamNets.netA()).withCentred(true).explain(x(), 0));
     }
 
     // ---- Score-CAM on net A at relu1 (layer resolution = input resolution, so Up is the identity) ----
@@ -230,7 +230,7 @@ class CamKnownAnswersTest {
         for (int c = 0; c < 3; c++) {
             double a0 = prob(scoresA(MASKED0), c);
             double a1 = prob(scoresA(MASKED1), c);
-            ScoreCam sc = ScoreCam.of(CamNets.netA()).relu(false);
+            ScoreCam sc = ScoreCam.of(CamNets.netA()).withRelu(false);
             assertEquals(ScoreCam.Weighting.PROBABILITY, sc.weighting());
             assertMap(combine(a0, a1), sc.explain(x(), c));
         }
@@ -241,7 +241,7 @@ class CamKnownAnswersTest {
         double base = prob(scoresA(new double[4]), 0);
         double a0 = prob(scoresA(MASKED0), 0) - base;
         double a1 = prob(scoresA(MASKED1), 0) - base;
-        ScoreCam sc = ScoreCam.of(CamNets.netA()).relu(false).weighting(ScoreCam.Weighting.CONFIDENCE_INCREASE);
+        ScoreCam sc = ScoreCam.of(CamNets.netA()).withRelu(false).withWeighting(ScoreCam.Weighting.CONFIDENCE_INCREASE);
         assertMap(combine(a0, a1), sc.explain(x(), 0));
     }
 
@@ -250,14 +250,14 @@ class CamKnownAnswersTest {
         double s0 = scoresA(MASKED0)[2];
         double s1 = scoresA(MASKED1)[2];
         double z = Math.exp(s0) + Math.exp(s1);
-        ScoreCam sc = ScoreCam.of(CamNets.netA()).relu(false).weighting(ScoreCam.Weighting.CHANNEL_SOFTMAX);
+        ScoreCam sc = ScoreCam.of(CamNets.netA()).withRelu(false).withWeighting(ScoreCam.Weighting.CHANNEL_SOFTMAX);
         assertMap(combine(Math.exp(s0) / z, Math.exp(s1) / z), sc.explain(x(), 2));
     }
 
     @Test
     void scoreCamBatchSizeDoesNotChangeTheAnswer() {
         Model m = CamNets.netA();
-        double[] one = CamNets.values(ScoreCam.of(m).batchSize(1).explain(x(), 1));
+        double[] one = CamNets.values(ScoreCam.of(m).withBatchSize(1).explain(x(), 1));
         double[] all = CamNets.values(ScoreCam.of(m).explain(x(), 1));
         assertArrayEquals(all, one, 1e-6);
     }

@@ -24,15 +24,15 @@ class CamPropertiesTest {
             @ForAll @IntRange(min = 0, max = CLASSES - 1) int cls) {
         Model m = CamNets.randomNet(seed, SIZE, K, CLASSES);
         INDArray x = CamNets.randomInput(seed + 1, SIZE);
-        double[] cam = CamNets.values(Cam.of(m).relu(false).explain(x, cls));
-        double[] grad = CamNets.values(GradCam.of(m).relu(false).explain(x, cls));
+        double[] cam = CamNets.values(Cam.of(m).withRelu(false).explain(x, cls));
+        double[] grad = CamNets.values(GradCam.of(m).withRelu(false).explain(x, cls));
         // dS/dA = w^c / (h w) at every position: Grad-CAM = CAM / (h w), a positive factor
         for (int p = 0; p < cam.length; p++) {
             assertEquals(cam[p] / (SIZE * SIZE), grad[p], 1e-5 * Math.max(1, Math.abs(cam[p])),
                     "CAM " + Arrays.toString(cam) + " vs Grad-CAM " + Arrays.toString(grad));
         }
         // HiResCAM and Grad-CAM coincide there too (the gradient is constant over positions)
-        double[] hires = CamNets.values(HiResCam.of(m).relu(false).explain(x, cls));
+        double[] hires = CamNets.values(HiResCam.of(m).withRelu(false).explain(x, cls));
         for (int p = 0; p < cam.length; p++) {
             assertEquals(grad[p], hires[p], 1e-5 * Math.max(1, Math.abs(grad[p])));
         }
@@ -44,7 +44,7 @@ class CamPropertiesTest {
         Model m = CamNets.randomNet(seed, SIZE, K, CLASSES);
         INDArray x = CamNets.randomInput(seed + 7, SIZE);
         String layer = shallow ? "relu1" : "relu2";
-        for (CamBase<?> method : new CamBase<?>[] {GradCam.of(m).layer(layer), ScoreCam.of(m).layer(layer)}) {
+        for (CamBase<?> method : new CamBase<?>[] {GradCam.of(m).withLayer(layer), ScoreCam.of(m).withLayer(layer)}) {
             Explanation e = method.explain(x, cls);
             for (float v : e.map().values()) {
                 assertTrue(v >= 0, method.name() + " gave a negative value " + v);

@@ -115,7 +115,7 @@ public class MethodBench {
         public void setUp() throws ModelImportException, IOException {
             Path file = Shared.squeezeNet(model);
             Model m = Shared.loadSqueezeNet(file);
-            gradCam = GradCam.of(m).batchSize(32);
+            gradCam = GradCam.of(m).withBatchSize(32);
             x = Shared.catBatch(file, 32);
         }
 

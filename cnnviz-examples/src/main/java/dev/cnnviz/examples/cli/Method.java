@@ -126,7 +126,7 @@ public enum Method {
             case GUIDED_GRAD_CAM -> GuidedGradCam.of(model);
         };
         if (layer != null) {
-            a = ((CamBase<?>) a).layer(layer);
+            a = ((CamBase<?>) a).withLayer(layer);
         }
         return a;
     }
