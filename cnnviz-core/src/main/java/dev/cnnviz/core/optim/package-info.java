@@ -26,6 +26,11 @@
  * {@link java.lang.IllegalArgumentException} naming the value; a NaN or infinite value or gradient of f throws
  * {@link dev.cnnviz.api.NonFiniteResultException}.
  *
+ * <p>Cost: the first-order optimizers evaluate f {@code steps + 1} times (the last evaluation gives the trace's
+ * final loss, at the returned point) and allocate one ({@code GradientDescent}, {@code NormalizedGradientStep}) or
+ * three ({@code Adam}) arrays as long as x per call; {@code Lbfgs} evaluates f once per iteration plus its
+ * line-search trials (see {@link dev.cnnviz.core.optim.Lbfgs#run}) and allocates {@code 2m + 4} such arrays.
+ *
  * <pre>{@code
  * DifferentiableFunction f = (x, g) -> {          // f(x) = (x0 - 3)^2 + 10 (x1 + 1)^2
  *     g[0] = 2 * (x[0] - 3);
