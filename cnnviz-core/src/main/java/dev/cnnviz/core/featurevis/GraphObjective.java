@@ -1,0 +1,89 @@
+package dev.cnnviz.core.featurevis;
+
+import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.core.graph.ForwardPass;
+import dev.cnnviz.core.graph.Gradients;
+import dev.cnnviz.core.graph.Graph;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * An {@link Objective} bound to a graph, evaluated on an input batch with its gradient with respect to the input:
+ * one forward pass, the objective's value and seeds at the nodes it reads, one backward pass to the input. This is
+ * the per-step work of every optimization in feature visualization.
+ *
+ * <pre>{@code
+ * GraphObjective f = GraphObjective.of(model.graph(), Objective.classScore(285));
+ * INDArray grad = Nd4j.zerosLike(x);
+ * double value = f.evaluate(x, grad);          // value and d value / d x
+ * }</pre>
+ */
+public final class GraphObjective {
+    private final Graph graph;
+    private final Objective objective;
+
+    private GraphObjective(Graph graph, Objective objective) {
+        this.graph = graph;
+        this.objective = objective;
+    }
+
+    /**
+     * @return the objective bound to the graph (names checked, class terms resolved)
+     * @throws IllegalArgumentException as {@link Objective#bind}
+     */
+    public static GraphObjective of(Graph graph, Objective objective) {
+        Objects.requireNonNull(graph, "graph");
+        Objects.requireNonNull(objective, "objective");
+        return new GraphObjective(graph, objective.bind(graph));
+    }
+
+    /** @return the bound objective */
+    public Objective objective() {
+        return objective;
+    }
+
+    /**
+     * Evaluates the objective on {@code input} and writes its gradient with respect to the input.
+     *
+     * @param input    the model's preprocessed input batch {@code [N, C, H, W]} (not modified)
+     * @param gradient receives {@code ∂objective/∂input}, same shape (overwritten)
+     * @return the objective's value, summed over the batch
+     * @throws NonFiniteResultException if the value or the gradient is NaN or infinite
+     */
+    public double evaluate(INDArray input, INDArray gradient) {
+        if (!java.util.Arrays.equals(input.shape(), gradient.shape())) {
+            throw new IllegalArgumentException("the gradient array has shape " + java.util.Arrays.toString(gradient.shape())
+                    + ", the input " + java.util.Arrays.toString(input.shape()));
+        }
+        try (ForwardPass pass = graph.forward(input)) {
+            Map<String, INDArray> activations = new HashMap<>();
+            Map<String, INDArray> seeds = new HashMap<>();
+            for (String n : objective.nodes()) {
+                INDArray a = pass.get(n);
+                activations.put(n, a);
+                seeds.put(n, Nd4j.zeros(a.dataType(), a.shape()));
+            }
+            double value = objective.evaluate(activations, seeds);
+            if (!Double.isFinite(value)) {
+                throw new NonFiniteResultException("the objective " + objective.describe() + " is " + value);
+            }
+            Gradients g = pass.backward(seeds, List.of(graph.inputName()));
+            INDArray dx = g.get(graph.inputName());
+            if (!Double.isFinite(dx.sumNumber().doubleValue())) {
+                throw new NonFiniteResultException("the gradient of " + objective.describe() + " holds NaN or infinite values");
+            }
+            gradient.assign(dx);
+            seeds.values().forEach(INDArray::close);
+            return value;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GraphObjective[" + objective.describe() + "]";
+    }
+}

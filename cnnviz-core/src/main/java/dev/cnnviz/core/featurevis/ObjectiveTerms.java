@@ -1,0 +1,400 @@
+package dev.cnnviz.core.featurevis;
+
+import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.ops.Constant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** The terms and combinators behind {@link Objective}'s factories; see there for the formulas. */
+final class ObjectiveTerms {
+    private ObjectiveTerms() {
+    }
+
+    /** Checks that a layer exists and is not a constant; the graph's error names the closest nodes. */
+    private static void checkLayer(Graph graph, String layer) {
+        if (graph.node(layer).op() instanceof Constant) {
+            throw new IllegalArgumentException("'" + layer + "' is a constant (weights), not a layer; closest layers: "
+                    + graph.closestNames(layer, 5));
+        }
+    }
+
+    /** The layer's shape for one example, or null when the graph cannot tell it statically. */
+    private static long[] shapeOf(Graph graph, String layer) {
+        try {
+            return graph.shapes().get(layer);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void checkName(String layer) {
+        if (layer == null || layer.isBlank()) {
+            throw new IllegalArgumentException("layer name must not be blank, found '" + layer + "'");
+        }
+    }
+
+    private static String num(double w) {
+        return String.format(Locale.ROOT, "%.4g", w);
+    }
+
+    /** {@code a + sign * b}, sharing the gradient arrays. */
+    record Sum(Objective a, Objective b, double sign) implements Objective {
+        Sum {
+            if (a == null || b == null) {
+                throw new IllegalArgumentException("cannot combine with a null objective");
+            }
+        }
+
+        @Override
+        public Set<String> nodes() {
+            Set<String> s = new LinkedHashSet<>(a.nodes());
+            s.addAll(b.nodes());
+            return s;
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            double va = a.evaluate(activations, gradients);
+            double vb = sign == 1.0 ? b.evaluate(activations, gradients) : Scaled.evaluateScaled(b, sign, activations, gradients);
+            return va + sign * vb;
+        }
+
+        @Override
+        public String describe() {
+            return a.describe() + (sign == 1.0 ? " + " : " - ") + b.describe();
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            return new Sum(a.bind(graph), b.bind(graph), sign);
+        }
+    }
+
+    /** {@code weight * inner}. */
+    record Scaled(Objective inner, double weight) implements Objective {
+        Scaled {
+            if (inner == null) {
+                throw new IllegalArgumentException("cannot scale a null objective");
+            }
+            if (!Double.isFinite(weight)) {
+                throw new IllegalArgumentException("an objective's weight must be finite, found " + weight);
+            }
+        }
+
+        /** Evaluates {@code inner} into fresh gradient arrays and adds {@code weight} times them. @return inner's value */
+        static double evaluateScaled(Objective inner, double weight, Map<String, INDArray> activations,
+                                     Map<String, INDArray> gradients) {
+            Map<String, INDArray> own = new HashMap<>();
+            for (String n : inner.nodes()) {
+                own.put(n, Nd4j.zeros(gradients.get(n).dataType(), gradients.get(n).shape()));
+            }
+            try {
+                double v = inner.evaluate(activations, own);
+                for (Map.Entry<String, INDArray> e : own.entrySet()) {
+                    gradients.get(e.getKey()).addi(e.getValue().muli(weight));
+                }
+                return v;
+            } finally {
+                own.values().forEach(INDArray::close);
+            }
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return inner.nodes();
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            return weight * evaluateScaled(inner, weight, activations, gradients);
+        }
+
+        @Override
+        public String describe() {
+            return num(weight) + " * (" + inner.describe() + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            return new Scaled(inner.bind(graph), weight);
+        }
+    }
+
+    /** The class score, or its log probability. */
+    record ClassScore(String node, int classIndex, boolean logProbability) implements Objective {
+        ClassScore {
+            if (classIndex < 0) {
+                throw new IllegalArgumentException("class index must be >= 0, found " + classIndex);
+            }
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(node);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray s = activations.get(node);
+            long n = s.size(0);
+            long k = s.length() / n;
+            if (classIndex >= k) {
+                throw new IllegalArgumentException("class index " + classIndex + " is out of range: the model has " + k
+                        + " classes (0.." + (k - 1) + ")");
+            }
+            INDArray scores = s.reshape('c', n, k);
+            INDArray g = gradients.get(node).reshape('c', n, k);
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                double sc = scores.getDouble(i, classIndex);
+                if (!logProbability) {
+                    total += sc;
+                    g.putScalar(i, classIndex, g.getDouble(i, classIndex) + 1);
+                    continue;
+                }
+                INDArray row = scores.getRow(i).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                double max = row.maxNumber().doubleValue();
+                INDArray e = Transforms.exp(row.sub(max), false);
+                double sum = e.sumNumber().doubleValue();
+                total += sc - max - Math.log(sum);
+                INDArray grow = g.getRow(i);
+                grow.subi(e.divi(sum).castTo(g.dataType()));
+                grow.putScalar(classIndex, grow.getDouble(classIndex) + 1);
+            }
+            return total;
+        }
+
+        @Override
+        public String describe() {
+            return (logProbability ? "log p(" : "class(") + classIndex + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            String scores = node.equals(Objective.SCORES) ? graph.scoresNode() : node;
+            checkLayer(graph, scores);
+            long[] shape = shapeOf(graph, scores);
+            if (shape != null) {
+                long k = Arrays.stream(shape).skip(1).reduce(1, (x, y) -> x * y);
+                if (classIndex >= k) {
+                    throw new IllegalArgumentException("class index " + classIndex + " is out of range: the model has " + k
+                            + " classes (0.." + (k - 1) + ")");
+                }
+            }
+            return new ClassScore(scores, classIndex, logProbability);
+        }
+    }
+
+    /** One activation. */
+    record Neuron(String layer, int channel, int y, int x) implements Objective {
+        Neuron {
+            checkName(layer);
+            if (channel < 0 || y < -1 || x < -1 || (y == -1) != (x == -1)) {
+                throw new IllegalArgumentException("neuron index must be channel >= 0 and y, x >= 0 (or both -1 for a 2-D layer), found "
+                        + channel + ", " + y + ", " + x);
+            }
+        }
+
+        private INDArrayIndex[] index(long[] shape) {
+            boolean spatial = y >= 0;
+            if (spatial != (shape.length == 4) || (!spatial && shape.length != 2)) {
+                throw new IllegalArgumentException("neuron (" + channel + ", " + y + ", " + x + ") does not fit layer '" + layer
+                        + "' of shape " + Arrays.toString(shape) + (spatial ? "; a 4-D layer needs y and x" : "; give y = x = -1 for a 2-D layer"));
+            }
+            if (channel >= shape[1] || (spatial && (y >= shape[2] || x >= shape[3]))) {
+                throw new IllegalArgumentException("neuron (" + channel + ", " + y + ", " + x + ") is outside layer '" + layer
+                        + "' of shape " + Arrays.toString(shape));
+            }
+            return spatial
+                    ? new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.point(channel), NDArrayIndex.point(y), NDArrayIndex.point(x)}
+                    : new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.point(channel)};
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(layer);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray a = activations.get(layer);
+            INDArrayIndex[] idx = index(a.shape());
+            gradients.get(layer).get(idx).addi(1.0);
+            return a.get(idx).sumNumber().doubleValue();
+        }
+
+        @Override
+        public String describe() {
+            return "neuron(" + layer + ", " + channel + (y >= 0 ? ", " + y + ", " + x : "") + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            checkLayer(graph, layer);
+            long[] shape = shapeOf(graph, layer);
+            if (shape != null) {
+                index(shape);
+            }
+            return this;
+        }
+    }
+
+    /** The mean of a channel over positions. */
+    record Channel(String layer, int channel) implements Objective {
+        Channel {
+            checkName(layer);
+            if (channel < 0) {
+                throw new IllegalArgumentException("channel must be >= 0, found " + channel);
+            }
+        }
+
+        private void check(long[] shape) {
+            if (shape.length < 2 || channel >= shape[1]) {
+                throw new IllegalArgumentException("channel " + channel + " is outside layer '" + layer + "' of shape "
+                        + Arrays.toString(shape) + (shape.length >= 2 ? " (channels 0.." + (shape[1] - 1) + ")" : ""));
+            }
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(layer);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray a = activations.get(layer);
+            check(a.shape());
+            long positions = a.length() / a.size(0) / a.size(1);
+            INDArray plane = a.get(NDArrayIndex.all(), NDArrayIndex.point(channel));
+            gradients.get(layer).get(NDArrayIndex.all(), NDArrayIndex.point(channel)).addi(1.0 / positions);
+            return plane.sumNumber().doubleValue() / positions;
+        }
+
+        @Override
+        public String describe() {
+            return "channel(" + layer + ", " + channel + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            checkLayer(graph, layer);
+            long[] shape = shapeOf(graph, layer);
+            if (shape != null) {
+                check(shape);
+            }
+            return this;
+        }
+    }
+
+    /** Half the squared L2 norm of a layer. */
+    record LayerL2(String layer) implements Objective {
+        LayerL2 {
+            checkName(layer);
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(layer);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray a = activations.get(layer);
+            gradients.get(layer).addi(a);
+            double norm = a.norm2Number().doubleValue();
+            return 0.5 * norm * norm;
+        }
+
+        @Override
+        public String describe() {
+            return "l2(" + layer + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            checkLayer(graph, layer);
+            return this;
+        }
+    }
+
+    /** The dot product with a direction in channel space, summed over positions. */
+    record Direction(String layer, double[] vector) implements Objective {
+        Direction {
+            checkName(layer);
+            if (vector == null || vector.length == 0) {
+                throw new IllegalArgumentException("a direction needs at least one channel weight");
+            }
+            for (int i = 0; i < vector.length; i++) {
+                if (!Double.isFinite(vector[i])) {
+                    throw new IllegalArgumentException("direction[" + i + "] must be finite, found " + vector[i]);
+                }
+            }
+            vector = vector.clone();
+        }
+
+        @Override
+        public double[] vector() {
+            return vector.clone();
+        }
+
+        private INDArray broadcastable(INDArray a) {
+            if (a.rank() < 2 || a.size(1) != vector.length) {
+                throw new IllegalArgumentException("a direction of " + vector.length + " channels does not fit layer '" + layer
+                        + "' of shape " + Arrays.toString(a.shape()));
+            }
+            long[] shape = new long[a.rank()];
+            Arrays.fill(shape, 1);
+            shape[1] = vector.length;
+            return Nd4j.create(vector, shape, a.dataType());
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(layer);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray a = activations.get(layer);
+            INDArray v = broadcastable(a);
+            INDArray g = gradients.get(layer);
+            g.addi(v.broadcast(a.shape()));
+            return a.mul(v.broadcast(a.shape())).sumNumber().doubleValue();
+        }
+
+        @Override
+        public String describe() {
+            return "direction(" + layer + ", " + vector.length + " channels)";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            checkLayer(graph, layer);
+            return this;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Direction d && d.layer.equals(layer) && Arrays.equals(d.vector, vector);
+        }
+
+        @Override
+        public int hashCode() {
+            return layer.hashCode() * 31 + Arrays.hashCode(vector);
+        }
+
+        @Override
+        public String toString() {
+            return describe();
+        }
+    }
+}
