@@ -111,4 +111,26 @@ final class Flat {
             }
         }
     }
+
+    /** Checks an image shape [N, C, H, W] and returns a copy. */
+    static long[] imageShape(long[] shape) {
+        length(shape, "the image shape");
+        return shape.clone();
+    }
+
+    /** Checks that a random generator is given. */
+    static java.util.SplittableRandom checkRng(java.util.SplittableRandom rng) {
+        if (rng == null) {
+            throw new IllegalArgumentException("the random generator is null");
+        }
+        return rng;
+    }
+
+    /** @return the shape with H and W replaced */
+    static long[] withSize(long[] shape, long h, long w) {
+        long[] s = Arrays.copyOf(shape, 4);
+        s[2] = h;
+        s[3] = w;
+        return s;
+    }
 }

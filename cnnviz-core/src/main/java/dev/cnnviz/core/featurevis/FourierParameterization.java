@@ -25,7 +25,7 @@ import org.jtransforms.fft.DoubleFFT_1D;
  * <p>Layout of {@code p}: Lucid's {@code (2, N, C, H, Wc)}, real parts first, row-major. The inverse and its adjoint
  * use JTransforms ({@link DoubleFFT_1D}): a complex FFT along every column, a real FFT along every row. The adjoint is
  * the forward real FFT of the gradient (zero-padded to Wf columns), times {@code scale / (4 H Wf)}, doubled for the
- * columns that stand for two conjugate ones (0 < kx < Wf/2); the adjoint test proves it exact.
+ * columns that stand for two conjugate ones ({@code 0 < kx < Wf/2}); the adjoint test proves it exact.
  *
  * <pre>{@code
  * ImageParameterization p = ValidRgb.sigmoid(ColorDecorrelation.of(FourierParameterization.of(1, 3, 224, 224)));

@@ -28,6 +28,7 @@ public final class ValidRgb extends BaseParameterization {
     private final double[] offset;
     private final int plane;
     private final double[] pre;
+    private final double[] value;
     private final double[] lastP;
     private boolean cached;
     private final double[] scratch;
@@ -39,6 +40,7 @@ public final class ValidRgb extends BaseParameterization {
         this.offset = offset;
         this.plane = (int) (shape[2] * shape[3]);
         this.pre = new double[imageLength];
+        this.value = new double[imageLength];
         this.scratch = new double[imageLength];
         this.lastP = new double[inner.size()];
     }
@@ -96,10 +98,7 @@ public final class ValidRgb extends BaseParameterization {
     @Override
     void forward(double[] p, double[] out) {
         evaluate(p);
-        for (int i = 0; i < imageLength; i++) {
-            double t = pre[i];
-            out[i] = sigmoid ? sigmoidOf(t) : Math.min(Math.max(t, 0.0), 1.0);
-        }
+        System.arraycopy(value, 0, out, 0, imageLength);
     }
 
     @Override
@@ -108,12 +107,12 @@ public final class ValidRgb extends BaseParameterization {
             evaluate(p);
         }
         for (int i = 0; i < imageLength; i++) {
-            double t = pre[i];
             double d;
             if (sigmoid) {
-                double s = sigmoidOf(t);
+                double s = value[i];
                 d = s * (1 - s);
             } else {
+                double t = pre[i];
                 d = t >= 0.0 && t <= 1.0 ? 1.0 : 0.0;
             }
             scratch[i] = gradImage[i] * d;
@@ -121,7 +120,10 @@ public final class ValidRgb extends BaseParameterization {
         inner.backward(p, scratch, gradP);
     }
 
-    /** Fills {@link #pre} with the inner values (plus the clip's offsets) at {@code p} and remembers {@code p}. */
+    /**
+     * Fills {@link #pre} with the inner values (plus the clip's offsets) at {@code p}, {@link #value} with the
+     * constrained ones, and remembers {@code p}.
+     */
     private void evaluate(double[] p) {
         cached = false;
         inner.image(p, pre);
@@ -133,6 +135,10 @@ public final class ValidRgb extends BaseParameterization {
                     pre[i] += o;
                 }
             }
+        }
+        for (int i = 0; i < imageLength; i++) {
+            double t = pre[i];
+            value[i] = sigmoid ? sigmoidOf(t) : Math.min(Math.max(t, 0.0), 1.0);
         }
         System.arraycopy(p, 0, lastP, 0, lastP.length);
         cached = true;
