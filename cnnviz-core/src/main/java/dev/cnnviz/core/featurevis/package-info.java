@@ -1,8 +1,12 @@
 /**
- * Feature visualization's image side (Olah, Mordvintsev and Schubert, "Feature Visualization", Distill 2017; Lucid's
- * {@code optvis.param} and {@code optvis.transform}): what the optimizer varies and what the model is shown.
+ * Feature visualization (Olah, Mordvintsev and Schubert, "Feature Visualization", Distill 2017; Lucid's
+ * {@code optvis}): what is maximized, what the optimizer varies, and what the model is shown.
  *
  * <ul>
+ * <li>{@link dev.cnnviz.core.featurevis.Objective}: objectives as values with algebra (class score, log probability,
+ * neuron, channel, layer L2, direction; {@code plus}, {@code minus}, {@code times}), each with its exact gradient at
+ * the nodes it reads; {@link dev.cnnviz.core.featurevis.GraphObjective} evaluates one on a model input with
+ * {@code d objective / d input} in one forward and one backward pass.</li>
  * <li>{@link dev.cnnviz.core.featurevis.ImageParameterization}: a differentiable map from a flat parameter vector to a
  * batch of images [N, C, H, W], with its vector-Jacobian product. {@link dev.cnnviz.core.featurevis.PixelParameterization}
  * (pixels), {@link dev.cnnviz.core.featurevis.FourierParameterization} (Lucid's {@code fft_image}: 1/f-scaled
