@@ -130,10 +130,14 @@ public final class NormLoss implements ArrayLoss {
             LossChecks.requireNchw(NAME + " normalised by range", a);
             scale /= a.size(2) * a.size(3) * Math.pow(range, p);
         }
-        INDArray d = reference == null ? a.dup() : a.sub(LossChecks.as(reference, a.dataType()));
+        INDArray d = grad.assign(a);     // grad holds x − x0 first: L1 and L2 allocate nothing
+        if (reference != null) {
+            d.subi(LossChecks.as(reference, a.dataType()));
+        }
         double value;
         if (p == 2) {
-            value = d.mul(d).sumNumber().doubleValue();
+            double norm = d.norm2Number().doubleValue();
+            value = norm * norm;
             d.muli(2 * scale);
         } else if (p == 1) {
             value = d.norm1Number().doubleValue();
@@ -144,7 +148,6 @@ public final class NormLoss implements ArrayLoss {
             Transforms.pow(abs, p - 1, false);
             Transforms.sign(d, false).muli(abs).muli(p * scale);
         }
-        grad.assign(d);
         return LossChecks.requireFinite(NAME, scale * value, a);
     }
 
