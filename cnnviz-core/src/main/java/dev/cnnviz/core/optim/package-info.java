@@ -18,6 +18,12 @@
  *   Wright), for style transfer and inversion.</li>
  * </ul>
  *
+ * <p>Losses on activations and images, each an {@link dev.cnnviz.core.optim.ArrayLoss} with its exact gradient:
+ * {@link dev.cnnviz.core.optim.FeatureReconstructionLoss} (Mahendran &amp; Vedaldi's normalised feature distance),
+ * {@link dev.cnnviz.core.optim.StyleLoss} over {@link dev.cnnviz.core.optim.GramMatrix} (Gatys et al.),
+ * {@link dev.cnnviz.core.optim.TotalVariationLoss} (TV<sup>β</sup>), {@link dev.cnnviz.core.optim.NormLoss}
+ * (L1, L2, Lp) and {@link dev.cnnviz.core.optim.WeightedSum}.
+ *
  * <p>All minimize; maximize a score by minimizing its negation. Options are immutable copies
  * ({@code Adam.create().withLearningRate(0.05)}); an optimizer may be shared between threads, and each call
  * allocates its own state once. No optimizer draws random numbers, and all use only arithmetic that Java fixes to
