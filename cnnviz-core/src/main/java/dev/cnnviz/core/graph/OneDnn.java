@@ -39,6 +39,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
@@ -48,6 +49,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_destroy;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
@@ -423,6 +425,30 @@ final class OneDnn {
             throw new IllegalArgumentException("oneDNN reads plain float32 arrays, found " + a.dataType() + " " + a.shapeInfoToString());
         }
         check(dnnl_memory_set_data_handle(handle, a.data().addressPointer()), "dnnl_memory_set_data_handle");
+    }
+
+    /**
+     * A float32, plain row-major array of {@code a}'s values (one {@link #wrap} accepts): {@code a} itself when it
+     * already is one, else a cast and/or a copy.
+     */
+    static INDArray plain(INDArray a) {
+        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        return HostArrays.plain(f) ? f : f.dup('c');
+    }
+
+    /** A copy of a descriptor that a query returned (which lives only as long as its primitive descriptor's answer). */
+    static dnnl_memory_desc_t copy(dnnl_memory_desc_t md) {
+        dnnl_memory_desc_t c = new dnnl_memory_desc_t();
+        c.put(md);
+        return c;
+    }
+
+    /** A primitive descriptor for operation {@code desc} with the plan attribute ({@link Resources#attr()}), owned by {@code res}. */
+    static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), res.attr(), OneDnn.engine(), hint),
+                "dnnl_primitive_desc_create");
+        return res.own(pd);
     }
 
     /** @return the source and destination argument kinds, for one-input primitives. */

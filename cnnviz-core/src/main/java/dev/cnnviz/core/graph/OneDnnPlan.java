@@ -1,6 +1,9 @@
 package dev.cnnviz.core.graph;
 
 import static dev.cnnviz.core.graph.OneDnn.check;
+import static dev.cnnviz.core.graph.OneDnn.copy;
+import static dev.cnnviz.core.graph.OneDnn.pd;
+import static dev.cnnviz.core.graph.OneDnn.plain;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
@@ -64,10 +67,8 @@ import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,10 +99,10 @@ final class OneDnnPlan implements AutoCloseable {
     private final Resources res = new Resources();
     private final dnnl_stream stream;
     /** Values in oneDNN memory: outputs of planned nodes, and copies of ND4J values that planned nodes read. */
-    private final Map<String, Val> vals = new HashMap<>();
-    private final Map<String, Kernel> kernels = new HashMap<>();
+    private final Map<String, PlanValue> vals = new HashMap<>();
+    private final Map<String, PlanKernel> kernels = new HashMap<>();
     /** Names of ND4J-computed values that planned nodes read (copied in when computed). */
-    private final Map<String, Val> imports = new HashMap<>();
+    private final Map<String, PlanValue> imports = new HashMap<>();
     private boolean built;
     /** Whether passes on this plan may run backward; inference plans skip max pooling's workspace. */
     private final boolean training;
@@ -133,7 +134,7 @@ final class OneDnnPlan implements AutoCloseable {
      */
     void markBuilt() {
         built = true;
-        for (Kernel k : kernels.values()) {
+        for (PlanKernel k : kernels.values()) {
             if (k instanceof ConvK c && c.fusedFwd != null) {
                 c.y.releaseBuffer();
             }
@@ -168,171 +169,44 @@ final class OneDnnPlan implements AutoCloseable {
         return imports.containsKey(name);
     }
 
-    // ------------------------------------------------------------------ values
+    // ------------------------------------------------------------------ for the kernels
 
-    /** One value in oneDNN memory, with its gradient (allocated at the first backward pass). */
-    private final class Val {
-        final String name;
-        final long[] dims;
-        final dnnl_memory_desc_t md;
-        final dnnl_memory mem;
-        dnnl_memory diff;
-        dnnl_memory scratch;
-        boolean diffSet;
-        /** Whether {@link #mem} borrows the buffer of the ND4J value it imports. */
-        private final boolean borrowsBuffer;
-        /** Whether {@link #mem}'s buffer may be freed, and the memory that owns it (null while freed). */
-        private final boolean releasable;
-        private dnnl_memory buffer;
-        private INDArray borrowed;
-        /** Whether {@link #mem} is out of date (a fused convolution skipped it); {@link #refresh} computes it. */
-        boolean stale;
-        Runnable refresh;
-        /** Plain NCHW, the layout of ND4J arrays, and a buffer-less memory pointed at one before each copy. */
-        private final dnnl_memory_desc_t userMd;
-        private dnnl_memory user;
-        /** Copies out by source memory (value or gradient), and copies in by target memory. */
-        private final Map<dnnl_memory, Step> exports = new HashMap<>();
-        private Step importValue;
-        /** Gradient additions by source memory: [0] copies (no gradient yet), [1] sums. */
-        private final Map<dnnl_memory, Step[]> additions = new HashMap<>();
-
-        Val(String name, long[] dims, int tag) {
-            this(name, dims, tag, false);
-        }
-
-        /** @param borrowed whether the buffer will be an ND4J array's (plain NCHW imports) rather than our own */
-        Val(String name, long[] dims, int tag, boolean borrowed) {
-            this(name, dims, tag, borrowed, false);
-        }
-
-        /**
-         * @param borrowed   whether the buffer will be an ND4J array's (plain NCHW imports) rather than our own
-         * @param releasable whether the buffer may be freed while the value is not needed ({@link #releaseBuffer})
-         */
-        Val(String name, long[] dims, int tag, boolean borrowed, boolean releasable) {
-            this.name = name;
-            this.dims = dims.clone();
-            this.md = OneDnn.md(dims, tag);
-            this.userMd = OneDnn.md(dims, dnnl_nchw);
-            this.borrowsBuffer = borrowed;
-            this.releasable = releasable;
-            if (releasable) {
-                this.mem = res.handle(md);
-                ensureBuffer();
-            } else {
-                this.mem = borrowed ? res.handle(md) : res.memory(md);
-            }
-        }
-
-        /**
-         * Frees the buffer of a releasable value: the value becomes stale and {@link #refresh} (which must call
-         * {@link #ensureBuffer}) recomputes it if it is read. Nothing else may run on {@link #mem} meanwhile.
-         */
-        void releaseBuffer() {
-            if (buffer != null) {
-                res.free(buffer, md);
-                buffer = null;
-                stale = true;
-            }
-        }
-
-        /** Gives a releasable value a buffer again (if it has none). */
-        void ensureBuffer() {
-            if (releasable && buffer == null) {
-                buffer = res.memory(md);
-                check(dnnl_memory_set_data_handle(mem, OneDnn.dataHandle(buffer)), "dnnl_memory_set_data_handle");
-            }
-        }
-
-        /** The buffer-less NCHW memory, pointed at {@code a}. */
-        private dnnl_memory user(INDArray a) {
-            if (user == null) {
-                user = res.handle(userMd);
-            }
-            OneDnn.wrap(user, a);
-            return user;
-        }
-
-        dnnl_memory diff() {
-            if (diff == null) {
-                diff = res.memory(md);
-            }
-            return diff;
-        }
-
-        /** Where a gradient contribution goes: the gradient itself if it has none yet, else a scratch memory. */
-        dnnl_memory target() {
-            if (!diffSet) {
-                return diff();
-            }
-            if (scratch == null) {
-                scratch = res.memory(md);
-            }
-            return scratch;
-        }
-
-        /** Records a contribution written to {@link #target()}. */
-        void contributed(dnnl_memory target) {
-            if (target == scratch) {
-                addGradient(md, scratch);
-            }
-            diffSet = true;
-        }
-
-        /**
-         * Adds a gradient held in {@code from} (layout {@code fromMd}) to this value's: a copy while it has none,
-         * a summing reorder after.
-         */
-        void addGradient(dnnl_memory_desc_t fromMd, dnnl_memory from) {
-            Step[] steps = additions.computeIfAbsent(from, f -> new Step[2]);
-            int i = diffSet ? 1 : 0;
-            if (steps[i] == null) {
-                steps[i] = res.reorder(fromMd, from, md, diff(), diffSet);
-            }
-            steps[i].run(stream);
-            diffSet = true;
-        }
-
-        INDArray export(boolean gradient) {
-            if (!gradient && stale) {
-                refresh.run();
-                stale = false;
-            }
-            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, dims);
-            dnnl_memory to = user(out);
-            exports.computeIfAbsent(gradient ? diff() : mem, from -> res.reorder(md, from, userMd, to, false)).run(stream);
-            return out;
-        }
-
-        /**
-         * Makes an ND4J value readable here. A value kept in plain NCHW (few channels, e.g. the input image) is not
-         * copied: the memory is pointed at the ND4J array, which the pass keeps alive and unmodified (at batch 32
-         * the copy of a 224x224 image batch took 11 ms).
-         */
-        void importValue(INDArray a) {
-            INDArray p = plain(a);
-            if (borrowsBuffer) {
-                borrowed = p; // a copy made by plain() must live as long as oneDNN reads it
-                check(dnnl_memory_set_data_handle(mem, p.data().addressPointer()), "dnnl_memory_set_data_handle");
-                return;
-            }
-            dnnl_memory from = user(p);
-            if (importValue == null) {
-                importValue = res.reorder(userMd, from, md, mem, false);
-            }
-            importValue.run(stream);
-        }
-
-        /** Adds an ND4J gradient to this value's gradient. */
-        void importGradient(INDArray g) {
-            addGradient(userMd, user(plain(g)));
-        }
+    /** @return the native resources of this plan, which own every memory and primitive of its kernels. */
+    Resources resources() {
+        return res;
     }
 
-    private static INDArray plain(INDArray a) {
-        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
-        return HostArrays.plain(f) ? f : f.dup('c');
+    /** @return the stream every step of this plan runs on. */
+    dnnl_stream stream() {
+        return stream;
+    }
+
+    /** @return whether passes on this plan may run backward. */
+    boolean training() {
+        return training;
+    }
+
+    /** @return channels per block of the blocked layout: 8 or 16. */
+    int block() {
+        return block;
+    }
+
+    /** @return the blocked layout ({@code nChw8c} or {@code nChw16c}) of {@link #block()}. */
+    int blockedTag() {
+        return blockedTag;
+    }
+
+    // ------------------------------------------------------------------ values
+
+    /**
+     * A new value held here, the output of planned node {@code name} (see {@link PlanKernel}).
+     *
+     * @param releasable whether the buffer may be freed after the trace ({@link PlanValue#releaseBuffer})
+     */
+    PlanValue output(String name, long[] dims, int tag, boolean releasable) {
+        PlanValue y = new PlanValue(res, stream, name, dims, tag, false, releasable);
+        vals.put(name, y);
+        return y;
     }
 
     /**
@@ -340,16 +214,16 @@ final class OneDnnPlan implements AutoCloseable {
      * image's 3 channels). With blocks of 16, a count like 1000 (SqueezeNet's classes) is padded to 1008 rather
      * than left plain: oneDNN has no fast convolution from blocked input to plain output.
      */
-    private int tag(long[] dims) {
+    int tag(long[] dims) {
         return dims[1] % 8 == 0 ? blockedTag : dnnl_nchw;
     }
 
     /** The oneDNN memory of an input value, importing an ND4J value on first sight (during the trace). */
-    private Val input(String name, INDArray nd4jValue) {
-        Val v = vals.get(name);
+    private PlanValue input(String name, INDArray nd4jValue) {
+        PlanValue v = vals.get(name);
         if (v == null) {
             int t = tag(nd4jValue.shape());
-            v = new Val(name, nd4jValue.shape(), t, t == dnnl_nchw && nd4jValue.dataType() == DataType.FLOAT);
+            v = new PlanValue(res, stream, name, nd4jValue.shape(), t, t == dnnl_nchw && nd4jValue.dataType() == DataType.FLOAT);
             vals.put(name, v);
             imports.put(name, v);
             v.importValue(nd4jValue);
@@ -369,7 +243,7 @@ final class OneDnnPlan implements AutoCloseable {
         if (built) {
             throw new IllegalStateException("plan already built");
         }
-        Kernel k;
+        PlanKernel k;
         res.label(node.name());
         try {
             k = kernelFor(graph, node, inputs);
@@ -387,11 +261,11 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     private long[] shapeOf(String name, INDArray nd4j) {
-        Val v = vals.get(name);
+        PlanValue v = vals.get(name);
         return v != null ? v.dims : nd4j == null ? null : nd4j.shape();
     }
 
-    private Kernel kernelFor(Graph graph, Node node, INDArray[] args) {
+    private PlanKernel kernelFor(Graph graph, Node node, INDArray[] args) {
         if (graph.dataType() != DataType.FLOAT) {
             return null;
         }
@@ -406,9 +280,9 @@ final class OneDnnPlan implements AutoCloseable {
             if (op instanceof Conv c) {
                 return conv(graph, node, c, args);
             }
-            Val x = input(in.get(0), args[0]);
+            PlanValue x = input(in.get(0), args[0]);
             if (op instanceof Relu) {
-                Kernel producer = kernels.get(in.get(0));
+                PlanKernel producer = kernels.get(in.get(0));
                 boolean fusable = producer instanceof ConvK && graph.consumers(in.get(0)).size() == 1;
                 return new ReluK(node.name(), x, fusable ? (ConvK) producer : null);
             }
@@ -428,7 +302,7 @@ final class OneDnnPlan implements AutoCloseable {
                     return null;
                 }
             }
-            Val[] xs = new Val[in.size()];
+            PlanValue[] xs = new PlanValue[in.size()];
             for (int i = 0; i < xs.length; i++) {
                 xs[i] = input(in.get(i), args[i]);
             }
@@ -437,7 +311,7 @@ final class OneDnnPlan implements AutoCloseable {
         return null;
     }
 
-    private Kernel conv(Graph graph, Node node, Conv c, INDArray[] args) {
+    private PlanKernel conv(Graph graph, Node node, Conv c, INDArray[] args) {
         List<String> in = node.inputs();
         for (int i = 1; i < in.size(); i++) {
             if (!(graph.node(in.get(i)).op() instanceof Constant)) {
@@ -454,7 +328,7 @@ final class OneDnnPlan implements AutoCloseable {
             return null;
         }
         long[] geo = c.geometry(xs, w.shape());
-        Val x = input(in.get(0), args[0]);
+        PlanValue x = input(in.get(0), args[0]);
         return new ConvK(node.name(), x, c, w, b, geo);
     }
 
@@ -482,14 +356,14 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** Starts a backward pass: no value has a gradient yet. */
     void beginBackward() {
-        for (Val v : vals.values()) {
+        for (PlanValue v : vals.values()) {
             v.diffSet = false;
         }
     }
 
     /** @return whether value {@code name} has a gradient in oneDNN memory. */
     boolean hasGradient(String name) {
-        Val v = vals.get(name);
+        PlanValue v = vals.get(name);
         return v != null && v.diffSet;
     }
 
@@ -505,7 +379,7 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** @return whether the planned node can run backward here under {@code rule} for the wanted inputs. */
     boolean canBackward(String name, BackwardRule rule, boolean[] wanted) {
-        Kernel k = kernels.get(name);
+        PlanKernel k = kernels.get(name);
         return training && k != null && k.supports(rule, wanted);
     }
 
@@ -524,78 +398,9 @@ final class OneDnnPlan implements AutoCloseable {
 
     // ------------------------------------------------------------------ kernels
 
-    private abstract class Kernel {
-        final Val y;
-
-        Kernel(String name, long[] dims, int tag) {
-            this(name, dims, tag, false);
-        }
-
-        /** @param releasable whether the output's buffer may be freed after the trace ({@link Val#releaseBuffer}) */
-        Kernel(String name, long[] dims, int tag, boolean releasable) {
-            this.y = new Val(name, dims, tag, false, releasable);
-            vals.put(name, y);
-        }
-
-        /** An output in the default layout for its channel count ({@link #tag}). */
-        Kernel(String name, long[] dims) {
-            this(name, dims, false);
-        }
-
-        Kernel(String name, long[] dims, boolean releasable) {
-            this(name, dims, tag(dims), releasable);
-        }
-
-        abstract void forward();
-
-        boolean supports(BackwardRule rule, boolean[] wanted) {
-            return rule == BackwardRule.STANDARD;
-        }
-
-        abstract void backward(BackwardRule rule, boolean[] wanted);
-
-        /**
-         * Runs the step that writes a gradient contribution for input {@code x} (made once per target memory):
-         * into x's gradient directly, or into scratch and then summed when x already has one.
-         */
-        void contribute(Val x, Map<dnnl_memory, Step> steps, java.util.function.Function<dnnl_memory, Step> make) {
-            dnnl_memory target = x.target();
-            steps.computeIfAbsent(target, make).run(stream);
-            x.contributed(target);
-        }
-    }
-
-    /** A kernel whose forward is one step, set by the subclass's constructor. */
-    private abstract class OneStepKernel extends Kernel {
-        Step fwd;
-
-        OneStepKernel(String name, long[] dims) {
-            super(name, dims);
-        }
-
-        @Override
-        final void forward() {
-            fwd.run(stream);
-        }
-    }
-
-    /** A copy of a descriptor that a query returned (which lives only as long as its primitive descriptor's answer). */
-    private static dnnl_memory_desc_t copy(dnnl_memory_desc_t md) {
-        dnnl_memory_desc_t c = new dnnl_memory_desc_t();
-        c.put(md);
-        return c;
-    }
-
-    private static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), res.attr(), OneDnn.engine(), hint),
-                "dnnl_primitive_desc_create");
-        return res.own(pd);
-    }
-
     /** Convolution: {@code y = W ⋆ x + b}; backward gives the input gradient only (no parameter gradients). */
-    private final class ConvK extends Kernel {
-        private final Val x;
+    private final class ConvK extends PlanKernel {
+        private final PlanValue x;
         private final long[] strides;
         private final long[] dilates;
         private final long[] padL;
@@ -623,8 +428,8 @@ final class OneDnnPlan implements AutoCloseable {
         private Step dyIn;
 
         /** @param geo {@link Conv#geometry}: {outH, outW, top, left, bottom, right} */
-        ConvK(String name, Val x, Conv c, INDArray w, INDArray b, long[] geo) {
-            super(name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]}, true);
+        ConvK(String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo) {
+            super(OneDnnPlan.this, name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]}, true);
             this.x = x;
             this.w = plain(w);
             int[] s = c.strides();
@@ -719,7 +524,7 @@ final class OneDnnPlan implements AutoCloseable {
          *
          * @return whether oneDNN offers the fused primitive
          */
-        boolean fuseRelu(Val relu) {
+        boolean fuseRelu(PlanValue relu) {
             if (srcIn != null || dstOut != null) {
                 return false; // the convolution runs in layouts of its own, with reorders around it
             }
@@ -832,10 +637,10 @@ final class OneDnnPlan implements AutoCloseable {
      * the output ({@code y > 0} exactly where {@code x > 0}), so a ReLU fused into the convolution before it needs
      * no pre-activation: after the trace that convolution writes this ReLU's output directly.
      */
-    private final class ReluK extends Kernel {
+    private final class ReluK extends PlanKernel {
         private final Step fwd;
         private final dnnl_primitive_desc hintPd;
-        private final Val x;
+        private final PlanValue x;
         private final boolean fused;
         private final Map<dnnl_memory, Step> masked = new HashMap<>();
         private final Map<dnnl_memory, Step> clippedInPlace = new HashMap<>();
@@ -843,8 +648,8 @@ final class OneDnnPlan implements AutoCloseable {
         private final Map<dnnl_memory, Step> copied = new HashMap<>();
         private dnnl_primitive_desc bwdPd;
 
-        ReluK(String name, Val x, ConvK producer) {
-            super(name, x.dims);
+        ReluK(String name, PlanValue x, ConvK producer) {
+            super(OneDnnPlan.this, name, x.dims);
             this.x = x;
             dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
             check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, x.md, 0f, 0f),
@@ -911,7 +716,7 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** Max pooling (windows from {@link MaxPool#geometry}) or global average pooling. */
     private final class PoolK extends OneStepKernel {
-        private final Val x;
+        private final PlanValue x;
         private final dnnl_primitive_desc fwdPd;
         private final dnnl_memory workspace;
         private final int alg;
@@ -923,8 +728,8 @@ final class OneDnnPlan implements AutoCloseable {
         private final Map<dnnl_memory, Step> bwd = new HashMap<>();
         private dnnl_primitive_desc bwdPd;
 
-        PoolK(String name, Val x, long[] geo, int[] k, int[] s, int[] d) {
-            super(name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]});
+        PoolK(String name, PlanValue x, long[] geo, int[] k, int[] s, int[] d) {
+            super(OneDnnPlan.this, name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]});
             this.x = x;
             this.alg = d == null ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max;
             if (geo[4] < 0 || geo[5] < 0) {
@@ -969,11 +774,11 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** Identity and inference-time dropout: a copy. */
     private final class CopyK extends OneStepKernel {
-        private final Val x;
+        private final PlanValue x;
         private final Map<dnnl_memory, Step> bwd = new HashMap<>();
 
-        CopyK(String name, Val x) {
-            super(name, x.dims);
+        CopyK(String name, PlanValue x) {
+            super(OneDnnPlan.this, name, x.dims);
             this.x = x;
             fwd = res.reorder(x.md, x.mem, y.md, y.mem, false);
         }
@@ -992,15 +797,15 @@ final class OneDnnPlan implements AutoCloseable {
      * sub-memory; at batch 1 about 5x faster than oneDNN's concat primitive on SqueezeNet); backward copies each
      * input's slice of the gradient out.
      */
-    private final class ConcatK extends Kernel {
-        private final Val[] xs;
+    private final class ConcatK extends PlanKernel {
+        private final PlanValue[] xs;
         private final Step[] fwd;
         private final List<Map<dnnl_memory, Step>> bwd = new ArrayList<>();
         private final dnnl_memory_desc_t[] slices;
         private dnnl_memory[] diffSlices;
 
-        ConcatK(String name, Val[] xs) {
-            super(name, concatDims(xs), concatTag(xs));
+        ConcatK(String name, PlanValue[] xs) {
+            super(OneDnnPlan.this, name, concatDims(xs), concatTag(xs));
             this.xs = xs;
             slices = new dnnl_memory_desc_t[xs.length];
             fwd = new Step[xs.length];
@@ -1041,17 +846,17 @@ final class OneDnnPlan implements AutoCloseable {
                 if (!wanted[i]) {
                     continue;
                 }
-                Val x = xs[i];
+                PlanValue x = xs[i];
                 int at = i;
                 contribute(x, bwd.get(i), t -> res.reorder(slices[at], diffSlices[at], x.md, t, false));
             }
         }
     }
 
-    private static long[] concatDims(Val[] xs) {
+    private static long[] concatDims(PlanValue[] xs) {
         long[] d = xs[0].dims.clone();
         d[1] = 0;
-        for (Val x : xs) {
+        for (PlanValue x : xs) {
             for (int a : new int[] {0, 2, 3}) {
                 if (x.dims[a] != d[a]) {
                     throw new IllegalArgumentException("Concat inputs differ in dimension " + a + ": " + Arrays.toString(x.dims));
@@ -1063,8 +868,8 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     /** Blocked only when every slice starts on a block boundary (oneDNN's sub-memories need that). */
-    private int concatTag(Val[] xs) {
-        for (Val x : xs) {
+    private int concatTag(PlanValue[] xs) {
+        for (PlanValue x : xs) {
             if (x.dims[1] % block != 0) {
                 return dnnl_nchw;
             }

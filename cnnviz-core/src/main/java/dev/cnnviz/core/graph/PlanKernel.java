@@ -1,0 +1,60 @@
+package dev.cnnviz.core.graph;
+
+import dev.cnnviz.core.graph.OneDnn.Resources;
+import dev.cnnviz.core.graph.OneDnn.Step;
+import java.util.Map;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_stream;
+
+/**
+ * One planned node of a {@link OneDnnPlan}: the oneDNN steps that compute its output {@link #y} (a
+ * {@link PlanValue} the kernel creates and registers with its plan) from its inputs' values, and its inputs'
+ * gradients from {@code y}'s. A kernel builds its forward primitives when the plan traces its node, and its
+ * backward primitives at the first backward pass; every native object belongs to the plan's {@link Resources} and
+ * runs on the plan's stream.
+ */
+abstract class PlanKernel {
+    final OneDnnPlan plan;
+    final Resources res;
+    final dnnl_stream stream;
+    final PlanValue y;
+
+    PlanKernel(OneDnnPlan plan, String name, long[] dims, int tag) {
+        this(plan, name, dims, tag, false);
+    }
+
+    /** @param releasable whether the output's buffer may be freed after the trace ({@link PlanValue#releaseBuffer}) */
+    PlanKernel(OneDnnPlan plan, String name, long[] dims, int tag, boolean releasable) {
+        this.plan = plan;
+        this.res = plan.resources();
+        this.stream = plan.stream();
+        this.y = plan.output(name, dims, tag, releasable);
+    }
+
+    /** An output in the default layout for its channel count ({@link OneDnnPlan#tag}). */
+    PlanKernel(OneDnnPlan plan, String name, long[] dims) {
+        this(plan, name, dims, false);
+    }
+
+    PlanKernel(OneDnnPlan plan, String name, long[] dims, boolean releasable) {
+        this(plan, name, dims, plan.tag(dims), releasable);
+    }
+
+    abstract void forward();
+
+    boolean supports(BackwardRule rule, boolean[] wanted) {
+        return rule == BackwardRule.STANDARD;
+    }
+
+    abstract void backward(BackwardRule rule, boolean[] wanted);
+
+    /**
+     * Runs the step that writes a gradient contribution for input {@code x} (made once per target memory):
+     * into x's gradient directly, or into scratch and then summed when x already has one.
+     */
+    void contribute(PlanValue x, Map<dnnl_memory, Step> steps, java.util.function.Function<dnnl_memory, Step> make) {
+        dnnl_memory target = x.target();
+        steps.computeIfAbsent(target, make).run(stream);
+        x.contributed(target);
+    }
+}
