@@ -443,7 +443,10 @@ final class OneDnn {
         return c;
     }
 
-    /** A primitive descriptor for operation {@code desc} with the plan attribute ({@link Resources#attr()}), owned by {@code res}. */
+    /**
+     * A primitive descriptor for operation {@code desc} (with {@code hint}, the forward's, for a backward), made with
+     * the plan attribute ({@link Resources#attr()}) and owned by {@code res}.
+     */
     static dnnl_primitive_desc pd(Resources res, Pointer desc, dnnl_primitive_desc hint) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), res.attr(), OneDnn.engine(), hint),

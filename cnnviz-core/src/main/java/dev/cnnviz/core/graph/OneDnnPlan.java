@@ -4,44 +4,22 @@ import static dev.cnnviz.core.graph.OneDnn.check;
 import static dev.cnnviz.core.graph.OneDnn.copy;
 import static dev.cnnviz.core.graph.OneDnn.pd;
 import static dev.cnnviz.core.graph.OneDnn.plain;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_backward_data_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_backward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu_use_dst_for_bwd;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_goihw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_oihw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_exclude_padding;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_dst_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_dst_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_src_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_src_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
 
 import dev.cnnviz.core.graph.OneDnn.Resources;
 import dev.cnnviz.core.graph.OneDnn.Step;
@@ -58,13 +36,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.dnnl.const_dnnl_op_desc_t;
-import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
-import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -135,7 +109,7 @@ final class OneDnnPlan implements AutoCloseable {
     void markBuilt() {
         built = true;
         for (PlanKernel k : kernels.values()) {
-            if (k instanceof ConvK c && c.fusedFwd != null) {
+            if (k instanceof ConvKernel c && c.fusedFwd != null) {
                 c.y.releaseBuffer();
             }
         }
@@ -223,7 +197,8 @@ final class OneDnnPlan implements AutoCloseable {
         PlanValue v = vals.get(name);
         if (v == null) {
             int t = tag(nd4jValue.shape());
-            v = new PlanValue(res, stream, name, nd4jValue.shape(), t, t == dnnl_nchw && nd4jValue.dataType() == DataType.FLOAT);
+            boolean borrowed = t == dnnl_nchw && nd4jValue.dataType() == DataType.FLOAT;
+            v = new PlanValue(res, stream, name, nd4jValue.shape(), t, borrowed);
             vals.put(name, v);
             imports.put(name, v);
             v.importValue(nd4jValue);
@@ -283,8 +258,8 @@ final class OneDnnPlan implements AutoCloseable {
             PlanValue x = input(in.get(0), args[0]);
             if (op instanceof Relu) {
                 PlanKernel producer = kernels.get(in.get(0));
-                boolean fusable = producer instanceof ConvK && graph.consumers(in.get(0)).size() == 1;
-                return new ReluK(node.name(), x, fusable ? (ConvK) producer : null);
+                boolean fusable = producer instanceof ConvKernel && graph.consumers(in.get(0)).size() == 1;
+                return new ReluKernel(this, node.name(), x, fusable ? (ConvKernel) producer : null);
             }
             if (op instanceof MaxPool m) {
                 return new PoolK(node.name(), x, m.geometry(x.dims), m.kernel(), m.strides(), m.dilations());
@@ -329,7 +304,7 @@ final class OneDnnPlan implements AutoCloseable {
         }
         long[] geo = c.geometry(xs, w.shape());
         PlanValue x = input(in.get(0), args[0]);
-        return new ConvK(node.name(), x, c, w, b, geo);
+        return new ConvKernel(this, node.name(), x, c, w, b, geo);
     }
 
     // ------------------------------------------------------------------ running
@@ -397,322 +372,6 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ kernels
-
-    /** Convolution: {@code y = W ⋆ x + b}; backward gives the input gradient only (no parameter gradients). */
-    private final class ConvK extends PlanKernel {
-        private final PlanValue x;
-        private final long[] strides;
-        private final long[] dilates;
-        private final long[] padL;
-        private final long[] padR;
-        private final dnnl_memory_desc_t wUser;
-        private final dnnl_memory wUserMem;
-        private final INDArray w;
-        private final dnnl_convolution_desc_t fwdDesc;
-        private final dnnl_primitive_desc fwdPd;
-        private final int[] fwdKinds;
-        private final dnnl_memory[] fwdArgs;
-        private final Step fwd;
-        private Step fusedFwd;
-        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
-        private dnnl_primitive_desc bwdPd;
-        private dnnl_memory wBwd;
-        /** The input gradient in the layout oneDNN chose, when it is not the input's own. */
-        private dnnl_memory_desc_t dxMd;
-        private dnnl_memory dxOwn;
-        /** Reorders into and out of the layouts the forward primitive chose, when they are not x's and y's. */
-        private Step srcIn;
-        private Step dstOut;
-        /** The output gradient reordered into the layout the input-gradient primitive reads, when not y's own. */
-        private dnnl_memory dyOwn;
-        private Step dyIn;
-
-        /** @param geo {@link Conv#geometry}: {outH, outW, top, left, bottom, right} */
-        ConvK(String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo) {
-            super(OneDnnPlan.this, name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]}, true);
-            this.x = x;
-            this.w = plain(w);
-            int[] s = c.strides();
-            int[] d = c.dilations();
-            strides = new long[] {s[0], s[1]};
-            dilates = new long[] {d[0] - 1, d[1] - 1};
-            padL = new long[] {geo[2], geo[3]};
-            padR = new long[] {geo[4], geo[5]};
-            int g = c.group();
-            long[] wDims = g == 1 ? w.shape() : new long[] {g, w.size(0) / g, w.size(1), w.size(2), w.size(3)};
-            wUser = OneDnn.md(wDims, g == 1 ? dnnl_oihw : dnnl_goihw);
-            wUserMem = res.handle(wUser);
-            dnnl_memory_desc_t wAny = OneDnn.md(wDims, dnnl_format_tag_any);
-            dnnl_memory_desc_t bMd = b == null ? null : OneDnn.md(new long[] {w.size(0)}, dnnl_x);
-            dnnl_convolution_desc_t desc = forwardDesc(x.md, wAny, bMd, y.md);
-            dnnl_primitive_desc p = pd(res, desc, null);
-            if (OneDnn.implementation(p).startsWith("ref")) {
-                // No JIT kernel reads and writes these layouts (e.g. blocked input, plain 3-channel output): let
-                // oneDNN choose both and reorder around the convolution.
-                dnnl_convolution_desc_t anyDesc = forwardDesc(OneDnn.md(x.dims, dnnl_format_tag_any), wAny, bMd,
-                        OneDnn.md(y.dims, dnnl_format_tag_any));
-                dnnl_primitive_desc anyPd = pd(res, anyDesc, null);
-                if (!OneDnn.implementation(anyPd).startsWith("ref")) {
-                    desc = anyDesc;
-                    p = anyPd;
-                }
-            }
-            fwdDesc = desc;
-            fwdPd = p;
-            dnnl_memory src = x.mem;
-            dnnl_memory_desc_t srcMd = copy(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_src_md, 0));
-            if (dnnl_memory_desc_equal(srcMd, x.md) == 0) {
-                src = res.memory(srcMd);
-                srcIn = res.reorder(x.md, x.mem, srcMd, src, false);
-            }
-            dnnl_memory dst = y.mem;
-            dnnl_memory_desc_t dstMd = copy(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_dst_md, 0));
-            if (dnnl_memory_desc_equal(dstMd, y.md) == 0) {
-                dst = res.memory(dstMd);
-                dstOut = res.reorder(dstMd, dst, y.md, y.mem, false);
-            }
-            dnnl_memory wMem = weights(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0));
-            if (b == null) {
-                fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
-                fwdArgs = new dnnl_memory[] {src, wMem, dst};
-            } else {
-                dnnl_memory bUser = res.handle(bMd);
-                dnnl_memory bMem = res.memory(bMd);
-                OneDnn.wrap(bUser, plain(b));
-                res.reorder(bMd, bUser, bMd, bMem, false).run(stream);
-                fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
-                fwdArgs = new dnnl_memory[] {src, wMem, bMem, dst};
-            }
-            fwd = res.step(fwdPd, fwdKinds, fwdArgs);
-        }
-
-        private dnnl_primitive_desc backwardData(long[] wDims, int dxTag, dnnl_memory_desc_t dy) {
-            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
-            check(dnnl_dilated_convolution_backward_data_desc_init(desc, dnnl_convolution_direct, OneDnn.md(x.dims, dxTag),
-                    OneDnn.md(wDims, dnnl_format_tag_any), dy, strides, dilates, padL, padR),
-                    "dnnl_dilated_convolution_backward_data_desc_init");
-            return pd(res, desc, fwdPd);
-        }
-
-        private dnnl_convolution_desc_t forwardDesc(dnnl_memory_desc_t src, dnnl_memory_desc_t w, dnnl_memory_desc_t bias,
-                dnnl_memory_desc_t dst) {
-            dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
-            check(dnnl_dilated_convolution_forward_desc_init(desc, dnnl_forward_training, dnnl_convolution_direct, src, w, bias,
-                    dst, strides, dilates, padL, padR), "dnnl_dilated_convolution_forward_desc_init");
-            return desc;
-        }
-
-        /** The forward arguments with another destination. */
-        private dnnl_memory[] fwdArgsWith(dnnl_memory dst) {
-            dnnl_memory[] a = fwdArgs.clone();
-            a[a.length - 1] = dst;
-            return a;
-        }
-
-        /** The weights reordered once into the layout a primitive wants. */
-        private dnnl_memory weights(dnnl_memory_desc_t want) {
-            dnnl_memory_desc_t layout = copy(want);
-            dnnl_memory m = res.memory(layout);
-            OneDnn.wrap(wUserMem, w);
-            res.reorder(wUser, wUserMem, layout, m, false).run(stream);
-            return m;
-        }
-
-        /**
-         * Makes this convolution write {@code relu}'s output directly (a ReLU post-op) once the trace is done; its
-         * own output is then computed only when someone reads it.
-         *
-         * @return whether oneDNN offers the fused primitive
-         */
-        boolean fuseRelu(PlanValue relu) {
-            if (srcIn != null || dstOut != null) {
-                return false; // the convolution runs in layouts of its own, with reorders around it
-            }
-            try {
-                dnnl_primitive_attr attr = res.withPostOp(po -> check(dnnl_post_ops_append_eltwise(po, 1f, dnnl_eltwise_relu, 0f, 0f),
-                        "dnnl_post_ops_append_eltwise"));
-                dnnl_primitive_desc fpd = new dnnl_primitive_desc();
-                check(dnnl_primitive_desc_create(fpd, new const_dnnl_op_desc_t(fwdDesc), attr, OneDnn.engine(), null),
-                        "dnnl_primitive_desc_create");
-                res.own(fpd);
-                if (dnnl_memory_desc_equal(dnnl_primitive_desc_query_md(fpd, dnnl_query_weights_md, 0),
-                        dnnl_primitive_desc_query_md(fwdPd, dnnl_query_weights_md, 0)) == 0) {
-                    return false;
-                }
-                fusedFwd = res.step(fpd, fwdKinds, fwdArgsWith(relu.mem));
-                y.refresh = () -> {
-                    y.ensureBuffer();
-                    fwd.run(stream);
-                };
-                return true;
-            } catch (IllegalStateException e) {
-                LOG.debug("no fused convolution + ReLU for '{}': {}", y.name, e.getMessage());
-                return false;
-            }
-        }
-
-        @Override
-        void forward() {
-            if (srcIn != null) {
-                srcIn.run(stream);
-            }
-            if (fusedFwd != null && built) {
-                fusedFwd.run(stream);
-                y.stale = true;
-            } else {
-                fwd.run(stream);
-                if (dstOut != null) {
-                    dstOut.run(stream);
-                }
-            }
-        }
-
-        @Override
-        boolean supports(BackwardRule rule, boolean[] wanted) {
-            for (int i = 1; i < wanted.length; i++) {
-                if (wanted[i]) {
-                    return false;
-                }
-            }
-            return rule == BackwardRule.STANDARD;
-        }
-
-        @Override
-        void backward(BackwardRule rule, boolean[] wanted) {
-            if (!wanted[0]) {
-                return;
-            }
-            if (bwdPd == null) {
-                buildBackward();
-            }
-            if (dyIn != null) {
-                dyIn.run(stream);
-            }
-            dnnl_memory dy = dyOwn != null ? dyOwn : y.diff();
-            int[] kinds = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
-            if (dxOwn == null) {
-                contribute(x, bwd, t -> res.step(bwdPd, kinds, dy, wBwd, t));
-                return;
-            }
-            bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd, kinds, dy, wBwd, t)).run(stream);
-            x.addGradient(dxMd, dxOwn);
-        }
-
-        /**
-         * The input-gradient primitive. The input gradient's layout is oneDNN's choice: for a plain NCHW input (an
-         * image's 3 channels) only the reference kernel writes NCHW, about 100x slower than a JIT kernel plus a
-         * reorder. oneDNN's choice can itself be the reference kernel: with blocks of 16 it picks NHWC for 3
-         * channels, and the AVX-512 kernels have no input gradient for so few channels. Then the gradient is
-         * computed in blocks of 8 channels by the AVX2 kernel (the output gradient reordered to match).
-         */
-        private void buildBackward() {
-            long[] wDims = new long[(int) wUser.ndims()];
-            for (int i = 0; i < wDims.length; i++) {
-                wDims[i] = wUser.dims().get(i);
-            }
-            bwdPd = backwardData(wDims, dnnl_format_tag_any, y.md);
-            if (OneDnn.implementation(bwdPd).startsWith("ref") && block != 8) {
-                bwdPd = backwardData(wDims, dnnl_nChw8c, OneDnn.md(y.dims, dnnl_nChw8c));
-            }
-            if (OneDnn.implementation(bwdPd).startsWith("ref")) {
-                // As in the forward: layouts of oneDNN's choosing for the output gradient too.
-                bwdPd = backwardData(wDims, dnnl_format_tag_any, OneDnn.md(y.dims, dnnl_format_tag_any));
-            }
-            wBwd = weights(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_weights_md, 0));
-            dnnl_memory_desc_t dx = copy(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_src_md, 0));
-            if (dnnl_memory_desc_equal(dx, x.md) == 0) {
-                dxMd = dx;
-                dxOwn = res.memory(dx);
-            }
-            dnnl_memory_desc_t dy = copy(dnnl_primitive_desc_query_md(bwdPd, dnnl_query_diff_dst_md, 0));
-            if (dnnl_memory_desc_equal(dy, y.md) == 0) {
-                dyOwn = res.memory(dy);
-                dyIn = res.reorder(y.md, y.diff(), dy, dyOwn, false);
-            }
-        }
-    }
-
-    /**
-     * ReLU, with the exact, guided or deconvnet backward ({@link ReluGate}). The mask {@code [x > 0]} is read from
-     * the output ({@code y > 0} exactly where {@code x > 0}), so a ReLU fused into the convolution before it needs
-     * no pre-activation: after the trace that convolution writes this ReLU's output directly.
-     */
-    private final class ReluK extends PlanKernel {
-        private final Step fwd;
-        private final dnnl_primitive_desc hintPd;
-        private final PlanValue x;
-        private final boolean fused;
-        private final Map<dnnl_memory, Step> masked = new HashMap<>();
-        private final Map<dnnl_memory, Step> clippedInPlace = new HashMap<>();
-        private final Map<dnnl_memory, Step> clipped = new HashMap<>();
-        private final Map<dnnl_memory, Step> copied = new HashMap<>();
-        private dnnl_primitive_desc bwdPd;
-
-        ReluK(String name, PlanValue x, ConvK producer) {
-            super(OneDnnPlan.this, name, x.dims);
-            this.x = x;
-            dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
-            check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, x.md, 0f, 0f),
-                    "dnnl_eltwise_forward_desc_init");
-            hintPd = pd(res, desc, null);
-            fwd = res.step(hintPd, OneDnn.srcDst(), x.mem, y.mem);
-            fused = producer != null && producer.fuseRelu(y);
-        }
-
-        @Override
-        void forward() {
-            if (!fused || !built) {
-                fwd.run(stream);
-            }
-        }
-
-        @Override
-        boolean supports(BackwardRule rule, boolean[] wanted) {
-            return rule == BackwardRule.STANDARD || rule instanceof ReluGate;
-        }
-
-        /** {@code to = max(from, 0)}. */
-        private Step clip(dnnl_memory from, dnnl_memory to, Map<dnnl_memory, Step> cache) {
-            return cache.computeIfAbsent(to, t -> {
-                dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
-                check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_training, dnnl_eltwise_relu, y.md, 0f, 0f),
-                        "dnnl_eltwise_forward_desc_init");
-                return res.step(pd(res, desc, null), OneDnn.srcDst(), from, t);
-            });
-        }
-
-        @Override
-        void backward(BackwardRule rule, boolean[] wanted) {
-            if (!wanted[0]) {
-                return;
-            }
-            boolean inputGate = true;
-            boolean gradientGate = false;
-            if (rule instanceof ReluGate gate) {
-                inputGate = gate.inputGate();
-                gradientGate = gate.gradientGate();
-            }
-            dnnl_memory target = x.target();
-            if (inputGate) {
-                if (bwdPd == null) {
-                    dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
-                    check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, y.md, y.md, 0f, 0f),
-                            "dnnl_eltwise_backward_desc_init");
-                    bwdPd = pd(res, desc, hintPd);
-                }
-                masked.computeIfAbsent(target, t -> res.step(bwdPd,
-                        new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.mem, y.diff(), t)).run(stream);
-                if (gradientGate) {
-                    clip(target, target, clippedInPlace).run(stream);
-                }
-            } else if (gradientGate) {
-                clip(y.diff(), target, clipped).run(stream);
-            } else {
-                copied.computeIfAbsent(target, t -> res.reorder(y.md, y.diff(), x.md, t, false)).run(stream);
-            }
-            x.contributed(target);
-        }
-    }
 
     /** Max pooling (windows from {@link MaxPool#geometry}) or global average pooling. */
     private final class PoolK extends OneStepKernel {
