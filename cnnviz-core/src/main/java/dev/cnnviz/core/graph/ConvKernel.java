@@ -277,7 +277,7 @@ final class ConvKernel extends PlanKernel {
             wDims[i] = wUser.dims().get(i);
         }
         bwdPd = backwardData(wDims, dnnl_format_tag_any, y.md);
-        if (OneDnn.implementation(bwdPd).startsWith("ref") && plan.block() != 8) {
+        if (OneDnn.implementation(bwdPd).startsWith("ref") && plan.block != 8) {
             bwdPd = backwardData(wDims, dnnl_nChw8c, OneDnn.md(y.dims, dnnl_nChw8c));
         }
         if (OneDnn.implementation(bwdPd).startsWith("ref")) {

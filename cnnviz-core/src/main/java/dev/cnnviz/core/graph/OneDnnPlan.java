@@ -1,28 +1,8 @@
 package dev.cnnviz.core.graph;
 
-import static dev.cnnviz.core.graph.OneDnn.check;
-import static dev.cnnviz.core.graph.OneDnn.copy;
-import static dev.cnnviz.core.graph.OneDnn.pd;
-import static dev.cnnviz.core.graph.OneDnn.plain;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_exclude_padding;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_backward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_v2_forward_desc_init;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 
 import dev.cnnviz.core.graph.OneDnn.Resources;
-import dev.cnnviz.core.graph.OneDnn.Step;
 import dev.cnnviz.core.graph.ops.Concat;
 import dev.cnnviz.core.graph.ops.Constant;
 import dev.cnnviz.core.graph.ops.Conv;
@@ -31,15 +11,9 @@ import dev.cnnviz.core.graph.ops.GlobalAveragePool;
 import dev.cnnviz.core.graph.ops.Identity;
 import dev.cnnviz.core.graph.ops.MaxPool;
 import dev.cnnviz.core.graph.ops.Relu;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.dnnl.dnnl_memory;
-import org.bytedeco.dnnl.dnnl_memory_desc_t;
-import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
-import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -62,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * values. Every other node runs through its ND4J operator, exactly as without this plan: values cross between the
  * two worlds by copies, made only where a node on one side consumes a value of the other (or a user asks for it).
  *
+ * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
+ * (max and global average pooling), {@link ConcatKernel} and {@link CopyKernel} (identity, dropout); each value in
+ * oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
+ * runs them forward and backward by node name.
+ *
  * <p>A plan is built by tracing the first forward pass for a set of input shapes ({@link #tryAdd}), then reused
  * by later passes with the same shapes (pooled per graph, see {@link OneDnnPlans}). It holds no reference to
  * its graph, so that idle plans can be freed when the graph is collected. It owns its native memory:
@@ -70,8 +49,10 @@ import org.slf4j.LoggerFactory;
 final class OneDnnPlan implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnPlan.class);
 
-    private final Resources res = new Resources();
-    private final dnnl_stream stream;
+    /** The native resources of this plan, which own every memory and primitive of its kernels. */
+    final Resources res = new Resources();
+    /** The stream every step of this plan runs on. */
+    final dnnl_stream stream;
     /** Values in oneDNN memory: outputs of planned nodes, and copies of ND4J values that planned nodes read. */
     private final Map<String, PlanValue> vals = new HashMap<>();
     private final Map<String, PlanKernel> kernels = new HashMap<>();
@@ -79,10 +60,10 @@ final class OneDnnPlan implements AutoCloseable {
     private final Map<String, PlanValue> imports = new HashMap<>();
     private boolean built;
     /** Whether passes on this plan may run backward; inference plans skip max pooling's workspace. */
-    private final boolean training;
-    /** Channels per block of the blocked layout: 8 or 16. */
-    private final int block;
-    private final int blockedTag;
+    final boolean training;
+    /** Channels per block of the blocked layout, 8 or 16, and that layout ({@code nChw8c} or {@code nChw16c}). */
+    final int block;
+    final int blockedTag;
 
     /**
      * @param training whether passes may run backward. Max pooling for training also records where each maximum
@@ -141,33 +122,6 @@ final class OneDnnPlan implements AutoCloseable {
     /** @return whether an ND4J value must be copied in once computed, because planned nodes read it. */
     boolean imports(String name) {
         return imports.containsKey(name);
-    }
-
-    // ------------------------------------------------------------------ for the kernels
-
-    /** @return the native resources of this plan, which own every memory and primitive of its kernels. */
-    Resources resources() {
-        return res;
-    }
-
-    /** @return the stream every step of this plan runs on. */
-    dnnl_stream stream() {
-        return stream;
-    }
-
-    /** @return whether passes on this plan may run backward. */
-    boolean training() {
-        return training;
-    }
-
-    /** @return channels per block of the blocked layout: 8 or 16. */
-    int block() {
-        return block;
-    }
-
-    /** @return the blocked layout ({@code nChw8c} or {@code nChw16c}) of {@link #block()}. */
-    int blockedTag() {
-        return blockedTag;
     }
 
     // ------------------------------------------------------------------ values
@@ -262,13 +216,13 @@ final class OneDnnPlan implements AutoCloseable {
                 return new ReluKernel(this, node.name(), x, fusable ? (ConvKernel) producer : null);
             }
             if (op instanceof MaxPool m) {
-                return new PoolK(node.name(), x, m.geometry(x.dims), m.kernel(), m.strides(), m.dilations());
+                return new PoolKernel(this, node.name(), x, m.geometry(x.dims), m.kernel(), m.strides(), m.dilations());
             }
             if (op instanceof GlobalAveragePool) {
                 long[] geo = {1, 1, 0, 0, 0, 0};
-                return new PoolK(node.name(), x, geo, new int[] {(int) x.dims[2], (int) x.dims[3]}, new int[] {1, 1}, null);
+                return new PoolKernel(this, node.name(), x, geo, new int[] {(int) x.dims[2], (int) x.dims[3]}, new int[] {1, 1}, null);
             }
-            return new CopyK(node.name(), x);
+            return new CopyKernel(this, node.name(), x);
         }
         if (op instanceof Concat c) {
             for (int i = 0; i < in.size(); i++) {
@@ -281,7 +235,7 @@ final class OneDnnPlan implements AutoCloseable {
             for (int i = 0; i < xs.length; i++) {
                 xs[i] = input(in.get(i), args[i]);
             }
-            return new ConcatK(node.name(), xs);
+            return new ConcatKernel(this, node.name(), xs);
         }
         return null;
     }
@@ -369,170 +323,5 @@ final class OneDnnPlan implements AutoCloseable {
         res.close();
         vals.clear();
         kernels.clear();
-    }
-
-    // ------------------------------------------------------------------ kernels
-
-    /** Max pooling (windows from {@link MaxPool#geometry}) or global average pooling. */
-    private final class PoolK extends OneStepKernel {
-        private final PlanValue x;
-        private final dnnl_primitive_desc fwdPd;
-        private final dnnl_memory workspace;
-        private final int alg;
-        private final long[] strides;
-        private final long[] kernel;
-        private final long[] dil;
-        private final long[] padL;
-        private final long[] padR;
-        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
-        private dnnl_primitive_desc bwdPd;
-
-        PoolK(String name, PlanValue x, long[] geo, int[] k, int[] s, int[] d) {
-            super(OneDnnPlan.this, name, new long[] {x.dims[0], x.dims[1], geo[0], geo[1]});
-            this.x = x;
-            this.alg = d == null ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max;
-            if (geo[4] < 0 || geo[5] < 0) {
-                throw new IllegalArgumentException("windows stop short of the input's end");
-            }
-            strides = new long[] {s[0], s[1]};
-            kernel = new long[] {k[0], k[1]};
-            dil = d == null ? new long[] {0, 0} : new long[] {d[0] - 1, d[1] - 1};
-            padL = new long[] {geo[2], geo[3]};
-            padR = new long[] {geo[4], geo[5]};
-            dnnl_pooling_v2_desc_t desc = new dnnl_pooling_v2_desc_t();
-            check(dnnl_pooling_v2_forward_desc_init(desc, training ? dnnl_forward_training : dnnl_forward_inference, alg, x.md, y.md,
-                    strides, kernel, dil, padL, padR),
-                    "dnnl_pooling_v2_forward_desc_init");
-            fwdPd = pd(res, desc, null);
-            dnnl_memory_desc_t wsMd = dnnl_primitive_desc_query_md(fwdPd, dnnl_query_workspace_md, 0);
-            if (wsMd != null && !wsMd.isNull() && wsMd.ndims() > 0) {
-                workspace = res.memory(copy(wsMd));
-                fwd = res.step(fwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_WORKSPACE}, x.mem, y.mem, workspace);
-            } else {
-                workspace = null;
-                fwd = res.step(fwdPd, OneDnn.srcDst(), x.mem, y.mem);
-            }
-        }
-
-        @Override
-        void backward(BackwardRule rule, boolean[] wanted) {
-            if (!wanted[0]) {
-                return;
-            }
-            if (bwdPd == null) {
-                dnnl_pooling_v2_desc_t desc = new dnnl_pooling_v2_desc_t();
-                check(dnnl_pooling_v2_backward_desc_init(desc, alg, x.md, y.md, strides, kernel, dil, padL, padR),
-                        "dnnl_pooling_v2_backward_desc_init");
-                bwdPd = pd(res, desc, fwdPd);
-            }
-            contribute(x, bwd, t -> workspace == null
-                    ? res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.diff(), t)
-                    : res.step(bwdPd, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WORKSPACE, DNNL_ARG_DIFF_SRC}, y.diff(), workspace, t));
-        }
-    }
-
-    /** Identity and inference-time dropout: a copy. */
-    private final class CopyK extends OneStepKernel {
-        private final PlanValue x;
-        private final Map<dnnl_memory, Step> bwd = new HashMap<>();
-
-        CopyK(String name, PlanValue x) {
-            super(OneDnnPlan.this, name, x.dims);
-            this.x = x;
-            fwd = res.reorder(x.md, x.mem, y.md, y.mem, false);
-        }
-
-        @Override
-        void backward(BackwardRule rule, boolean[] wanted) {
-            if (!wanted[0]) {
-                return;
-            }
-            contribute(x, bwd, t -> res.reorder(y.md, y.diff(), x.md, t, false));
-        }
-    }
-
-    /**
-     * Concatenation along channels, as one copy per input into its slice of the output (a reorder into a
-     * sub-memory; at batch 1 about 5x faster than oneDNN's concat primitive on SqueezeNet); backward copies each
-     * input's slice of the gradient out.
-     */
-    private final class ConcatK extends PlanKernel {
-        private final PlanValue[] xs;
-        private final Step[] fwd;
-        private final List<Map<dnnl_memory, Step>> bwd = new ArrayList<>();
-        private final dnnl_memory_desc_t[] slices;
-        private dnnl_memory[] diffSlices;
-
-        ConcatK(String name, PlanValue[] xs) {
-            super(OneDnnPlan.this, name, concatDims(xs), concatTag(xs));
-            this.xs = xs;
-            slices = new dnnl_memory_desc_t[xs.length];
-            fwd = new Step[xs.length];
-            long offset = 0;
-            for (int i = 0; i < xs.length; i++) {
-                slices[i] = new dnnl_memory_desc_t();
-                check(dnnl_memory_desc_init_submemory(slices[i], y.md, xs[i].dims, new long[] {0, offset, 0, 0}),
-                        "dnnl_memory_desc_init_submemory");
-                offset += xs[i].dims[1];
-                fwd[i] = res.reorder(xs[i].md, xs[i].mem, slices[i], slice(y.mem, i), false);
-                bwd.add(new HashMap<>());
-            }
-        }
-
-        /** A memory for slice {@code i} of {@code whole}'s buffer. */
-        private dnnl_memory slice(dnnl_memory whole, int i) {
-            dnnl_memory m = res.handle(slices[i]);
-            check(dnnl_memory_set_data_handle(m, OneDnn.dataHandle(whole)), "dnnl_memory_set_data_handle");
-            return m;
-        }
-
-        @Override
-        void forward() {
-            for (Step f : fwd) {
-                f.run(stream);
-            }
-        }
-
-        @Override
-        void backward(BackwardRule rule, boolean[] wanted) {
-            if (diffSlices == null) {
-                diffSlices = new dnnl_memory[xs.length];
-                for (int i = 0; i < xs.length; i++) {
-                    diffSlices[i] = slice(y.diff(), i);
-                }
-            }
-            for (int i = 0; i < xs.length; i++) {
-                if (!wanted[i]) {
-                    continue;
-                }
-                PlanValue x = xs[i];
-                int at = i;
-                contribute(x, bwd.get(i), t -> res.reorder(slices[at], diffSlices[at], x.md, t, false));
-            }
-        }
-    }
-
-    private static long[] concatDims(PlanValue[] xs) {
-        long[] d = xs[0].dims.clone();
-        d[1] = 0;
-        for (PlanValue x : xs) {
-            for (int a : new int[] {0, 2, 3}) {
-                if (x.dims[a] != d[a]) {
-                    throw new IllegalArgumentException("Concat inputs differ in dimension " + a + ": " + Arrays.toString(x.dims));
-                }
-            }
-            d[1] += x.dims[1];
-        }
-        return d;
-    }
-
-    /** Blocked only when every slice starts on a block boundary (oneDNN's sub-memories need that). */
-    private int concatTag(PlanValue[] xs) {
-        for (PlanValue x : xs) {
-            if (x.dims[1] % block != 0) {
-                return dnnl_nchw;
-            }
-        }
-        return blockedTag;
     }
 }

@@ -12,6 +12,9 @@ import org.bytedeco.dnnl.dnnl_stream;
  * gradients from {@code y}'s. A kernel builds its forward primitives when the plan traces its node, and its
  * backward primitives at the first backward pass; every native object belongs to the plan's {@link Resources} and
  * runs on the plan's stream.
+ *
+ * <p>The kernels: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}, {@link ConcatKernel} and
+ * {@link CopyKernel}.
  */
 abstract class PlanKernel {
     final OneDnnPlan plan;
@@ -26,8 +29,8 @@ abstract class PlanKernel {
     /** @param releasable whether the output's buffer may be freed after the trace ({@link PlanValue#releaseBuffer}) */
     PlanKernel(OneDnnPlan plan, String name, long[] dims, int tag, boolean releasable) {
         this.plan = plan;
-        this.res = plan.resources();
-        this.stream = plan.stream();
+        this.res = plan.res;
+        this.stream = plan.stream;
         this.y = plan.output(name, dims, tag, releasable);
     }
 
