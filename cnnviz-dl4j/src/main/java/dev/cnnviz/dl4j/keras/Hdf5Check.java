@@ -12,7 +12,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Checks a file in Java before the native HDF5 library sees it: the HDF5 library can crash the JVM on some
  * corrupt files, so only files that carry an HDF5 superblock (signature {@code \x89HDF\r\n\x1a\n} at offset 0,
- * 512, 1024, 2048, …) whose recorded end-of-file address fits the file's size are handed to it.
+ * 512, 1024, 2048, …) whose recorded end-of-file address fits the file's size, and that the pure-Java reader jHDF
+ * then reads whole ({@link Hdf5Walk}: every group, link, attribute and dataset), are handed to it.
  */
 final class Hdf5Check {
     static final byte[] SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
@@ -21,10 +22,11 @@ final class Hdf5Check {
     }
 
     /**
-     * @throws ModelImportException if the file is missing, unreadable, not HDF5 (saying what it looks like) or
-     *                              shorter than its superblock says (truncated)
+     * @return the root group's Keras attributes as jHDF read them
+     * @throws ModelImportException if the file is missing, unreadable, not HDF5 (saying what it looks like),
+     *                              shorter than its superblock says (truncated), or refused by {@link Hdf5Walk}
      */
-    static void check(Path file) throws ModelImportException {
+    static Hdf5Walk.Contents check(Path file) throws ModelImportException {
         if (file == null) {
             throw new IllegalArgumentException("the model path must not be null");
         }
@@ -42,8 +44,8 @@ final class Hdf5Check {
             for (long at = 0; at + SIGNATURE.length <= size; at = at == 0 ? 512 : at * 2) {
                 ByteBuffer sig = read(ch, at, SIGNATURE.length);
                 if (matches(sig)) {
-                    checkSuperblock(file, ch, at, size);
-                    return;
+                    long base = checkSuperblock(file, ch, at, size);
+                    return Hdf5Walk.walk(file, size, at, base);
                 }
             }
             ByteBuffer head = read(ch, 0, (int) Math.min(16, size));
@@ -66,8 +68,12 @@ final class Hdf5Check {
         return true;
     }
 
-    /** Reads the superblock's sizes and end-of-file address (versions 0 to 3) and compares with the file size. */
-    private static void checkSuperblock(Path file, FileChannel ch, long at, long size) throws IOException, ModelImportException {
+    /**
+     * Reads the superblock's sizes and end-of-file address (versions 0 to 3) and compares with the file size.
+     *
+     * @return the base address the superblock records
+     */
+    private static long checkSuperblock(Path file, FileChannel ch, long at, long size) throws IOException, ModelImportException {
         ByteBuffer sb = read(ch, at, 96);
         if (sb.remaining() < 16) {
             throw new ModelImportException(file, "is truncated: its HDF5 superblock is incomplete (" + size + " bytes)");
@@ -103,6 +109,7 @@ final class Hdf5Check {
             throw new ModelImportException(file, "is truncated: its HDF5 superblock says the data end at byte " + needed
                     + " but the file has " + size + " bytes");
         }
+        return base;
     }
 
     /** A little-endian address; -1 for the "undefined" all-ones value or one too large to be real. */

@@ -108,10 +108,10 @@ public final class KerasImporter {
      */
     public static Model load(Path h5, Options options) throws ModelImportException {
         Options opts = options == null ? Options.defaults() : options;
-        Hdf5Check.check(h5);
+        Hdf5Walk.Contents contents = Hdf5Check.check(h5);
         ModelSidecar side = ModelSidecar.read(h5, null, null);
         synchronized (LOCK) {
-            Header header = header(h5);
+            Header header = header(h5, contents);
             KerasModelCheck.check(h5, header.config(), header.kerasVersion(), opts.allowNonFiniteWeights());
             boolean sequential = "Sequential".equals(header.className());
             KerasModel km;
@@ -197,10 +197,10 @@ public final class KerasImporter {
      * Loads with cnnviz's own Keras reader only (no DL4J import), for models DL4J rejects; package-private for tests.
      */
     static Model loadNative(Path h5) throws ModelImportException {
-        Hdf5Check.check(h5);
+        Hdf5Walk.Contents contents = Hdf5Check.check(h5);
         ModelSidecar side = ModelSidecar.read(h5, null, null);
         synchronized (LOCK) {
-            Header header = header(h5);
+            Header header = header(h5, contents);
             KerasModelCheck.check(h5, header.config(), header.kerasVersion(), false);
             return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader");
         }
@@ -235,27 +235,31 @@ public final class KerasImporter {
         return " (output " + g.outputName() + "; other Keras outputs, nodes of the graph: " + String.join(", ", others) + ")";
     }
 
-    /** Reads the model config's class name and the Keras version through DL4J's HDF5 reader. */
-    private static Header header(Path h5) throws ModelImportException {
-        try (Hdf5Archive archive = new Hdf5Archive(h5.toString())) {
-            if (!archive.hasAttribute("model_config")) {
-                throw new ModelImportException(h5, "has no 'model_config' attribute: it holds weights only "
-                        + "(model.save_weights); cnnviz needs a whole model saved with model.save('m.h5')");
-            }
-            String json = archive.readAttributeAsJson("model_config");
-            JsonNode root = JSON.readTree(json);
-            String cls = root.path("class_name").asText("");
-            if (cls.isEmpty()) {
-                throw new ModelImportException(h5, "has a model_config without class_name");
-            }
-            String version = archive.hasAttribute("keras_version") ? archive.readAttributeAsString("keras_version") : "?";
-            String backend = archive.hasAttribute("backend") ? archive.readAttributeAsString("backend") : "?";
-            return new Header(cls, clean(version), clean(backend), root);
-        } catch (ModelImportException e) {
-            throw e;
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            throw new ModelImportException(h5, "could not be read as a Keras HDF5 model: " + message(e), e);
+    /**
+     * The model config's class name, the Keras version and the backend, from the root attributes jHDF read in
+     * {@link Hdf5Check} (the native library's attribute reader allocated whatever a corrupt file declared).
+     */
+    private static Header header(Path h5, Hdf5Walk.Contents contents) throws ModelImportException {
+        if (contents.modelConfig() == null) {
+            throw new ModelImportException(h5, "has no 'model_config' attribute: it holds weights only "
+                    + "(model.save_weights); cnnviz needs a whole model saved with model.save('m.h5')");
         }
+        JsonNode root;
+        try {
+            root = JSON.readTree(contents.modelConfig());
+        } catch (Exception | StackOverflowError e) {
+            throw new ModelImportException(h5, "has a model_config that is not JSON: " + message(e), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new ModelImportException(h5, "has a model_config that is not a JSON object");
+        }
+        String cls = root.path("class_name").asText("");
+        if (cls.isEmpty()) {
+            throw new ModelImportException(h5, "has a model_config without class_name");
+        }
+        String version = contents.kerasVersion() == null ? "?" : contents.kerasVersion();
+        String backend = contents.backend() == null ? "?" : contents.backend();
+        return new Header(cls, clean(version), clean(backend), root);
     }
 
     private static String clean(String s) {
