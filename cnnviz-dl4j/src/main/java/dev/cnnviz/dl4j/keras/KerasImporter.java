@@ -24,6 +24,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.core.JsonLocation;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -49,7 +51,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  *       or a {@linkplain ModelSidecar sidecar} {@code name.properties} (labels: {@code name.labels.txt}).</li>
  *   <li>Errors (missing, truncated, non-HDF5 or corrupt files, models DL4J cannot import, layers cnnviz cannot
  *       translate) are {@link ModelImportException}s naming the file and, where known, the layer and its type.
- *       Files are checked in Java before the native HDF5 library sees them.</li>
+ *       Files are read whole in Java (by jHDF: every group, link, attribute and dataset, see {@code Hdf5Walk}) before
+ *       the native HDF5 library sees them; external links, soft links leading out of the file, oversized attributes
+ *       and datasets that declare more than the file holds are refused.</li>
  *   <li>Before DL4J or cnnviz's own reader builds anything, the model is validated in Java (see
  *       {@code KerasModelCheck}): only supported layer types; every layer's attributes (kernel sizes, strides,
  *       dilations, pool sizes, filters, units, paddings, croppings, reshape targets) walked with the static shapes
@@ -247,8 +251,14 @@ public final class KerasImporter {
         JsonNode root;
         try {
             root = JSON.readTree(contents.modelConfig());
-        } catch (Exception | StackOverflowError e) {
-            throw new ModelImportException(h5, "has a model_config that is not JSON: " + message(e), e);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new ModelImportException(h5, "has a model_config that is not JSON: "
+                    + String.valueOf(e.getOriginalMessage()).replaceAll("\\s+", " ").strip()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ModelImportException(h5, "has a model_config that is not JSON: "
+                    + message(e).replaceAll("\\s+", " "), e);
         }
         if (root == null || !root.isObject()) {
             throw new ModelImportException(h5, "has a model_config that is not a JSON object");

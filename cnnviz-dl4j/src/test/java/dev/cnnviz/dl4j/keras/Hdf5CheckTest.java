@@ -182,6 +182,14 @@ class Hdf5CheckTest {
     }
 
     @Test
+    void cutModelConfigIsOneLine() {
+        Path f = H5Files.write(dir.resolve("cut.h5"), Map.of("model_config", "{\"class_name\": \"Sequential\", \"config\": [{",
+                "keras_version", "2.2.4"), true);
+        String m = refused(f);
+        assertTrue(m.contains("has a model_config that is not JSON") && m.contains("line 1, column"), m);
+    }
+
+    @Test
     void userBlockWithItsBaseAddressIsRead() throws Exception {
         // a file shifted behind 512 bytes whose superblock records base 0 (bytes prepended to a file)
         byte[] all = Files.readAllBytes(CraftedKeras.base().write(dir.resolve("plain.h5")));
