@@ -17,6 +17,7 @@ import org.bytedeco.hdf5.H5Object;
 import org.bytedeco.hdf5.PredType;
 import org.bytedeco.hdf5.StrType;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 
@@ -57,15 +58,19 @@ final class H5Files {
 
     static Path write(Path file, Map<String, String> attributes, boolean modelWeightsGroup) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
-            try {
-                writeAttributes(f, attributes);
-                if (modelWeightsGroup) {
-                    Group g = f.createGroup("model_weights");
-                    g.close();
+            // every HDF5 object is freed here, under the lock, in reverse order: left to JavaCPP's deallocator
+            // thread, its destructor would run outside the lock while another thread uses the library
+            try (PointerScope scope = new PointerScope()) {
+                H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
+                try {
+                    writeAttributes(f, attributes);
+                    if (modelWeightsGroup) {
+                        Group g = f.createGroup("model_weights");
+                        g.close();
+                    }
+                } finally {
+                    f.close();
                 }
-            } finally {
-                f.close();
             }
         }
         return file;
@@ -78,36 +83,40 @@ final class H5Files {
         attrs.put("keras_version", "2.2.4");
         attrs.put("backend", "tensorflow");
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
-            try {
-                writeAttributes(f, attrs);
-                Group root = f.createGroup("model_weights");
-                for (Map.Entry<String, Map<String, Weight>> l : weights.entrySet()) {
-                    Group lg = root.createGroup(l.getKey());
-                    StringBuilder names = new StringBuilder();
-                    for (String w : l.getValue().keySet()) {
-                        names.append(names.length() == 0 ? "" : " ").append(l.getKey()).append('/').append(w).append(":0");
-                    }
-                    writeAttributes(lg, Map.of("weight_names", names.toString()));
-                    Group inner = lg.createGroup(l.getKey());
-                    for (Map.Entry<String, Weight> w : l.getValue().entrySet()) {
-                        long[] shape = w.getValue().shape();
-                        DataSpace sp = new DataSpace(shape.length, shape);
-                        DataType t = new DataType(PredType.NATIVE_FLOAT());
-                        DataSet ds = inner.createDataSet(w.getKey() + ":0", t, sp);
-                        if (w.getValue().values() != null) {
-                            ds.write(new FloatPointer(w.getValue().values()), t);
+            // every HDF5 object is freed here, under the lock, in reverse order: left to JavaCPP's deallocator
+            // thread, its destructor would run outside the lock while another thread uses the library
+            try (PointerScope scope = new PointerScope()) {
+                H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
+                try {
+                    writeAttributes(f, attrs);
+                    Group root = f.createGroup("model_weights");
+                    for (Map.Entry<String, Map<String, Weight>> l : weights.entrySet()) {
+                        Group lg = root.createGroup(l.getKey());
+                        StringBuilder names = new StringBuilder();
+                        for (String w : l.getValue().keySet()) {
+                            names.append(names.length() == 0 ? "" : " ").append(l.getKey()).append('/').append(w).append(":0");
                         }
-                        ds.close();
-                        t.close();
-                        sp.close();
+                        writeAttributes(lg, Map.of("weight_names", names.toString()));
+                        Group inner = lg.createGroup(l.getKey());
+                        for (Map.Entry<String, Weight> w : l.getValue().entrySet()) {
+                            long[] shape = w.getValue().shape();
+                            DataSpace sp = new DataSpace(shape.length, shape);
+                            DataType t = new DataType(PredType.NATIVE_FLOAT());
+                            DataSet ds = inner.createDataSet(w.getKey() + ":0", t, sp);
+                            if (w.getValue().values() != null) {
+                                ds.write(new FloatPointer(w.getValue().values()), t);
+                            }
+                            ds.close();
+                            t.close();
+                            sp.close();
+                        }
+                        inner.close();
+                        lg.close();
                     }
-                    inner.close();
-                    lg.close();
+                    root.close();
+                } finally {
+                    f.close();
                 }
-                root.close();
-            } finally {
-                f.close();
             }
         }
         return file;

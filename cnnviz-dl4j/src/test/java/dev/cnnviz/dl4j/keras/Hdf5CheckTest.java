@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import java.util.function.LongConsumer;
 import org.bytedeco.hdf5.H5File;
 import org.bytedeco.hdf5.global.hdf5;
+import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,11 +48,15 @@ class Hdf5CheckTest {
     /** Opens a file with the native library for writing and hands its id to {@code edit}. */
     private static Path edit(Path file, LongConsumer edit) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            H5File f = new H5File(file.toString(), H5F_ACC_RDWR);
-            try {
-                edit.accept(f.getId());
-            } finally {
-                f.close();
+            // every HDF5 object is freed here, under the lock, in reverse order: left to JavaCPP's deallocator
+            // thread, its destructor would run outside the lock while another thread uses the library
+            try (PointerScope scope = new PointerScope()) {
+                H5File f = new H5File(file.toString(), H5F_ACC_RDWR);
+                try {
+                    edit.accept(f.getId());
+                } finally {
+                    f.close();
+                }
             }
         }
         return file;

@@ -21,6 +21,7 @@ import org.bytedeco.hdf5.StrType;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 
 /**
@@ -138,34 +139,38 @@ final class KerasFiles {
     /** Writes a Keras HDF5 file with this config and these weights (layer → dataset name → weight). */
     static Path write(Path file, String modelConfig, Map<String, Map<String, Weight>> weights) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
-            try {
-                stringAttribute(f, "model_config", modelConfig);
-                stringAttribute(f, "keras_version", "2.2.4");
-                stringAttribute(f, "backend", "tensorflow");
-                Group mw = f.createGroup("model_weights");
-                stringArrayAttribute(mw, "layer_names", new ArrayList<>(weights.keySet()));
-                stringAttribute(mw, "keras_version", "2.2.4");
-                stringAttribute(mw, "backend", "tensorflow");
-                for (Map.Entry<String, Map<String, Weight>> layer : weights.entrySet()) {
-                    Group lg = mw.createGroup(layer.getKey());
-                    List<String> names = new ArrayList<>();
-                    for (String w : layer.getValue().keySet()) {
-                        names.add(layer.getKey() + "/" + w);
-                    }
-                    stringArrayAttribute(lg, "weight_names", names);
-                    if (!layer.getValue().isEmpty()) {
-                        Group inner = lg.createGroup(layer.getKey());
-                        for (Map.Entry<String, Weight> w : layer.getValue().entrySet()) {
-                            dataset(inner, w.getKey(), w.getValue());
+            // every HDF5 object is freed here, under the lock, in reverse order: left to JavaCPP's deallocator
+            // thread, its destructor would run outside the lock while another thread uses the library
+            try (PointerScope scope = new PointerScope()) {
+                H5File f = new H5File(file.toString(), H5F_ACC_TRUNC);
+                try {
+                    stringAttribute(f, "model_config", modelConfig);
+                    stringAttribute(f, "keras_version", "2.2.4");
+                    stringAttribute(f, "backend", "tensorflow");
+                    Group mw = f.createGroup("model_weights");
+                    stringArrayAttribute(mw, "layer_names", new ArrayList<>(weights.keySet()));
+                    stringAttribute(mw, "keras_version", "2.2.4");
+                    stringAttribute(mw, "backend", "tensorflow");
+                    for (Map.Entry<String, Map<String, Weight>> layer : weights.entrySet()) {
+                        Group lg = mw.createGroup(layer.getKey());
+                        List<String> names = new ArrayList<>();
+                        for (String w : layer.getValue().keySet()) {
+                            names.add(layer.getKey() + "/" + w);
                         }
-                        inner.close();
+                        stringArrayAttribute(lg, "weight_names", names);
+                        if (!layer.getValue().isEmpty()) {
+                            Group inner = lg.createGroup(layer.getKey());
+                            for (Map.Entry<String, Weight> w : layer.getValue().entrySet()) {
+                                dataset(inner, w.getKey(), w.getValue());
+                            }
+                            inner.close();
+                        }
+                        lg.close();
                     }
-                    lg.close();
+                    mw.close();
+                } finally {
+                    f.close();
                 }
-                mw.close();
-            } finally {
-                f.close();
             }
         }
         return file;
