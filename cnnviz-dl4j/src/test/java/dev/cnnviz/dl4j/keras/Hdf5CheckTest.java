@@ -205,11 +205,14 @@ class Hdf5CheckTest {
     }
 
     /**
-     * Byte flips, truncations and insertions over a small valid model: each mutant imports or fails with a
-     * {@link ModelImportException}; a native crash would end the test JVM.
+     * Byte flips, truncations and insertions over a small valid model: the Java walk reads each mutant or refuses it
+     * with a one-line {@link ModelImportException}, never another exception. Only the walk runs here: the native HDF5
+     * library, which parses files the walk accepts, can abort the JVM on some of them (seen in CI on this loop, in
+     * {@code H5CX_set_tag} under DL4J's weight import), and that residual risk is exercised in the fuzz suite's forked
+     * worker instead, where a crash is recorded rather than ending the build's test JVM.
      */
     @Test
-    void mutatedFilesImportOrFailCleanly() throws Exception {
+    void mutatedFilesPassTheWalkOrFailCleanly() throws Exception {
         byte[] valid = Files.readAllBytes(CraftedKeras.base().write(dir.resolve("seed.h5")));
         Random r = new Random(20261207L);
         Map<String, Integer> outcomes = new TreeMap<>();
@@ -218,11 +221,11 @@ class Hdf5CheckTest {
             byte[] b = mutate(valid, r);
             Path f = Files.write(dir.resolve("mutant-" + i + ".h5"), b);
             try {
-                KerasImporter.load(f);
-                outcomes.merge("imported", 1, Integer::sum);
+                Hdf5Check.check(f);
+                outcomes.merge("read by the walk", 1, Integer::sum);
             } catch (ModelImportException e) {
                 assertTrue(e.getMessage().startsWith(f + ": "), e.getMessage());
-                assertFalse(e.getMessage().isBlank());
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
                 outcomes.merge(e.getMessage().contains("cnnviz does not read (") ? "refused by the walk" : "refused", 1,
                         Integer::sum);
             }
