@@ -59,9 +59,9 @@ public final class GraphObjective {
             throw new IllegalArgumentException("the gradient array has shape " + java.util.Arrays.toString(gradient.shape())
                     + ", the input " + java.util.Arrays.toString(input.shape()));
         }
+        Map<String, INDArray> seeds = new HashMap<>();
         try (ForwardPass pass = graph.forward(input)) {
             Map<String, INDArray> activations = new HashMap<>();
-            Map<String, INDArray> seeds = new HashMap<>();
             for (String n : objective.nodes()) {
                 INDArray a = pass.get(n);
                 activations.put(n, a);
@@ -77,8 +77,9 @@ public final class GraphObjective {
                 throw new NonFiniteResultException("the gradient of " + objective.describe() + " holds NaN or infinite values");
             }
             gradient.assign(dx);
-            seeds.values().forEach(INDArray::close);
             return value;
+        } finally {
+            seeds.values().forEach(INDArray::close);
         }
     }
 

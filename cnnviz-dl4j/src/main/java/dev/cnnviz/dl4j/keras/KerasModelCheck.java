@@ -432,8 +432,8 @@ final class KerasModelCheck {
                 long ch = x[ax[0]];
                 long filters = integer(l, 1, MAX_DIM, -1, "filters", "nb_filter");
                 long[] k = kernel(l);
-                long[] s = pair(l, 1, MAX_WINDOW, 1, "strides", "subsample");
-                long[] d = pair(l, 1, MAX_WINDOW, 1, "dilation_rate", "atrous_rate");
+                long[] s = strides(l);
+                long[] d = dilations(l);
                 boolean same = same(l);
                 long groups = integer(l, 1, MAX_DIM, 1, "groups");
                 if (ch > 0 && ch % groups != 0 || filters % groups != 0) {
@@ -455,8 +455,8 @@ final class KerasModelCheck {
                 long ch = x[ax[0]];
                 long filters = integer(l, 1, MAX_DIM, -1, "filters", "nb_filter");
                 long[] k = kernel(l);
-                long[] s = pair(l, 1, MAX_WINDOW, 1, "strides", "subsample");
-                long[] d = pair(l, 1, MAX_WINDOW, 1, "dilation_rate", "atrous_rate");
+                long[] s = strides(l);
+                long[] d = dilations(l);
                 boolean same = same(l);
                 JsonNode op = c.path("output_padding");
                 long[] outPad = op.isMissingNode() || op.isNull() ? null : pair(l, 0, MAX_WINDOW, 0, "output_padding");
@@ -486,8 +486,8 @@ final class KerasModelCheck {
                 long ch = x[ax[0]];
                 long dm = integer(l, 1, MAX_DIM, 1, "depth_multiplier");
                 long[] k = kernel(l);
-                long[] s = pair(l, 1, MAX_WINDOW, 1, "strides", "subsample");
-                long[] d = pair(l, 1, MAX_WINDOW, 1, "dilation_rate", "atrous_rate");
+                long[] s = strides(l);
+                long[] d = dilations(l);
                 long[] hw = windows(l, "kernel_size", x, ax, k, s, d, same(l));
                 long out = ch < 0 ? -1 : multiply(ch, dm, "layer '" + l.name() + "': channels x depth_multiplier");
                 weight(l, "depthwise_kernel", true, "kernel_size " + shape(k) + ", " + ch + " input channels, depth_multiplier " + dm,
@@ -503,8 +503,8 @@ final class KerasModelCheck {
                 long filters = integer(l, 1, MAX_DIM, -1, "filters", "nb_filter");
                 long dm = integer(l, 1, MAX_DIM, 1, "depth_multiplier");
                 long[] k = kernel(l);
-                long[] s = pair(l, 1, MAX_WINDOW, 1, "strides", "subsample");
-                long[] d = pair(l, 1, MAX_WINDOW, 1, "dilation_rate", "atrous_rate");
+                long[] s = strides(l);
+                long[] d = dilations(l);
                 long[] hw = windows(l, "kernel_size", x, ax, k, s, d, same(l));
                 long mid = ch < 0 ? -1 : multiply(ch, dm, "layer '" + l.name() + "': channels x depth_multiplier");
                 weight(l, "depthwise_kernel", true, "kernel_size " + shape(k) + ", " + ch + " input channels, depth_multiplier " + dm,
@@ -813,6 +813,16 @@ final class KerasModelCheck {
             return true;
         }
         throw fail(l, "padding " + brief(p) + " is neither valid nor same");
+    }
+
+    /** @return the layer's strides ({@code strides}, Keras 1 {@code subsample}), each 1..MAX_WINDOW, default 1 */
+    private long[] strides(Layer l) throws ModelImportException {
+        return pair(l, 1, MAX_WINDOW, 1, "strides", "subsample");
+    }
+
+    /** @return the layer's dilations ({@code dilation_rate}, Keras 1 {@code atrous_rate}), each 1..MAX_WINDOW, default 1 */
+    private long[] dilations(Layer l) throws ModelImportException {
+        return pair(l, 1, MAX_WINDOW, 1, "dilation_rate", "atrous_rate");
     }
 
     private long[] kernel(Layer l) throws ModelImportException {

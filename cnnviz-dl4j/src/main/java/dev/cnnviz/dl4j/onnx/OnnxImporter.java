@@ -233,7 +233,7 @@ public final class OnnxImporter {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        ByteBuffer bytes = readFile(file, options);
+        ByteBuffer bytes = readFile(file);
         Path dir = file.toAbsolutePath().getParent();
         return read(bytes, file, file.getFileName() == null ? file.toString() : file.getFileName().toString(), dir, options);
     }
@@ -245,7 +245,7 @@ public final class OnnxImporter {
      * Maps a model file into memory (read-only): a regular file only, at most 2 GiB. Its bytes are parsed in place
      * and initializers alias them, so an unused initializer costs no memory.
      */
-    private static ByteBuffer readFile(Path file, Options options) throws ModelImportException {
+    private static ByteBuffer readFile(Path file) throws ModelImportException {
         try {
             if (Files.isDirectory(file)) {
                 throw new ModelImportException(file, "is a directory, not an ONNX file");
@@ -307,7 +307,7 @@ public final class OnnxImporter {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");
         }
-        ByteBuffer bytes = readFile(file, options);
+        ByteBuffer bytes = readFile(file);
         return readGraph(bytes, file, file.toAbsolutePath().getParent(), options);
     }
 
