@@ -1,0 +1,60 @@
+package dev.cnnviz.api;
+
+import java.awt.image.BufferedImage;
+import java.util.List;
+
+/**
+ * The result of an image optimization: class or neuron visualization, feature inversion, DeepDream (and later
+ * texture synthesis, style transfer and attacks). It keeps the images, the model's input they correspond to, the
+ * loss history, optional snapshots and how it was made.
+ *
+ * <pre>{@code
+ * Synthesis s = ClassVisualization.of(model).visualize(Target.classIndex(285));
+ * ImageIO.write(s.image(), "png", new File("cat-class.png"));
+ * System.out.println(s.history().get(s.history().size() - 1).terms());
+ * }</pre>
+ *
+ * @param images      the optimized images in display form (RGB, the model's preprocessing undone; one per
+ *                    image of the optimized batch, at least one)
+ * @param input       the same images as the model's preprocessed input, {@code [N, C, H, W]} float32
+ * @param history     every step in order (without snapshot images); for DeepDream over all octaves
+ * @param snapshots   the images taken every k steps if asked (e.g. for an animated GIF), else empty
+ * @param interrupted true if the run was stopped by its listener or by a thread interrupt before its last step
+ * @param provenance  the method, its options (objective, steps, learning rate, regularizers …), the layer, the
+ *                    seed and the model
+ */
+public record Synthesis(List<BufferedImage> images, Tensor input, List<OptimizationStep> history,
+                        List<BufferedImage> snapshots, boolean interrupted, Provenance provenance) {
+
+    /** Validates and copies. */
+    public Synthesis {
+        if (images == null || images.isEmpty()) {
+            throw new IllegalArgumentException("a synthesis needs at least one image, got " + images);
+        }
+        if (input == null || provenance == null) {
+            throw new IllegalArgumentException("input and provenance must not be null");
+        }
+        if (input.rank() != 4 || input.size(0) != images.size()) {
+            throw new IllegalArgumentException("input must be [N, C, H, W] with N = " + images.size() + " images, got "
+                    + java.util.Arrays.toString(input.shape()));
+        }
+        images = List.copyOf(images);
+        history = history == null ? List.of() : history.stream().map(OptimizationStep::withoutSnapshot).toList();
+        snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+    }
+
+    /** @return the first (for a single run, the only) image. */
+    public BufferedImage image() {
+        return images.get(0);
+    }
+
+    /** @return the loss before each step, in order. */
+    public double[] losses() {
+        return history.stream().mapToDouble(OptimizationStep::loss).toArray();
+    }
+
+    /** @return the number of steps taken. */
+    public int steps() {
+        return (int) history.stream().filter(s -> s.step() > 0).count();
+    }
+}
