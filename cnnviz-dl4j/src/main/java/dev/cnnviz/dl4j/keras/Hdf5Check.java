@@ -27,6 +27,18 @@ final class Hdf5Check {
      *                              shorter than its superblock says (truncated), or refused by {@link Hdf5Walk}
      */
     static Hdf5Walk.Contents check(Path file) throws ModelImportException {
+        try (Hdf5Tree tree = open(file)) {
+            return tree.contents();
+        }
+    }
+
+    /**
+     * Checks the file as {@link #check} does and keeps it open for reading in Java.
+     *
+     * @return the file's groups and datasets, as jHDF read them; the caller closes it
+     * @throws ModelImportException as {@link #check}
+     */
+    static Hdf5Tree open(Path file) throws ModelImportException {
         if (file == null) {
             throw new IllegalArgumentException("the model path must not be null");
         }
@@ -45,7 +57,7 @@ final class Hdf5Check {
                 ByteBuffer sig = read(ch, at, SIGNATURE.length);
                 if (matches(sig)) {
                     long base = checkSuperblock(file, ch, at, size);
-                    return Hdf5Walk.walk(file, size, at, base);
+                    return Hdf5Walk.open(file, size, at, base);
                 }
             }
             ByteBuffer head = read(ch, 0, (int) Math.min(16, size));

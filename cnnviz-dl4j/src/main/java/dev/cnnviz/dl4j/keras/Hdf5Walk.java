@@ -93,13 +93,23 @@ final class Hdf5Walk {
      * @throws ModelImportException naming the file and the object when the file is refused (see the class comment)
      */
     static Contents walk(Path file, long fileSize, long at, long base) throws ModelImportException {
+        try (Hdf5Tree tree = open(file, fileSize, at, base)) {
+            return tree.contents();
+        }
+    }
+
+    /**
+     * Walks the file and keeps it open for reading its weights in Java ({@link Hdf5Tree}).
+     *
+     * @see #walk
+     */
+    static Hdf5Tree open(Path file, long fileSize, long at, long base) throws ModelImportException {
         Hdf5Walk w = new Hdf5Walk(file, fileSize);
+        HdfFile hdf = null;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             if (fileSize > Integer.MAX_VALUE) {
                 // too big for one buffer: jHDF reads the file itself (it allocates what a structure declares, at most 2 GiB)
-                try (HdfFile hdf = new HdfFile(file)) {
-                    w.root(hdf);
-                }
+                hdf = new HdfFile(file);
             } else {
                 // from memory: a structure that declares more than the file holds fails at once instead of allocating,
                 // and jHDF cannot open other files (external links)
@@ -107,21 +117,32 @@ final class Hdf5Walk {
                 // shifted by prepending bytes) is read by the native library from its superblock, and so here
                 long from = at > 0 && base != at ? at : 0;
                 ByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, from, fileSize - from);
-                try (HdfFile hdf = HdfFile.fromByteBuffer(map)) {
-                    w.root(hdf);
-                }
+                hdf = HdfFile.fromByteBuffer(map);
             }
+            w.root(hdf);
+            return new Hdf5Tree(file, hdf, new Contents(w.modelConfig, w.kerasVersion, w.backend));
         } catch (ModelImportException e) {
-            throw e;
+            throw closing(hdf, e);
         } catch (ResourceLimitException e) {
-            throw new ModelImportException(file, e.getMessage(), e);
+            throw closing(hdf, new ModelImportException(file, e.getMessage(), e));
         } catch (IOException e) {
-            throw new ModelImportException(file, "could not be read: " + e.getMessage(), e);
+            throw closing(hdf, new ModelImportException(file, "could not be read: " + e.getMessage(), e));
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError | LinkageError e) {
-            throw new ModelImportException(file, "is corrupt or uses an HDF5 feature cnnviz does not read (" + w.where
-                    + "): " + oneLine(e), e);
+            throw closing(hdf, new ModelImportException(file, "is corrupt or uses an HDF5 feature cnnviz does not read ("
+                    + w.where + "): " + oneLine(e), e));
         }
-        return new Contents(w.modelConfig, w.kerasVersion, w.backend);
+    }
+
+    /** Closes a file that failed the walk; a failure to close is recorded on the walk's error, which is the news. */
+    private static ModelImportException closing(HdfFile hdf, ModelImportException e) {
+        if (hdf != null) {
+            try {
+                hdf.close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+        }
+        return e;
     }
 
     private void root(HdfFile hdf) throws ModelImportException {
@@ -185,6 +206,11 @@ final class Hdf5Walk {
      * soft links deep, the native library's limit).
      */
     private Node resolve(Group from, String target, int hops) {
+        return resolve(root, from, target, hops);
+    }
+
+    /** {@link #resolve(Group, String, int)} from a given root group. */
+    static Node resolve(Group root, Group from, String target, int hops) {
         if (hops > 16 || target == null || from == null) {
             return null;
         }
@@ -201,7 +227,7 @@ final class Hdf5Walk {
                 return null;
             }
             if (next instanceof Link l) {
-                next = resolve(g, l.getTargetPath(), hops + 1);
+                next = resolve(root, g, l.getTargetPath(), hops + 1);
                 if (next == null) {
                     return null;
                 }
@@ -301,7 +327,7 @@ final class Hdf5Walk {
     }
 
     /** The exception's class and message on one line, with its causes. */
-    private static String oneLine(Throwable e) {
+    static String oneLine(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null && sb.length() < 400; t = t.getCause() == t ? null : t.getCause()) {
             if (sb.length() > 0) {

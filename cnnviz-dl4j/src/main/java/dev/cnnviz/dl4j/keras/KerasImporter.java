@@ -30,8 +30,13 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
- * Loads a Keras model saved as HDF5 ({@code model.save("m.h5")}, Keras 1 or 2, functional or Sequential) as a
- * cnnviz {@link Model}, through DL4J's Keras importer ({@code KerasModelImport}) and {@link Dl4jTranslator}.
+ * Loads a Keras 2 model saved as HDF5 ({@code model.save("m.h5")}, functional or Sequential) as a cnnviz
+ * {@link Model}, in pure Java: jHDF reads the file ({@code Hdf5Walk}), {@code KerasModelCheck} validates it and
+ * cnnviz's own reader ({@code KerasNative}) builds the graph from the {@code model_config}, layer by layer. The
+ * native HDF5 library is never loaded. A model with a layer that reader does not translate (Conv2DTranspose,
+ * Cropping2D, Reshape, Maximum, Minimum) or a Keras 1 file is an error naming the layer, unless
+ * {@link Options#withDl4jImporter} lets DL4J's importer ({@code KerasModelImport}, then {@link Dl4jTranslator}) try
+ * it: for trusted files only, since DL4J reads the file with the native HDF5 library.
  *
  * <pre>{@code
  * Model m = KerasImporter.load(Path.of("squeezenet1.1-imagenet.h5"))
@@ -39,8 +44,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * }</pre>
  *
  * <ul>
- *   <li>Functional models become a DL4J {@code ComputationGraph}, Sequential ones a {@code MultiLayerNetwork}
- *       (read from the {@code class_name} of the file's {@code model_config}); layer names are Keras' names.</li>
+ *   <li>Node names are Keras' layer names (a layer's activated output; {@code <name>_preact} before a fused
+ *       activation).</li>
  *   <li>The graph always computes in NCHW. For {@code channels_last} models the {@link InputSpec} records
  *       {@link Layout#NHWC} as the original layout and [C, H, W] from the Keras input shape: convert raw Keras
  *       {@code [N, H, W, C]} arrays with {@code x.permute(0, 3, 1, 2)}.</li>
@@ -54,7 +59,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  *       Files are read whole in Java (by jHDF: every group, link, attribute and dataset, see {@code Hdf5Walk}) before
  *       the native HDF5 library sees them; external links, soft links leading out of the file, oversized attributes
  *       and datasets that declare more than the file holds are refused.</li>
- *   <li>Before DL4J or cnnviz's own reader builds anything, the model is validated in Java (see
+ *   <li>Before anything is built, the model is validated in Java (see
  *       {@code KerasModelCheck}): only supported layer types; every layer's attributes (kernel sizes, strides,
  *       dilations, pool sizes, filters, units, paddings, croppings, reshape targets) walked with the static shapes
  *       from the input, so that every window fits its input and every shape is positive and bounded (input sizes up
@@ -65,8 +70,6 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  */
 public final class KerasImporter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** DL4J's Keras import and the HDF5 library are not reentrant. */
-    private static final Object LOCK = Hdf5Archive.LOCK_OBJECT;
     private static final int MAX_SIZE_SEARCH = 512;
 
     private KerasImporter() {
@@ -78,16 +81,29 @@ public final class KerasImporter {
      * @param allowNonFiniteWeights accept weights with NaN or infinite values (and negative batch-norm variances),
      *                              which make the model compute NaN: for inspecting a broken model; by default such
      *                              a model is a {@link ModelImportException} naming the tensors
+     * @param dl4jImporter          for a model with a layer cnnviz's own reader does not translate, fall back to DL4J's
+     *                              Keras importer. <b>Only for files you trust</b>: DL4J reads the file again with the
+     *                              native HDF5 library, which is not hardened against crafted files (a mutated file
+     *                              aborted the JVM inside it). Off by default: such a model is a
+     *                              {@link ModelImportException} naming the layer
      */
-    public record Options(boolean allowNonFiniteWeights) {
-        /** @return the defaults: non-finite weights are rejected. */
+    public record Options(boolean allowNonFiniteWeights, boolean dl4jImporter) {
+        /** @return the defaults: non-finite weights rejected, cnnviz's own (pure Java) reader only. */
         public static Options defaults() {
-            return new Options(false);
+            return new Options(false, false);
         }
 
         /** @return a copy that accepts (true) or rejects (false) weights with NaN or infinite values. */
         public Options withNonFiniteWeightsAllowed(boolean allow) {
-            return new Options(allow);
+            return new Options(allow, dl4jImporter);
+        }
+
+        /**
+         * @return a copy that falls back (true) or not (false) to DL4J's Keras importer and the native HDF5 library
+         *         for layers cnnviz's own reader does not translate; for trusted files only (see the record comment)
+         */
+        public Options withDl4jImporter(boolean use) {
+            return new Options(allowNonFiniteWeights, use);
         }
     }
 
@@ -112,11 +128,41 @@ public final class KerasImporter {
      */
     public static Model load(Path h5, Options options) throws ModelImportException {
         Options opts = options == null ? Options.defaults() : options;
-        Hdf5Walk.Contents contents = Hdf5Check.check(h5);
         ModelSidecar side = ModelSidecar.read(h5, null, null);
-        synchronized (LOCK) {
-            Header header = header(h5, contents);
-            KerasModelCheck.check(h5, header.config(), header.kerasVersion(), opts.allowNonFiniteWeights());
+        Header header;
+        try (Hdf5Tree tree = Hdf5Check.open(h5)) {
+            header = header(h5, tree.contents());
+            KerasModelCheck.check(tree, h5, header.config(), header.kerasVersion(), opts.allowNonFiniteWeights());
+            try {
+                return nativeModel(h5, tree, header, side, ", read in Java by cnnviz");
+            } catch (KerasNative.Untranslatable e) {
+                if (!opts.dl4jImporter()) {
+                    throw new ModelImportException(h5, e.getMessage().substring(h5.toString().length() + 2)
+                            + ". DL4J's Keras importer may read it, but it reads the file with the native HDF5 library, "
+                            + "which is not hardened against crafted files: for a file you trust, load it with "
+                            + "KerasImporter.Options.defaults().withDl4jImporter(true)", e);
+                }
+            }
+        }
+        return dl4jModel(h5, header, side);
+    }
+
+    /**
+     * Loads through DL4J's Keras importer even where cnnviz's own reader translates the model: for tests that compare
+     * the two readers (package-private; trusted files only).
+     */
+    static Model loadWithDl4j(Path h5) throws ModelImportException {
+        Header header;
+        try (Hdf5Tree tree = Hdf5Check.open(h5)) {
+            header = header(h5, tree.contents());
+            KerasModelCheck.check(tree, h5, header.config(), header.kerasVersion(), false);
+        }
+        return dl4jModel(h5, header, ModelSidecar.read(h5, null, null));
+    }
+
+    /** DL4J's Keras import (native HDF5), then {@link Dl4jTranslator}: for trusted files only. */
+    private static Model dl4jModel(Path h5, Header header, ModelSidecar side) throws ModelImportException {
+        synchronized (Hdf5Archive.LOCK_OBJECT) { // DL4J's Keras import and the HDF5 library are not reentrant
             boolean sequential = "Sequential".equals(header.className());
             KerasModel km;
             Object net;
@@ -131,25 +177,19 @@ public final class KerasImporter {
                     km = builder.buildModel();
                     net = km.getComputationGraph();
                 }
+                builder.close();
             } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                String why = "DL4J " + dl4jVersion() + " could not import this Keras " + header.kerasVersion() + " "
-                        + (sequential ? "Sequential" : "functional") + " model: " + message(e);
-                try {
-                    return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader because " + why);
-                } catch (ModelImportException n) {
-                    ModelImportException both = new ModelImportException(h5, why + "; cnnviz's own Keras reader could not "
-                            + "either: " + n.getMessage().substring(h5.toString().length() + 2), e);
-                    both.addSuppressed(n);
-                    throw both;
-                }
-            } finally {
+                ModelImportException failed = new ModelImportException(h5, "neither cnnviz's own Keras reader nor DL4J "
+                        + dl4jVersion() + " could import this Keras " + header.kerasVersion() + " "
+                        + (sequential ? "Sequential" : "functional") + " model: " + message(e), e);
                 if (builder != null) {
                     try {
                         builder.close();
-                    } catch (RuntimeException ignored) {
-                        // already closed
+                    } catch (Exception | LinkageError c) {
+                        failed.addSuppressed(c);
                     }
                 }
+                throw failed;
             }
             List<String> inputs = km.getInputLayerNames();
             if (inputs == null || inputs.size() != 1) {
@@ -165,16 +205,8 @@ public final class KerasImporter {
             try {
                 g = net instanceof MultiLayerNetwork m ? Dl4jTranslator.translate(m, type, h5)
                         : Dl4jTranslator.translate((ComputationGraph) net, new InputType[] {type}, h5);
-            } catch (ModelImportException | RuntimeException e) {
-                ModelImportException why = e instanceof ModelImportException mie ? mie
-                        : new ModelImportException(h5, "could not translate the imported network: " + message(e), e);
-                try {
-                    return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader because cnnviz cannot translate "
-                            + "DL4J's import: " + why.getMessage().substring(h5.toString().length() + 2));
-                } catch (ModelImportException n) {
-                    why.addSuppressed(n);
-                    throw why;
-                }
+            } catch (RuntimeException e) {
+                throw new ModelImportException(h5, "could not translate DL4J's import: " + message(e), e);
             }
             Layout layout = ct.getFormat() == CNN2DFormat.NHWC ? Layout.NHWC : Layout.NCHW;
             long c = ct.getChannels();
@@ -191,27 +223,19 @@ public final class KerasImporter {
             }
             InputSpec spec = Dl4jImporter.spec(h5, c, h, w, layout, side);
             String source = "Keras " + header.kerasVersion() + " " + (sequential ? "Sequential" : "functional") + " (HDF5, "
-                    + (layout == Layout.NHWC ? "channels_last" : "channels_first") + ", via DL4J " + dl4jVersion() + "): "
-                    + h5.getFileName() + outputsNote(km, g);
+                    + (layout == Layout.NHWC ? "channels_last" : "channels_first") + ", via DL4J " + dl4jVersion()
+                    + " because cnnviz's own reader does not translate a layer): " + h5.getFileName() + outputsNote(km, g);
             return Models.validated(h5, new Model(g, spec, side.labels(), source));
         }
     }
 
-    /**
-     * Loads with cnnviz's own Keras reader only (no DL4J import), for models DL4J rejects; package-private for tests.
-     */
-    static Model loadNative(Path h5) throws ModelImportException {
-        Hdf5Walk.Contents contents = Hdf5Check.check(h5);
-        ModelSidecar side = ModelSidecar.read(h5, null, null);
-        synchronized (LOCK) {
-            Header header = header(h5, contents);
-            KerasModelCheck.check(h5, header.config(), header.kerasVersion(), false);
-            return nativeModel(h5, header, side, ", read by cnnviz's own Keras reader");
+    private static Model nativeModel(Path h5, Hdf5Tree tree, Header header, ModelSidecar side, String note)
+            throws ModelImportException {
+        if (header.kerasVersion().startsWith("1")) {
+            throw new KerasNative.Untranslatable(h5, "is a Keras " + header.kerasVersion() + " file; cnnviz's own Keras reader "
+                    + "translates Keras 2 files (Keras 1 names and orders weights differently)");
         }
-    }
-
-    private static Model nativeModel(Path h5, Header header, ModelSidecar side, String note) throws ModelImportException {
-        KerasNative.Result r = KerasNative.read(h5);
+        KerasNative.Result r = KerasNative.read(h5, tree, header.config());
         long h = r.height();
         long w = r.width();
         if (h <= 0 || w <= 0) {
@@ -225,7 +249,9 @@ public final class KerasImporter {
         }
         InputSpec spec = Dl4jImporter.spec(h5, r.channels(), h, w, r.layout(), side);
         String source = "Keras " + header.kerasVersion() + " " + ("Sequential".equals(header.className()) ? "Sequential" : "functional")
-                + " (HDF5, " + (r.layout() == Layout.NHWC ? "channels_last" : "channels_first") + note + "): " + h5.getFileName();
+                + " (HDF5, " + (r.layout() == Layout.NHWC ? "channels_last" : "channels_first") + note + "): " + h5.getFileName()
+                + (r.otherOutputs().isEmpty() ? "" : " (output " + r.graph().outputName() + "; other Keras outputs, nodes of the "
+                + "graph: " + String.join(", ", r.otherOutputs()) + ")");
         return Models.validated(h5, new Model(r.graph(), spec, side.labels(), source));
     }
 

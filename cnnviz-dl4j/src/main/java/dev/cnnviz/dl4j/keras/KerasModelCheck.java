@@ -1,9 +1,5 @@
 package dev.cnnviz.dl4j.keras;
 
-import static org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY;
-import static org.bytedeco.hdf5.global.hdf5.H5O_TYPE_DATASET;
-import static org.bytedeco.hdf5.global.hdf5.H5O_TYPE_GROUP;
-import static org.bytedeco.hdf5.global.hdf5.H5T_FLOAT;
 
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.dl4j.dl4j.NonFiniteWeights;
@@ -18,14 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.bytedeco.hdf5.DataSet;
-import org.bytedeco.hdf5.DataSpace;
-import org.bytedeco.hdf5.DataType;
-import org.bytedeco.hdf5.Group;
-import org.bytedeco.hdf5.H5File;
-import org.bytedeco.hdf5.PredType;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.shade.jackson.databind.JsonNode;
 
 /**
@@ -109,42 +97,27 @@ final class KerasModelCheck {
      * @param allowNonFiniteWeights whether NaN and infinite weights are accepted
      * @throws ModelImportException naming the file, the layer and the attribute or weight
      */
-    static void check(Path file, JsonNode model, String kerasVersion, boolean allowNonFiniteWeights) throws ModelImportException {
+    static void check(Hdf5Tree tree, Path file, JsonNode model, String kerasVersion, boolean allowNonFiniteWeights)
+            throws ModelImportException {
         KerasModelCheck c = new KerasModelCheck(file, kerasVersion);
-        H5File h5;
         try {
-            h5 = new H5File(file.toString(), H5F_ACC_RDONLY());
-        } catch (RuntimeException e) {
-            throw new ModelImportException(file, "could not be opened as HDF5: " + e.getMessage(), e);
-        }
-        try {
-            c.scanWeights(h5);
+            c.scanWeights(tree);
             List<Layer> layers = c.layers(model);
             c.walk(layers, false);
             c.sizes();
             if (!allowNonFiniteWeights) {
-                c.values(h5);
+                c.values(tree);
             }
         } catch (RuntimeException e) {
             throw new ModelImportException(file, "could not check the model: " + e, e);
-        } finally {
-            h5.deallocate();
         }
     }
 
     // ------------------------------------------------------------------ the weights' datasets
 
-    private void scanWeights(H5File h5) throws ModelImportException {
-        List<String> top = children(h5, H5O_TYPE_GROUP);
-        List<String> root = top.contains("model_weights") ? List.of("model_weights") : List.of();
-        Group g = root.isEmpty() ? h5 : h5.openGroup("model_weights");
-        try {
-            scan(g, root, 0);
-        } finally {
-            if (g != h5) {
-                g.deallocate();
-            }
-        }
+    private void scanWeights(Hdf5Tree tree) throws ModelImportException {
+        List<String> root = tree.groups(List.of()).contains("model_weights") ? List.of("model_weights") : List.of();
+        scan(tree, root, 0);
     }
 
     /** Each weight array fits a Java array; all together they fit in the file (as float32, the smallest Keras writes). */
@@ -170,8 +143,8 @@ final class KerasModelCheck {
         }
     }
 
-    private void scan(Group g, List<String> path, int depth) throws ModelImportException {
-        for (String name : children(g, H5O_TYPE_GROUP)) {
+    private void scan(Hdf5Tree tree, List<String> path, int depth) throws ModelImportException {
+        for (String name : tree.groups(path)) {
             if (path.size() == 0 && name.equals("optimizer_weights")) {
                 continue;
             }
@@ -179,60 +152,34 @@ final class KerasModelCheck {
                 throw new ModelImportException(file, "its weights nest groups deeper than " + MAX_GROUP_DEPTH + " levels at '"
                         + String.join("/", path) + "/" + name + "' (a link loop?)");
             }
-            Group c = g.openGroup(name);
-            try {
-                List<String> p = new ArrayList<>(path);
-                p.add(name);
-                scan(c, p, depth + 1);
-            } finally {
-                c.deallocate();
-            }
+            List<String> p = new ArrayList<>(path);
+            p.add(name);
+            scan(tree, p, depth + 1);
         }
-        for (String name : children(g, H5O_TYPE_DATASET)) {
+        for (String name : tree.datasets(path)) {
             if (all.size() >= MAX_DATASETS) {
                 throw new ModelImportException(file, "its weights have more than " + MAX_DATASETS + " arrays");
             }
-            DataSet ds = g.openDataSet(name);
-            try {
-                DataSpace sp = ds.getSpace();
-                int rank = sp.getSimpleExtentNdims();
-                long[] dims = new long[Math.max(rank, 0)];
-                sp.getSimpleExtentDims(dims);
-                sp.deallocate();
-                String where = String.join("/", path) + "/" + name;
-                if (rank < 0 || rank > 5) {
-                    throw new ModelImportException(file, "weight array '" + where + "' has rank " + rank + " (Keras weights have 1 to 5 dimensions)");
+            long[] dims = tree.shape(path, name);
+            String where = String.join("/", path) + "/" + name;
+            if (dims.length > 5) {
+                throw new ModelImportException(file, "weight array '" + where + "' has rank " + dims.length + " (Keras weights have 1 to 5 dimensions)");
+            }
+            long n = 1;
+            for (long d : dims) {
+                if (d < 0) {
+                    throw new ModelImportException(file, "weight array '" + where + "' declares a negative size in shape "
+                            + Arrays.toString(dims));
                 }
-                long n = 1;
-                for (long d : dims) {
-                    if (d < 0) {
-                        throw new ModelImportException(file, "weight array '" + where + "' declares a size of more than 2^63 in shape "
-                                + Arrays.toString(dims));
-                    }
-                    n = Math.multiplyHigh(n, d) != 0 || n * d < 0 ? Long.MAX_VALUE : n * d;
-                }
-                Stored s = new Stored(path, name, dims, ds.asAbstractDs().getTypeClass() == H5T_FLOAT, n);
-                all.add(s);
-                if (!path.isEmpty() && path.size() > (path.get(0).equals("model_weights") ? 1 : 0)) {
-                    String layer = path.get(path.get(0).equals("model_weights") ? 1 : 0);
-                    weights.computeIfAbsent(layer, k -> new LinkedHashMap<>()).putIfAbsent(key(layer, name), s);
-                }
-            } finally {
-                ds.deallocate();
+                n = Math.multiplyHigh(n, d) != 0 || n * d < 0 ? Long.MAX_VALUE : n * d;
+            }
+            Stored s = new Stored(path, name, dims, tree.floating(path, name), n);
+            all.add(s);
+            if (!path.isEmpty() && path.size() > (path.get(0).equals("model_weights") ? 1 : 0)) {
+                String layer = path.get(path.get(0).equals("model_weights") ? 1 : 0);
+                weights.computeIfAbsent(layer, k -> new LinkedHashMap<>()).putIfAbsent(key(layer, name), s);
             }
         }
-    }
-
-    private static List<String> children(Group g, int type) {
-        List<String> out = new ArrayList<>();
-        long n = g.getNumObjs();
-        for (long i = 0; i < n; i++) {
-            BytePointer p = g.getObjnameByIdx(i);
-            if (g.childObjType(p) == type) {
-                out.add(p.getString());
-            }
-        }
-        return out;
     }
 
     /** The weight's role from its dataset name: {@code kernel:0} -> kernel; Keras 1's {@code conv1_W} -> kernel. */
@@ -956,62 +903,33 @@ final class KerasModelCheck {
     }
 
     /** Reads every floating-point weight and records NaN, infinite values and negative batch-norm variances. */
-    private void values(H5File h5) throws ModelImportException {
+    private void values(Hdf5Tree tree) throws ModelImportException {
         NonFiniteWeights bad = new NonFiniteWeights();
-        DataType floatType = new DataType(PredType.NATIVE_FLOAT());
-        try {
-            for (Stored s : all) {
-                if (!s.floating() || s.elements() == 0) {
-                    continue;
+        for (Stored s : all) {
+            if (!s.floating() || s.elements() == 0) {
+                continue;
+            }
+            int skip = s.groups().isEmpty() || !s.groups().get(0).equals("model_weights") ? 0 : 1;
+            String layer = s.groups().size() > skip ? s.groups().get(skip) : "(top level)";
+            String key = key(layer, s.dataset());
+            float[] v = tree.floats(s.groups(), s.dataset());
+            bad.count(layer, key, v);
+            Layer l = byName.get(layer);
+            if (l != null && l.cls().equals("BatchNormalization") && key.equals("moving_variance")) {
+                double eps = l.config().path("epsilon").asDouble(1e-3);
+                long neg = 0;
+                for (float x : v) {
+                    if (x + eps <= 0) {
+                        neg++;
+                    }
                 }
-                int skip = s.groups().isEmpty() || !s.groups().get(0).equals("model_weights") ? 0 : 1;
-                String layer = s.groups().size() > skip ? s.groups().get(skip) : "(top level)";
-                String key = key(layer, s.dataset());
-                float[] v = read(h5, s, floatType);
-                bad.count(layer, key, v);
-                Layer l = byName.get(layer);
-                if (l != null && l.cls().equals("BatchNormalization") && key.equals("moving_variance")) {
-                    double eps = l.config().path("epsilon").asDouble(1e-3);
-                    long neg = 0;
-                    for (float x : v) {
-                        if (x + eps <= 0) {
-                            neg++;
-                        }
-                    }
-                    if (neg > 0) {
-                        bad.addProblem(layer, key, neg + " of " + v.length + " values are at most -epsilon (" + (-eps)
-                                + "): a variance must not be negative");
-                    }
+                if (neg > 0) {
+                    bad.addProblem(layer, key, neg + " of " + v.length + " values are at most -epsilon (" + (-eps)
+                            + "): a variance must not be negative");
                 }
             }
-        } finally {
-            floatType.deallocate();
         }
         bad.throwIfAny(file, "KerasImporter.load(file, KerasImporter.Options.defaults().withNonFiniteWeightsAllowed(true))");
-    }
-
-    private static float[] read(H5File h5, Stored s, DataType floatType) {
-        List<Group> open = new ArrayList<>();
-        try {
-            Group g = h5;
-            for (String name : s.groups()) {
-                g = g.openGroup(name);
-                open.add(g);
-            }
-            DataSet ds = g.openDataSet(s.dataset());
-            try (FloatPointer fp = new FloatPointer(s.elements())) {
-                ds.read(fp, floatType);
-                float[] v = new float[(int) s.elements()];
-                fp.get(v);
-                return v;
-            } finally {
-                ds.deallocate();
-            }
-        } finally {
-            for (int i = open.size() - 1; i >= 0; i--) {
-                open.get(i).deallocate();
-            }
-        }
     }
 
     // ------------------------------------------------------------------ messages

@@ -43,14 +43,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * cnnviz's own reader for Keras 2 HDF5 models, used when DL4J's Keras importer rejects a file: it reads the
- * {@code model_config} JSON and the weights with DL4J's {@link Hdf5Archive} and builds the graph directly,
+ * {@code model_config} JSON and the weights in Java (jHDF, through {@link Hdf5Tree}) and builds the graph directly,
  * following Keras' semantics layer by layer — including each layer's own {@code data_format}, so that a model
  * mixing {@code channels_first} and {@code channels_last} layers computes what Keras computes (a layer reads
  * the array it is given in its own format; in NCHW terms that is a transpose).
@@ -60,7 +61,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  */
 final class KerasNative {
     static final String SUPPORTED = "InputLayer, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
-            + "GlobalAveragePooling2D, GlobalMaxPooling2D, Dense, Flatten, Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax, "
+            + "GlobalAveragePooling2D, GlobalMaxPooling2D (and the aliases MaxPool2D, AvgPool2D, GlobalAvgPool2D, "
+            + "GlobalMaxPool2D, SeparableConvolution2D), Dense, Flatten, Activation, ReLU, LeakyReLU, ELU, PReLU, Softmax, "
             + "BatchNormalization, ZeroPadding2D, UpSampling2D (nearest), Dropout, SpatialDropout2D, GaussianNoise, GaussianDropout, "
             + "AlphaDropout, Add, Subtract, Multiply, Average, Concatenate; activations linear, relu, relu6, sigmoid, tanh, "
             + "softmax, elu, hard_sigmoid";
@@ -80,27 +82,31 @@ final class KerasNative {
     }
 
     /** The translated model. */
-    record Result(Graph graph, long channels, long height, long width, Layout layout) {
+    record Result(Graph graph, long channels, long height, long width, Layout layout, List<String> otherOutputs) {
     }
 
     private final Path file;
-    private final Hdf5Archive archive;
-    private final String[] root;
+    private final Hdf5Tree tree;
+    private final List<String> root;
     private final Graph.Builder b = Graph.builder();
     private final Map<String, Value> values = new HashMap<>();
 
-    private KerasNative(Path file, Hdf5Archive archive, String[] root) {
+    private KerasNative(Path file, Hdf5Tree tree, List<String> root) {
         this.file = file;
-        this.archive = archive;
+        this.tree = tree;
         this.root = root;
     }
 
-    /** Reads and translates the model (the caller holds the HDF5 lock). */
-    static Result read(Path file) throws ModelImportException {
-        try (Hdf5Archive archive = new Hdf5Archive(file.toString())) {
-            JsonNode config = JSON.readTree(archive.readAttributeAsJson("model_config"));
-            String[] root = archive.getGroups().contains("model_weights") ? new String[] {"model_weights"} : new String[0];
-            return new KerasNative(file, archive, root).translate(config);
+    /**
+     * Translates the model.
+     *
+     * @param tree   the file, as {@link Hdf5Walk} read and checked it
+     * @param config its parsed {@code model_config}, checked by {@link KerasModelCheck}
+     */
+    static Result read(Path file, Hdf5Tree tree, JsonNode config) throws ModelImportException {
+        try {
+            List<String> root = tree.groups(List.of()).contains("model_weights") ? List.of("model_weights") : List.of();
+            return new KerasNative(file, tree, root).translate(config);
         } catch (ModelImportException e) {
             throw e;
         } catch (Exception | LinkageError e) {
@@ -187,7 +193,12 @@ final class KerasNative {
             throw new ModelImportException(file, "the model config has no input layer or no output");
         }
         b.output(values.get(outputs.get(0)).node());
-        return new Result(b.build(), input[0], input[1], input[2], layout);
+        List<String> others = new ArrayList<>();
+        for (String o : outputs.subList(1, outputs.size())) {
+            Value v = values.get(o);
+            others.add(v == null ? o : v.node());
+        }
+        return new Result(b.build(), input[0], input[1], input[2], layout, List.copyOf(others));
     }
 
     private static long dim(JsonNode n) {
@@ -245,7 +256,8 @@ final class KerasNative {
                 }
                 return activate(l, op, x.fmt(), inputs);
             }
-            case "SeparableConv2D": {
+            case "SeparableConv2D":
+            case "SeparableConvolution2D": {
                 Value x = relayout(name, image(l, ins), format(c));
                 Map<String, INDArray> w = weights(name);
                 INDArray dk = need(l, w, "depthwise_kernel"); // [kH, kW, C, m]
@@ -261,7 +273,9 @@ final class KerasNative {
                 return activate(l, Conv.simple(), x.fmt(), inputs);
             }
             case "MaxPooling2D":
-            case "AveragePooling2D": {
+            case "AveragePooling2D":
+            case "MaxPool2D":
+            case "AvgPool2D": {
                 Value x = relayout(name, image(l, ins), format(c));
                 int[] k = ints(c.path("pool_size"), 2);
                 int[] s = c.path("strides").isNull() || c.path("strides").isMissingNode() ? k : ints(c.path("strides"), 1);
@@ -270,9 +284,11 @@ final class KerasNative {
                 return new Value(add(name, op, x.node()), x.fmt());
             }
             case "GlobalAveragePooling2D":
-            case "GlobalMaxPooling2D": {
+            case "GlobalMaxPooling2D":
+            case "GlobalAvgPool2D":
+            case "GlobalMaxPool2D": {
                 Value x = relayout(name, image(l, ins), format(c));
-                Op op = l.cls().startsWith("GlobalAverage") ? new GlobalAveragePool() : new GlobalMaxPool();
+                Op op = l.cls().startsWith("GlobalAv") ? new GlobalAveragePool() : new GlobalMaxPool();
                 if (c.path("keepdims").asBoolean(false)) {
                     return new Value(add(name, op, x.node()), x.fmt());
                 }
@@ -582,31 +598,28 @@ final class KerasNative {
     /** All datasets under the layer's weight group, by their last name without {@code :0}. */
     private Map<String, INDArray> weights(String layer) throws ModelImportException {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        try {
-            String[] g = append(root, layer);
-            if (!archive.getGroups(root).contains(layer)) {
-                return out;
-            }
-            collect(g, out);
-        } catch (Exception e) {
-            throw new ModelImportException(file, "could not read the weights of layer '" + layer + "': " + e.getMessage(), e);
+        if (!tree.groups(root).contains(layer)) {
+            return out;
         }
+        collect(append(root, layer), out);
         return out;
     }
 
-    private void collect(String[] groups, Map<String, INDArray> out) throws Exception {
-        for (String ds : archive.getDataSets(groups)) {
+    private void collect(List<String> groups, Map<String, INDArray> out) throws ModelImportException {
+        for (String ds : tree.datasets(groups)) {
             String key = ds.contains(":") ? ds.substring(0, ds.indexOf(':')) : ds;
-            out.put(key, archive.readDataSet(ds, groups));
+            long[] shape = tree.shape(groups, ds);
+            float[] v = tree.floats(groups, ds);
+            out.put(key, shape.length == 0 ? Nd4j.scalar(v[0]) : Nd4j.create(v, shape, DataType.FLOAT));
         }
-        for (String sub : archive.getGroups(groups)) {
+        for (String sub : tree.groups(groups)) {
             collect(append(groups, sub), out);
         }
     }
 
-    private static String[] append(String[] a, String s) {
-        String[] r = java.util.Arrays.copyOf(a, a.length + 1);
-        r[a.length] = s;
+    private static List<String> append(List<String> a, String s) {
+        List<String> r = new ArrayList<>(a);
+        r.add(s);
         return r;
     }
 
@@ -634,8 +647,17 @@ final class KerasNative {
         return b.unusedName(base);
     }
 
-    private ModelImportException fail(String name, String cls, String detail) {
-        return new ModelImportException(file, "layer '" + name + "' is a Keras " + cls + (detail == null ? "" : " with " + detail)
+    /** A layer (or a setting of one) that this reader does not translate, where DL4J's importer might. */
+    static final class Untranslatable extends ModelImportException {
+        private static final long serialVersionUID = 1L;
+
+        Untranslatable(Path file, String message) {
+            super(file, message);
+        }
+    }
+
+    private Untranslatable fail(String name, String cls, String detail) {
+        return new Untranslatable(file, "layer '" + name + "' is a Keras " + cls + (detail == null ? "" : " with " + detail)
                 + ", which cnnviz's Keras reader cannot translate; supported: " + SUPPORTED);
     }
 }

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * them), each run in a forked worker JVM with a small heap and memory budget, so that a crash or a hang fails the
  * case instead of the suite.
  *
- * <p>Property of every case (a worker crash on a Keras HDF5 file excepted: the native HDF5 library's documented
- * residual risk, counted in the outcomes as CRASH): the outcome is OK with finite outputs, or an exception of a documented type
+ * <p>Property of every case: the outcome is OK with finite outputs, or an exception of a documented type
  * ({@code ModelImportException}, an {@code IOException}, an {@code IllegalArgumentException} (its subclass
  * {@code ResourceLimitException} included), or a {@code NonFiniteResultException}) whose message is non-empty and <em>one line</em>. Multi-line
  * messages are violations even when they list things: they end up in the logs and HTTP answers of the services
@@ -121,9 +120,7 @@ class FuzzSuiteTest {
         return switch (o.status()) {
             case "OK" -> c.mustFail() ? "succeeded: it read external data outside the model's folder" : null;
             case "NONFINITE" -> "non-finite result";
-            // The native HDF5 library parses Keras files again after cnnviz's Java walk, and can abort on crafted ones:
-            // a documented residual risk (README, "Untrusted input"), reported in the outcomes but not a violation.
-            case "CRASH" -> readsHdf5(c) ? null : "the JVM crashed";
+            case "CRASH" -> "the JVM crashed";
             case "HANG" -> "hang past the time limit";
             case "NOT_RUN" -> "not run: the suite's time budget was spent";
             case "THROWN", "CLI_ERROR", "CLI_USAGE" -> {
@@ -140,13 +137,6 @@ class FuzzSuiteTest {
             }
             default -> "unknown outcome " + o.status();
         };
-    }
-
-    /** @return whether the case hands a Keras HDF5 file to the importer (directly or through the CLI). */
-    static boolean readsHdf5(FuzzCase c) {
-        java.util.function.Predicate<String> h5 = n -> n.endsWith(".h5") || n.endsWith(".hdf5");
-        return (c.kind() == FuzzCase.Kind.MODEL && c.file() != null && h5.test(c.file().getFileName().toString()))
-                || c.cliArgs().stream().anyMatch(h5);
     }
 
     private static String report(int cases, long seconds, int starts, Map<String, Integer> byLabel,
