@@ -25,7 +25,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * double value = f.evaluate(x, grad);          // value and d value / d x
  * }</pre>
  *
- * <p>Per call it allocates nothing batch-sized: the forward and backward pass live in the graph's pooled workspace
+ * <p>The forward pass computes only the nodes the objective reads and what they depend on
+ * ({@link Graph#forwardTo}): a channel of a middle layer skips the layers after it, a class score the final softmax.
+ * Per call it allocates nothing batch-sized: the forward and backward pass live in the graph's pooled workspace
  * and compiled plan, and the gradient seeds at the objective's nodes are leased from {@link ScratchArrays} (so a
  * run of 1,000 steps reuses the same native memory). Thread-safe: the objective may be evaluated from several
  * threads at once, each call with its own pass and seeds.
@@ -69,7 +71,7 @@ public final class GraphObjective {
         }
         Map<String, INDArray> seeds = new HashMap<>();
         List<ScratchArrays.Lease> leases = new ArrayList<>(objective.nodes().size());
-        try (ForwardPass pass = graph.forward(input)) {
+        try (ForwardPass pass = graph.forwardTo(input, objective.nodes())) {
             Map<String, INDArray> activations = new HashMap<>();
             for (String n : objective.nodes()) {
                 INDArray a = pass.get(n);

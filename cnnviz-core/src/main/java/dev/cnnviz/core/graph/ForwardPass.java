@@ -47,6 +47,10 @@ public final class ForwardPass implements AutoCloseable {
     private String planKey;
     /** For inference passes: the nodes the caller may read (null: all). */
     private Set<String> readable;
+    /** For passes run only as far as some targets: the nodes computed (the targets and what they depend on), else null. */
+    private Set<String> required;
+    /** The targets of such a pass, for messages. */
+    private Collection<String> targets;
     private boolean closed;
 
     private ForwardPass(Graph graph, Map<String, INDArray> values, boolean retainsAll) {
@@ -57,8 +61,20 @@ public final class ForwardPass implements AutoCloseable {
     }
 
     static ForwardPass run(Graph graph, Map<String, INDArray> inputs, Set<String> keep) {
+        return run(graph, inputs, keep, null);
+    }
+
+    /**
+     * @param targets null to compute every node; else (a training pass, {@code keep == null}) only these nodes and
+     *                the nodes they depend on
+     */
+    static ForwardPass run(Graph graph, Map<String, INDArray> inputs, Set<String> keep, Collection<String> targets) {
         ForwardPass pass = new ForwardPass(graph, new HashMap<>(), keep == null);
         pass.readable = keep;
+        if (targets != null) {
+            pass.targets = List.copyOf(targets);
+            pass.required = pass.ancestors(targets);
+        }
         try {
             pass.borrowPlan(inputs);
             pass.arena.run(() -> {
@@ -90,6 +106,10 @@ public final class ForwardPass implements AutoCloseable {
             key.append(name).append(Arrays.toString(x.shape())).append(';');
         }
         key.append(retainsAll ? "training" : "inference");
+        if (required != null) {
+            // A plan traced for part of the graph runs only that part: it is pooled apart from whole-graph plans.
+            key.append(" up to ").append(new java.util.TreeSet<>(targets));
+        }
         planKey = key.toString();
         plan = plans.borrow(planKey, retainsAll);
     }
@@ -121,6 +141,9 @@ public final class ForwardPass implements AutoCloseable {
         }
         for (Node node : graph.nodes()) {
             Op op = node.op();
+            if (required != null && !required.contains(node.name()) && !(op instanceof Input)) {
+                continue;
+            }
             if (op instanceof Constant c) {
                 values.put(node.name(), c.value());
                 continue;
@@ -230,6 +253,10 @@ public final class ForwardPass implements AutoCloseable {
         if (v == null && plan != null && plan.holds(name) && (readable == null || readable.contains(name))) {
             v = arena.run(() -> value(name));
         }
+        if (v == null && required != null && !required.contains(name)) {
+            throw new IllegalStateException("node '" + name + "' was not computed by this pass, which ran only as far as "
+                    + targets + "; name it in Graph.forwardTo(input, targets) or use Graph.forward");
+        }
         if (v == null) {
             throw new IllegalStateException("node '" + name + "' was not kept by this inference pass; "
                     + "name it in Graph.infer(input, keep) or use Graph.forward");
@@ -281,7 +308,12 @@ public final class ForwardPass implements AutoCloseable {
         Set<String> targets = new HashSet<>();
         for (String w : wrt) {
             graph.node(w);
+            checkComputed(w, "a gradient for");
             targets.add(w);
+        }
+        for (String n : seeds.keySet()) {
+            graph.node(n);
+            checkComputed(n, "a seed at");
         }
         Map<String, INDArray> grads = new HashMap<>();
         for (Map.Entry<String, INDArray> e : seeds.entrySet()) {
@@ -408,6 +440,33 @@ public final class ForwardPass implements AutoCloseable {
             g = g == null ? fromPlan : g.addi(fromPlan);
         }
         return g;
+    }
+
+    private void checkComputed(String name, String what) {
+        if (required != null && !required.contains(name)) {
+            throw new IllegalArgumentException("this pass ran only as far as " + targets + " and cannot give " + what
+                    + " '" + name + "', which they do not depend on; include it in Graph.forwardTo's targets");
+        }
+    }
+
+    /** The nodes {@code targets} depend on, themselves included. */
+    private Set<String> ancestors(Collection<String> targets) {
+        Set<String> up = new HashSet<>();
+        Deque<String> queue = new ArrayDeque<>();
+        for (String t : targets) {
+            graph.node(t);
+            if (up.add(t)) {
+                queue.add(t);
+            }
+        }
+        while (!queue.isEmpty()) {
+            for (String p : graph.node(queue.poll()).inputs()) {
+                if (up.add(p)) {
+                    queue.add(p);
+                }
+            }
+        }
+        return up;
     }
 
     /** Nodes on some path from a wrt node to a seeded node (both ends included). */

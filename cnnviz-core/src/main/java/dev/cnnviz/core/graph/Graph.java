@@ -278,6 +278,38 @@ public final class Graph {
     }
 
     /**
+     * Runs the graph forward on a single-input batch, keeping every activation for {@link ForwardPass#backward}, but
+     * computing only {@code targets} and the nodes they depend on: what an objective on some layers needs, without
+     * the layers after them (nor, for the class scores, the final softmax). The pass can run backward from seeds at
+     * those nodes to any node they depend on; reading a node that was not computed is an
+     * {@link IllegalStateException}. Such passes get oneDNN plans of their own (one per set of targets).
+     *
+     * <pre>{@code
+     * try (ForwardPass pass = graph.forwardTo(x, List.of("fire6_concat"))) {   // fire7 onwards is skipped
+     *     Gradients g = pass.backward(Map.of("fire6_concat", seed), List.of(graph.inputName()));
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for an unknown target (with the closest names) or an empty set of targets
+     * @throws ResourceLimitException   as {@link #forward(Map)}
+     */
+    public ForwardPass forwardTo(INDArray input, Collection<String> targets) {
+        return forwardTo(Map.of(inputName(), input), targets);
+    }
+
+    /** Named-input form of {@link #forwardTo(INDArray, Collection)}. */
+    public ForwardPass forwardTo(Map<String, INDArray> inputs, Collection<String> targets) {
+        if (targets == null || targets.isEmpty()) {
+            throw new IllegalArgumentException("forwardTo needs at least one target node, found " + targets);
+        }
+        for (String t : targets) {
+            node(t);
+        }
+        checkMemory(inputs, true);
+        return ForwardPass.run(this, inputs, null, targets);
+    }
+
+    /**
      * Runs the graph forward for inference only, keeping just the output, the class scores and the
      * {@code keep} nodes; other activations are dropped from the pass as soon as they are consumed. Their memory
      * is part of the pass's workspace and returns to the pool, for the next pass, when this one is closed. The
