@@ -1,32 +1,40 @@
 package dev.cnnviz.examples.cli;
 
+import dev.cnnviz.api.ProgressListener;
+import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.attribution.AttributionBase;
+import dev.cnnviz.core.featurevis.DeepDream;
+import dev.cnnviz.core.featurevis.LayerGraphs;
+import dev.cnnviz.core.inversion.FeatureInversion;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code cnnviz bench}: times one method in this process after warm-up. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         headerHeading = "",
-        header = "Time an attribution method: median milliseconds per explanation.",
+        header = "Time an attribution method (median milliseconds per explanation) or an image optimization (per step).",
         synopsisHeading = "%nUsage: ",
         descriptionHeading = "%n",
         description = {
             "Runs the method --warmup times untimed, then --runs times timed, in this process, and prints the "
                 + "median, minimum and maximum milliseconds per explanation (a run on a batch of N inputs "
                 + "counts as N explanations). For careful measurements use the JMH benchmarks: ./cnnviz jmh -h.",
+            "",
+            "-m inversion and -m deepdream (one octave at the input's size) time image optimizations at --layer: "
+                + "each run takes --steps steps (default 10) and reports milliseconds per step.",
             "",
             "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
         optionListHeading = "%nOptions:%n",
@@ -35,7 +43,8 @@ import picocli.CommandLine.Spec;
             "  cnnviz bench -m grad-cam",
             "  cnnviz bench -m integrated-gradients --steps 50 --model squeezenet1.1.onnx \\",
             "      --input-npy cat-input.npy --runs 5",
-            "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg"})
+            "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg",
+            "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg"})
 public final class BenchCommand implements Callable<Integer> {
     /** The most runs {@code --runs} and {@code --warmup} accept each. */
     public static final int MAX_RUNS = 100_000;
@@ -95,6 +104,15 @@ public final class BenchCommand implements Callable<Integer> {
             x = repeated;
         }
         PrintWriter out = cmd.getOut();
+        if (methodOptions.method().synthesis()) {
+            try {
+                benchSynthesis(model, x, in.description(), out);
+            } finally {
+                x.close();
+            }
+            out.flush();
+            return 0;
+        }
         try {
             int classes = Predictions.of(model, x).classes();
             AttributionBase method = methodOptions.create(model, classes);
@@ -119,5 +137,57 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The default steps of one timed run of inversion or deepdream. */
+    public static final int DEFAULT_SYNTHESIS_STEPS = 10;
+
+    /**
+     * Times inversion or DeepDream (one octave at the input's size) per optimization step: each run takes
+     * {@code --steps} steps (default {@value #DEFAULT_SYNTHESIS_STEPS}); the time of a run divided by its steps is
+     * one sample.
+     */
+    private void benchSynthesis(Model model, INDArray x, String description, PrintWriter out) {
+        CommandLine cmd = spec.commandLine();
+        Method method = methodOptions.method();
+        String layer = methodOptions.layer();
+        if (layer == null) {
+            throw new ParameterException(cmd, "--layer is required for " + method + " (see 'cnnviz summary')");
+        }
+        try {
+            LayerGraphs.requireLayer(model.graph(), layer);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cmd, "--layer: " + e.getMessage());
+        }
+        if (batch != 1 || x.size(0) != 1) {
+            throw new ParameterException(cmd, method + " optimizes one image; --batch and inputs of several images do "
+                    + "not apply");
+        }
+        int steps = methodOptions.steps() == null ? DEFAULT_SYNTHESIS_STEPS : methodOptions.steps();
+        Runnable run;
+        if (method == Method.INVERSION) {
+            FeatureInversion inv = FeatureInversion.of(model).withSteps(steps);
+            run = () -> inv.invert(x, layer, ProgressListener.NONE);
+        } else {
+            DeepDream dd = DeepDream.of(model).withLayer(layer).withOctaves(1).withSteps(steps);
+            float[] data = x.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            Tensor t = Tensor.of(data, (int) x.size(0), (int) x.size(1), (int) x.size(2), (int) x.size(3));
+            run = () -> dd.dreamTensor(t, ProgressListener.NONE);
+        }
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6 / steps;
+        }
+        Arrays.sort(ms);
+        double median = runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+        out.println(String.format(Locale.ROOT,
+                "%s at %s on %s %s: median %.2f ms per step (min %.2f, max %.2f; %d runs of %d steps after %d warm-up)",
+                method.cliName(), layer, description, Arrays.toString(x.shape()), median, ms[0], ms[runs - 1], runs,
+                steps, warmup));
     }
 }

@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code cnnviz} command line: {@code predict}, {@code explain}, {@code bench} and {@code summary}.
+ * The {@code cnnviz} command line: {@code predict}, {@code explain}, {@code invert}, {@code dream}, {@code bench} and
+ * {@code summary}.
  *
  * <p>Exit codes: 0 success; 2 usage error (unknown option or method, bad value, option that does not apply),
  * with the problem and a pointer to {@code --help} on stderr; 1 a model, image or computation error, with a
@@ -44,7 +45,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "its default image (an ankle boot)."},
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
-        subcommands = {PredictCommand.class, ExplainCommand.class, BenchCommand.class, SummaryCommand.class,
+        subcommands = {PredictCommand.class, ExplainCommand.class, InvertCommand.class, DreamCommand.class,
+            BenchCommand.class, SummaryCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -74,7 +76,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of predict, explain, bench, summary");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of predict, explain, invert, dream, bench, summary");
     }
 
     /** Runs the CLI and exits with its exit code. */

@@ -59,7 +59,11 @@ public enum Method {
     /** Wang et al.: weights from the score of the input masked by each channel. */
     SCORE_CAM("score-cam", true),
     /** Guided backprop times the upsampled Grad-CAM map (input resolution, channels kept). */
-    GUIDED_GRAD_CAM("guided-grad-cam", true);
+    GUIDED_GRAD_CAM("guided-grad-cam", true),
+    /** Mahendran and Vedaldi's feature inversion: for {@code bench} only (per optimization step; {@code cnnviz invert}). */
+    INVERSION("inversion", true),
+    /** Mordvintsev et al.'s DeepDream: for {@code bench} only (per optimization step; {@code cnnviz dream}). */
+    DEEPDREAM("deepdream", true);
 
     private final String cliName;
     private final boolean layered;
@@ -74,7 +78,15 @@ public enum Method {
         return cliName;
     }
 
-    /** @return whether the method explains at a layer ({@code --layer}): the CAM family. */
+    /**
+     * @return whether the method is an image optimization rather than an attribution ({@code inversion},
+     *         {@code deepdream}): {@code bench} times it per step; {@code explain} refuses it
+     */
+    public boolean synthesis() {
+        return this == INVERSION || this == DEEPDREAM;
+    }
+
+    /** @return whether the method works at a layer ({@code --layer}): the CAM family, inversion and DeepDream. */
     public boolean layered() {
         return layered;
     }
@@ -84,7 +96,7 @@ public enum Method {
      *         Grad-CAM) rather than an input-shaped {@code [C, H, W]} tensor
      */
     public boolean layerResolution() {
-        return layered && this != GUIDED_GRAD_CAM;
+        return layered && this != GUIDED_GRAD_CAM && !synthesis();
     }
 
     /**
@@ -100,7 +112,7 @@ public enum Method {
         if (layer != null && !layered) {
             throw new IllegalArgumentException("--layer applies only to the CAM methods, not to " + cliName);
         }
-        if (steps != null && this != INTEGRATED_GRADIENTS) {
+        if (steps != null && this != INTEGRATED_GRADIENTS && !synthesis()) {
             throw new IllegalArgumentException("--steps applies only to integrated-gradients, not to " + cliName);
         }
         if (samples != null && this != SMOOTHGRAD) {
@@ -124,6 +136,9 @@ public enum Method {
             case EIGEN_CAM -> EigenCam.of(model);
             case SCORE_CAM -> ScoreCam.of(model);
             case GUIDED_GRAD_CAM -> GuidedGradCam.of(model);
+            case INVERSION, DEEPDREAM -> throw new IllegalArgumentException(cliName + " is an image optimization, "
+                    + "not an attribution: run 'cnnviz " + (this == INVERSION ? "invert" : "dream")
+                    + "' (or time it with 'cnnviz bench -m " + cliName + " --layer NAME')");
         };
         if (layer != null) {
             a = ((CamBase<?>) a).withLayer(layer);

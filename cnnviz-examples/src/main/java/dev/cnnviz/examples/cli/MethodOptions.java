@@ -33,11 +33,13 @@ public final class MethodOptions {
 
     @Option(names = {"-l", "--layer"}, paramLabel = "NAME",
             description = "CAM methods: the layer (graph node) to explain at; see 'cnnviz summary'. "
-                    + "Default: the last 4-D layer the class scores depend on.")
+                    + "Default: the last 4-D layer the class scores depend on. bench -m inversion|deepdream: the "
+                    + "layer to invert or dream at (required).")
     String layer;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = "integrated-gradients: number of integration steps, 1 to 10000. Default: 50.")
+            description = "integrated-gradients: number of integration steps, 1 to 10000. Default: 50. "
+                    + "bench -m inversion|deepdream: optimization steps per timed run. Default: 10.")
     Integer steps;
 
     @Option(names = "--samples", paramLabel = "N",
@@ -57,8 +59,9 @@ public final class MethodOptions {
             throw new ParameterException(cmd, "--layer applies only to the CAM methods; " + method
                     + " explains the input pixels directly");
         }
-        if (steps != null && method != Method.INTEGRATED_GRADIENTS) {
-            throw new ParameterException(cmd, "--steps applies only to integrated-gradients, not to " + method);
+        if (steps != null && method != Method.INTEGRATED_GRADIENTS && !method.synthesis()) {
+            throw new ParameterException(cmd, "--steps applies only to integrated-gradients (and, in bench, to "
+                    + "inversion and deepdream), not to " + method);
         }
         if (samples != null && method != Method.SMOOTHGRAD) {
             throw new ParameterException(cmd, "--samples applies only to smoothgrad, not to " + method);
@@ -98,6 +101,16 @@ public final class MethodOptions {
     /** @return the target: the class given, else the top class. */
     public List<Target> targets() {
         return List.of(target == null ? Target.topClass() : Target.classIndex(target));
+    }
+
+    /** @return the layer given with {@code --layer}, or null */
+    public String layer() {
+        return layer;
+    }
+
+    /** @return the steps given with {@code --steps}, or null */
+    public Integer steps() {
+        return steps;
     }
 
     /** @return the chosen method. */
