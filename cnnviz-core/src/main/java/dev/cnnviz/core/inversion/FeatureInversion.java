@@ -422,6 +422,8 @@ public final class FeatureInversion implements Inverter {
             try {
                 data = FeatureReconstructionLoss.of(code);
             } catch (IllegalArgumentException e) {
+                code.close();
+                x0.close();
                 throw new IllegalArgumentException("the code of the image at layer '" + layer + "' is all zeros, so "
                         + "there is nothing to reconstruct from it; choose another layer or image", e);
             }
