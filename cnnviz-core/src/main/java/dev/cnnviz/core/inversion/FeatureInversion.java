@@ -78,7 +78,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * forward and one backward pass up to the layer only. Results: the reconstruction in display form and as the
  * preprocessed input, the history with the terms {@code feature}, {@code alpha} and {@code tv} (only those with a
  * positive weight), and the final relative feature error {@code ‖Φ(x) − Φ0‖² / ‖Φ0‖²} in the provenance's option
- * {@code featureError}. The same seed gives the same image bit for bit.
+ * {@code featureError}. The same seed gives the same image bit for bit. A listener returning false, or an interrupt of
+ * the calling thread (the interrupt flag is left set), stops the run after the current step: the result then holds
+ * the current image and {@code interrupted} is true. Snapshots ({@link #withSnapshotEvery}) are taken every k steps.
  *
  * <pre>{@code
  * Synthesis r = FeatureInversion.of(model).withSteps(300).withTv(1.0).invert(catImage, "relu_fire3/expand3x3_2");
