@@ -1,6 +1,7 @@
 package dev.cnnviz.core.featurevis;
 
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.optim.TotalVariationLoss;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,6 +29,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       activation itself, Mordvintsev et al. 2015);</li>
  *   <li>{@link #direction}: {@code Σ_yx Σ_k A[n, k, y, x] v_k}, the activation's dot product with a direction
  *       {@code v} in channel space at every position (Lucid's {@code direction}).</li>
+ *   <li>{@link #diversity}: across the N images of the batch, with {@code G_i} the Gram matrix {@code A_i A_iᵀ}
+ *       ({@code C x C}, {@code A_i} the activation of image i as {@code C x HW}) and {@code Ĝ_i = G_i / ‖G_i‖_F},
+ *       {@code −(1/N) Σ_i Σ_{j≠i} <Ĝ_i, Ĝ_j>}: minus the pairwise cosine similarities of the Gram matrices
+ *       (Lucid's {@code objectives.diversity}, which normalizes by N as here: that is {@code (N − 1)} times the mean
+ *       over pairs). Maximizing it pushes the images of a batch apart in style.</li>
+ *   <li>{@link #inputL2}: {@code Σ x²} of the model's input (subtract it, times λ, for Simonyan's L2 decay);</li>
+ *   <li>{@link #totalVariation}: a {@link TotalVariationLoss} of the model's input (subtract it to smooth).</li>
  * </ul>
  * Layer names are the graph's node names ({@link Graph#names()}, as {@code summary} prints them); {@link #bind}
  * checks them, naming the closest ones for a wrong name, and resolves {@link #classScore}'s node to the graph's
@@ -37,6 +45,9 @@ public interface Objective {
 
     /** The name class objectives read before {@link #bind} resolves it to the graph's scores node. */
     String SCORES = "<scores>";
+
+    /** The name input regularizers read before {@link #bind} resolves it to the graph's input node. */
+    String INPUT = "<input>";
 
     /** @return the nodes whose activations this objective reads */
     Set<String> nodes();
@@ -108,5 +119,27 @@ public interface Objective {
      */
     static Objective direction(String layer, double[] direction) {
         return new ObjectiveTerms.Direction(layer, direction);
+    }
+
+    /**
+     * Lucid's diversity term on a 4-D layer (see the class documentation); 0 for a batch of one image.
+     *
+     * @return {@code −(1/N) Σ_i Σ_{j≠i} cos(G_i, G_j)}, to be maximized with a positive weight
+     */
+    static Objective diversity(String layer) {
+        return new ObjectiveTerms.Diversity(layer);
+    }
+
+    /** @return {@code Σ x²} over the model's input batch (its gradient is {@code 2x}); subtract it to penalize */
+    static Objective inputL2() {
+        return new ObjectiveTerms.InputL2(INPUT);
+    }
+
+    /**
+     * @param tv the total variation loss (its β, ε, normalization and weight)
+     * @return {@code tv(x)} of the model's input batch; subtract it to penalize
+     */
+    static Objective totalVariation(TotalVariationLoss tv) {
+        return new ObjectiveTerms.InputTv(INPUT, tv);
     }
 }

@@ -1,6 +1,8 @@
 package dev.cnnviz.core.featurevis;
 
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.optim.TotalVariationLoss;
+import org.nd4j.linalg.api.buffer.DataType;
 import dev.cnnviz.core.graph.ops.Constant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -395,6 +397,161 @@ final class ObjectiveTerms {
         @Override
         public String toString() {
             return describe();
+        }
+    }
+
+    /** Resolves the symbolic input name to the graph's input node. */
+    private static String inputOf(Graph graph, String node) {
+        return node.equals(Objective.INPUT) ? graph.inputName() : node;
+    }
+
+    /** {@code Σ x²} of the input (or of any node named explicitly). */
+    record InputL2(String node) implements Objective {
+        InputL2 {
+            checkName(node);
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(node);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray x = activations.get(node);
+            gradients.get(node).addi(x.mul(2.0));
+            double norm = x.norm2Number().doubleValue();
+            return norm * norm;
+        }
+
+        @Override
+        public String describe() {
+            return node.equals(Objective.INPUT) ? "l2(input)" : "l2sq(" + node + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            String n = inputOf(graph, node);
+            if (!n.equals(graph.inputName())) {
+                checkLayer(graph, n);
+            }
+            return new InputL2(n);
+        }
+    }
+
+    /** Total variation of the input. */
+    record InputTv(String node, TotalVariationLoss tv) implements Objective {
+        InputTv {
+            checkName(node);
+            if (tv == null) {
+                throw new IllegalArgumentException("the total variation loss must not be null");
+            }
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(node);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray x = activations.get(node);
+            if (x.rank() != 4) {
+                throw new IllegalArgumentException("total variation needs a 4-D [N, C, H, W] value, '" + node
+                        + "' has shape " + Arrays.toString(x.shape()));
+            }
+            try (INDArray g = x.ulike()) {
+                double v = tv.evaluate(x, g);
+                gradients.get(node).addi(g);
+                return v;
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "tv(" + (node.equals(Objective.INPUT) ? "input" : node) + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            String n = inputOf(graph, node);
+            if (!n.equals(graph.inputName())) {
+                checkLayer(graph, n);
+            }
+            return new InputTv(n, tv);
+        }
+    }
+
+    /**
+     * Lucid's diversity: minus the cosine similarities of the images' Gram matrices, summed over ordered pairs and
+     * divided by N. Computed in float64.
+     */
+    record Diversity(String layer) implements Objective {
+        /** Lucid's {@code tf.nn.l2_normalize} epsilon: the squared norm is floored at this. */
+        static final double EPSILON = 1e-10;
+
+        Diversity {
+            checkName(layer);
+        }
+
+        @Override
+        public Set<String> nodes() {
+            return Set.of(layer);
+        }
+
+        @Override
+        public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            INDArray a = activations.get(layer);
+            if (a.rank() != 4) {
+                throw new IllegalArgumentException("diversity needs a 4-D layer [N, C, H, W], '" + layer + "' has shape "
+                        + Arrays.toString(a.shape()));
+            }
+            int n = (int) a.size(0);
+            if (n < 2) {
+                return 0;
+            }
+            long c = a.size(1);
+            long hw = a.size(2) * a.size(3);
+            INDArray[] f = new INDArray[n];
+            INDArray[] unit = new INDArray[n];
+            double[] norms = new double[n];
+            try (INDArray sum = Nd4j.zeros(DataType.DOUBLE, c, c)) {
+                for (int i = 0; i < n; i++) {
+                    f[i] = a.get(NDArrayIndex.point(i)).castTo(DataType.DOUBLE).reshape('c', c, hw);
+                    INDArray gram = f[i].mmul(f[i].transpose());
+                    double sq = gram.norm2Number().doubleValue();
+                    norms[i] = Math.sqrt(Math.max(sq * sq, EPSILON));
+                    unit[i] = gram.divi(norms[i]);
+                    sum.addi(unit[i]);
+                }
+                double total = 0;
+                INDArray g = gradients.get(layer);
+                for (int i = 0; i < n; i++) {
+                    // value_i = -(1/N) <u_i, S - u_i>; over all i each pair appears twice, so d/du_i = -(2/N)(S - u_i)
+                    INDArray others = sum.sub(unit[i]);
+                    total += -unit[i].mul(others).sumNumber().doubleValue() / n;
+                    INDArray p = others.muli(-2.0 / n);
+                    // through u = G / max(|G|, sqrt eps): dG = (P - u <u, P>) / |G| (when the floor is not active)
+                    double dot = unit[i].mul(p).sumNumber().doubleValue();
+                    double sq = norms[i] * norms[i];
+                    INDArray q = sq > EPSILON ? p.subi(unit[i].mul(dot)).divi(norms[i]) : p.divi(norms[i]);
+                    // G = F Fᵀ: dF = (Q + Qᵀ) F
+                    INDArray df = q.add(q.transpose()).mmul(f[i]);
+                    g.get(NDArrayIndex.point(i)).addi(df.reshape('c', c, a.size(2), a.size(3)).castTo(g.dataType()));
+                }
+                return total;
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "diversity(" + layer + ")";
+        }
+
+        @Override
+        public Objective bind(Graph graph) {
+            checkLayer(graph, layer);
+            return this;
         }
     }
 }
