@@ -1,0 +1,264 @@
+package dev.cnnviz.core.featurevis;
+
+import dev.cnnviz.api.FeatureVisualizer;
+import dev.cnnviz.api.ProgressListener;
+import dev.cnnviz.api.Synthesis;
+import dev.cnnviz.api.Target;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.optim.Adam;
+import dev.cnnviz.core.render.Gallery;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Neuron, channel and direction visualization with Lucid's defaults (Olah, Mordvintsev &amp; Schubert 2017,
+ * "Feature Visualization", Distill; Lucid's {@code render_vis}): the image is parameterized by Fourier coefficients
+ * scaled by 1/frequency, decorrelated with ImageNet's colour correlation and squashed by a sigmoid into RGB [0, 1]
+ * ({@link ImageParameterization#lucid}); every step draws Lucid's standard transforms ({@link StandardTransforms}:
+ * pad, jitter, scale, rotate, jitter, crop back), maps the RGB image to the model's input through its
+ * {@link dev.cnnviz.api.Preprocessing} (channel order, grey as the mean of RGB), and takes an Adam step
+ * ({@code lr = 0.05}) on the parameters to maximize the objective. Defaults: 512 steps, 128 x 128 pixels (or the
+ * model's input size if smaller), FFT parameterization, seed {@value #DEFAULT_SEED}.
+ *
+ * <p>{@link #withDiversity} optimizes a batch of images together with Lucid's diversity term on the target's layer
+ * ({@link Objective#diversity}), so that one channel gives several different images.
+ *
+ * <pre>{@code
+ * Synthesis unit = FeatureVisualization.of(model).visualize(Target.channel("concat_fire5/concat_1", 17));
+ * Synthesis four = FeatureVisualization.of(model).withDiversity(100, 4).visualize(Target.channel("concat_fire5/concat_1", 17));
+ * FeatureVisualization.of(model).withSteps(64).channelGrid("concat_fire5/concat_1", 8, Path.of("grid.html"));
+ * }</pre>
+ * Immutable and thread-safe; the same seed gives the same image bit for bit.
+ */
+public final class FeatureVisualization implements FeatureVisualizer {
+    /** Default seed. */
+    public static final long DEFAULT_SEED = 42;
+
+    /** How the image is parameterized. */
+    public enum Parameterization {
+        /** Pixels (colour-decorrelated, sigmoid): Lucid's {@code param.image(fft=False)}. */
+        PIXELS,
+        /** Fourier coefficients scaled by 1/frequency (colour-decorrelated, sigmoid): Lucid's default. */
+        FFT
+    }
+
+    private final Model model;
+    private final Parameterization parameterization;
+    private final int steps;
+    private final double learningRate;
+    private final int size;
+    private final long seed;
+    private final double diversityWeight;
+    private final int batch;
+    private final String diversityLayer;
+    private final int snapshotEvery;
+    private final boolean transforms;
+
+    private FeatureVisualization(Model model, Parameterization parameterization, int steps, double learningRate, int size,
+                                 long seed, double diversityWeight, int batch, String diversityLayer, int snapshotEvery,
+                                 boolean transforms) {
+        this.model = model;
+        this.parameterization = parameterization;
+        this.steps = steps;
+        this.learningRate = learningRate;
+        this.size = size;
+        this.seed = seed;
+        this.diversityWeight = diversityWeight;
+        this.batch = batch;
+        this.diversityLayer = diversityLayer;
+        this.snapshotEvery = snapshotEvery;
+        this.transforms = transforms;
+    }
+
+    /** @return Lucid's defaults for {@code model} */
+    public static FeatureVisualization of(Model model) {
+        Objects.requireNonNull(model, "model");
+        int s = Math.min(128, Math.min(model.inputSpec().height(), model.inputSpec().width()));
+        return new FeatureVisualization(model, Parameterization.FFT, 512, 0.05, s, DEFAULT_SEED, 0, 1, null, 0, true);
+    }
+
+    /** @return a copy with another parameterization */
+    public FeatureVisualization withParameterization(Parameterization p) {
+        if (p == null) {
+            throw new IllegalArgumentException("the parameterization must be PIXELS or FFT, found null");
+        }
+        return new FeatureVisualization(model, p, steps, learningRate, size, seed, diversityWeight, batch, diversityLayer,
+                snapshotEvery, transforms);
+    }
+
+    /** @return a copy taking {@code n} (>= 0) Adam steps */
+    public FeatureVisualization withSteps(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("steps must be >= 0, found " + n);
+        }
+        return new FeatureVisualization(model, parameterization, n, learningRate, size, seed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, transforms);
+    }
+
+    /** @return a copy with Adam's learning rate {@code lr} (finite, > 0), in the parameters' units */
+    public FeatureVisualization withLearningRate(double lr) {
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("the learning rate must be a finite number > 0, found " + lr);
+        }
+        return new FeatureVisualization(model, parameterization, steps, lr, size, seed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, transforms);
+    }
+
+    /** @return a copy rendering {@code pixels} x {@code pixels} images (8..4096) */
+    public FeatureVisualization withSize(int pixels) {
+        if (pixels < 8 || pixels > 4096) {
+            throw new IllegalArgumentException("the image size must be 8..4096 pixels, found " + pixels);
+        }
+        return new FeatureVisualization(model, parameterization, steps, learningRate, pixels, seed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, transforms);
+    }
+
+    /** @return a copy drawing its initial parameters and transforms from this seed */
+    public FeatureVisualization withSeed(long newSeed) {
+        return new FeatureVisualization(model, parameterization, steps, learningRate, size, newSeed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, transforms);
+    }
+
+    /** @return a copy with ({@code true}, default) or without Lucid's standard transforms */
+    public FeatureVisualization withTransforms(boolean on) {
+        return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, on);
+    }
+
+    /** @return a copy taking a snapshot of the first image every {@code every} steps (0: none) and of the start */
+    public FeatureVisualization withSnapshotEvery(int every) {
+        if (every < 0) {
+            throw new IllegalArgumentException("snapshot every must be >= 0 steps, found " + every);
+        }
+        return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, diversityWeight, batch,
+                diversityLayer, every, transforms);
+    }
+
+    /**
+     * Several different images for one target: {@code batch} images optimized together, plus {@code weight} times
+     * Lucid's diversity term on the target's layer (Lucid uses weights around 1e2).
+     *
+     * @param weight finite, >= 0
+     * @param batch  2..64 images
+     */
+    public FeatureVisualization withDiversity(double weight, int batch) {
+        return withDiversity(weight, batch, null);
+    }
+
+    /** {@link #withDiversity(double, int)} on a named 4-D layer (needed for class targets). */
+    public FeatureVisualization withDiversity(double weight, int newBatch, String layer) {
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("the diversity weight must be a finite number >= 0, found " + weight);
+        }
+        if (newBatch < 2 || newBatch > 64) {
+            throw new IllegalArgumentException("diversity needs a batch of 2..64 images, found " + newBatch);
+        }
+        return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, weight, newBatch, layer,
+                snapshotEvery, transforms);
+    }
+
+    /** @return the parameterization */
+    public Parameterization parameterization() {
+        return parameterization;
+    }
+
+    /** @return the number of steps */
+    public int steps() {
+        return steps;
+    }
+
+    /** @return the image size in pixels */
+    public int size() {
+        return size;
+    }
+
+    /** @return the number of images optimized together */
+    public int batch() {
+        return batch;
+    }
+
+    @Override
+    public String name() {
+        return "Feature visualization";
+    }
+
+    @Override
+    public Synthesis visualize(Target target, ProgressListener listener) {
+        Objective o = TargetObjectives.of(model, target, name());
+        return run(o, TargetObjectives.layerOf(target), listener);
+    }
+
+    /** Maximizes any objective with Lucid's parameterization and transforms. */
+    public Synthesis visualize(Objective objective, ProgressListener listener) {
+        if (objective == null) {
+            throw new IllegalArgumentException(name() + ": the objective must not be null");
+        }
+        return run(objective, "", listener);
+    }
+
+    private Synthesis run(Objective objective, String layer, ProgressListener listener) {
+        List<SynthesisEngine.Term> terms = new ArrayList<>();
+        terms.add(new SynthesisEngine.Term(objective.describe(), objective));
+        if (diversityWeight > 0) {
+            String dl = diversityLayer != null ? diversityLayer : layer;
+            if (dl == null || dl.isEmpty()) {
+                throw new IllegalArgumentException(name() + ": diversity needs a 4-D layer; the target " + objective.describe()
+                        + " names none: use withDiversity(weight, batch, layer)");
+            }
+            terms.add(new SynthesisEngine.Term("diversity", Objective.diversity(dl).times(diversityWeight)));
+        }
+        boolean fft = parameterization == Parameterization.FFT;
+        int n = batch;
+        int px = size;
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("objective", objective.describe());
+        options.put("parameterization", parameterization.name());
+        options.put("steps", Integer.toString(steps));
+        options.put("learningRate", Double.toString(learningRate));
+        options.put("size", Integer.toString(size));
+        options.put("batch", Integer.toString(batch));
+        options.put("diversity", Double.toString(diversityWeight));
+        options.put("transforms", transforms ? "standard" : "none");
+        SynthesisEngine.Settings settings = new SynthesisEngine.Settings(model, terms,
+                h -> ImageParameterization.of(n, h, h, fft, true, true),
+                transforms ? StandardTransforms.lucid() : null, Adam.create().withLearningRate(learningRate), steps, n,
+                px, px, seed, 0, null, 0, 0, 0, 0, false, 1, 2, snapshotEvery, name(), options, layer);
+        return new SynthesisEngine(settings).run(listener);
+    }
+
+    /**
+     * Renders the first {@code k} channels of a layer, one image each, into a captioned HTML gallery with its PNGs
+     * ({@link Gallery}).
+     *
+     * @return the images, in channel order
+     * @throws IOException if the gallery cannot be written
+     */
+    public List<BufferedImage> channelGrid(String layer, int k, Path htmlFile) throws IOException {
+        if (k < 1 || k > 1024) {
+            throw new IllegalArgumentException("the grid takes 1..1024 channels, found " + k);
+        }
+        Gallery g = Gallery.create("Feature visualization · " + layer + " · channels 0.." + (k - 1));
+        List<BufferedImage> out = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            Synthesis s = visualize(Target.channel(layer, c));
+            out.add(s.image());
+            double[] losses = s.losses();
+            g.add(s.image(), "channel " + c, String.format(java.util.Locale.ROOT, "mean activation %.3g",
+                    losses.length == 0 ? Double.NaN : -losses[losses.length - 1]));
+        }
+        g.write(htmlFile);
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "FeatureVisualization[" + parameterization + ", steps=" + steps + ", lr=" + learningRate + ", size=" + size
+                + ", seed=" + seed + ", batch=" + batch + ", diversity=" + diversityWeight + "]";
+    }
+}
