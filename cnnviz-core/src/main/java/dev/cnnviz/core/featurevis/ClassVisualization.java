@@ -36,8 +36,13 @@ import java.util.Objects;
  * s ≈ 0.226). Written in x, the same optimization is {@code S − (λ/s²) ‖x‖²} and steps of L2 norm {@code s · lr}
  * (the normalized gradient's direction does not change with the scale), from noise of standard deviation s. So the
  * run uses {@code λ_x = λ / s²}, {@code lr_x = s · lr}, {@code std_x = s}, and gives the lecture's result on any
- * model; {@link #withInputScaling withInputScaling(false)} takes λ and lr as given, in x's units (on the Caffe
- * SqueezeNet the unscaled defaults leave the class probability below 0.003 after 100 steps).
+ * model. Two more adjustments keep the lecture's per-pixel behaviour on inputs of another size than 3×224×224:
+ * the step's L2 norm spreads over all n = C·H·W values, so lr is multiplied by {@code √(n / 150528)} (the same
+ * root-mean-square change per value: 0.064 unit-variance units per step), and the jitter is {@code 16 · W/224}
+ * pixels (2 pixels on a 28×28 input). Both factors are 1 on a 224×224 RGB model. The noise starts at 0 of x (the
+ * mean pixel of a mean-subtracted input), or at the middle of the valid range when 0 is at its edge (inputs in
+ * [0, 1]). {@link #withInputScaling withInputScaling(false)} takes λ, lr and the jitter as given, in x's units and
+ * pixels (on the Caffe SqueezeNet the unscaled defaults leave the class probability below 0.003 after 100 steps).
  *
  * <pre>{@code
  * Synthesis dumbbell = ClassVisualization.of(model).visualize(543);
@@ -227,6 +232,23 @@ public final class ClassVisualization implements FeatureVisualizer {
                 clipContributionPercentile, octaves, octaveScale, seed, snapshotEvery, totalVariation, input);
     }
 
+    /**
+     * @return the same run with input scaling off and λ, lr, the initial noise and the jitter converted to the
+     *         model's input units and pixels ({@code λ/s²}, {@code s·lr·√(n/150528)}, {@code s·std},
+     *         {@code jitter·W/224}), so that changing one of them keeps the others; this copy if scaling is off
+     */
+    public ClassVisualization inInputUnits() {
+        if (!inputScaling) {
+            return this;
+        }
+        var spec = model.inputSpec();
+        double s = inputScale();
+        double f = sizeFactor(spec.channels(), spec.height(), spec.width());
+        return copy(l2 / (s * s), s * f * learningRate, steps, blurEvery, blurSigma,
+                (int) Math.round(jitter * spec.width() / 224.0), s * initialStd, false, clipNormPercentile,
+                clipContributionPercentile, octaves, octaveScale, seed, snapshotEvery, totalVariation, start);
+    }
+
     /** @return λ */
     public double l2() {
         return l2;
@@ -258,6 +280,11 @@ public final class ClassVisualization implements FeatureVisualizer {
      */
     public double inputScale() {
         return inputScale(model.inputSpec().preprocessing());
+    }
+
+    /** @return {@code √(n / (3·224·224))} for an input of n = C·H·W values (1 for CS231n's input) */
+    static double sizeFactor(int c, int h, int w) {
+        return Math.sqrt((double) c * h * w / (3.0 * 224 * 224));
     }
 
     static double inputScale(Preprocessing pre) {
@@ -294,6 +321,9 @@ public final class ClassVisualization implements FeatureVisualizer {
 
     private Synthesis run(Objective objective, String layer, ProgressListener listener) {
         double s = inputScaling ? inputScale() : 1.0;
+        var spec = model.inputSpec();
+        double sizeFactor = inputScaling ? sizeFactor(spec.channels(), spec.height(), spec.width()) : 1.0;
+        int jitterPx = inputScaling ? (int) Math.round(jitter * spec.width() / 224.0) : jitter;
         double lambda = l2 / (s * s);
         List<SynthesisEngine.Term> terms = new ArrayList<>();
         terms.add(new SynthesisEngine.Term(objective.describe(), objective));
@@ -309,15 +339,15 @@ public final class ClassVisualization implements FeatureVisualizer {
         options.put("l2", Double.toString(l2));
         options.put("learningRate", Double.toString(learningRate));
         options.put("inputScale", Double.toString(s));
+        options.put("sizeFactor", Double.toString(sizeFactor));
         options.put("steps", Integer.toString(steps));
         options.put("blur", blurEvery + "@" + blurSigma);
         options.put("jitter", Integer.toString(jitter));
         options.put("clipping", clipNormPercentile + "/" + clipContributionPercentile);
         options.put("octaves", octaves + "x" + octaveScale);
         options.put("tv", Double.toString(totalVariation));
-        var spec = model.inputSpec();
         SynthesisEngine.Settings settings = new SynthesisEngine.Settings(model, terms, null,
-                jitter > 0 ? new Roll(jitter) : null, NormalizedGradientStep.l2().withLearningRate(s * learningRate),
+                jitterPx > 0 ? new Roll(jitterPx) : null, NormalizedGradientStep.l2().withLearningRate(s * sizeFactor * learningRate),
                 steps, 1, spec.height(), spec.width(), seed, s * initialStd, start, blurEvery, blurSigma,
                 clipNormPercentile, clipContributionPercentile, true, octaves, octaveScale, snapshotEvery, name(), options, layer);
         return new SynthesisEngine(settings).run(listener);

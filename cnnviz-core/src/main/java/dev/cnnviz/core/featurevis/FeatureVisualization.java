@@ -23,7 +23,8 @@ import java.util.Objects;
  * ({@link ImageParameterization#lucid}); every step draws Lucid's standard transforms ({@link StandardTransforms}:
  * pad, jitter, scale, rotate, jitter, crop back), maps the RGB image to the model's input through its
  * {@link dev.cnnviz.api.Preprocessing} (channel order, grey as the mean of RGB), and takes an Adam step
- * ({@code lr = 0.05}) on the parameters to maximize the objective. Defaults: 512 steps, 128 x 128 pixels (or the
+ * ({@code lr = 0.05}) on the parameters to maximize the objective. A model that takes only one input size sees
+ * the image resized bilinearly to it after the transforms (Lucent's {@code fixed_image_size}). Defaults: 512 steps, 128 x 128 pixels (or the
  * model's input size if smaller), FFT parameterization, seed {@value #DEFAULT_SEED}.
  *
  * <p>{@link #withDiversity} optimizes a batch of images together with Lucid's diversity term on the target's layer
@@ -227,9 +228,26 @@ public final class FeatureVisualization implements FeatureVisualizer {
         options.put("transforms", transforms ? "standard" : "none");
         SynthesisEngine.Settings settings = new SynthesisEngine.Settings(model, terms,
                 h -> ImageParameterization.of(n, h, h, fft, true, true),
-                transforms ? StandardTransforms.lucid() : null, Adam.create().withLearningRate(learningRate), steps, n,
+                transformsFor(px), Adam.create().withLearningRate(learningRate), steps, n,
                 px, px, seed, 0, null, 0, 0, 0, 0, false, 1, 2, snapshotEvery, name(), options, layer);
         return new SynthesisEngine(settings).run(listener);
+    }
+
+    /**
+     * Lucid's standard transforms, then, for a model that takes only one input size other than {@code px}, a
+     * bilinear resize to it (Lucent's {@code fixed_image_size}).
+     */
+    private ImageTransform transformsFor(int px) {
+        var input = model.graph().node(model.graph().inputName()).op();
+        int h = model.inputSpec().height();
+        int w = model.inputSpec().width();
+        boolean fixed = input instanceof dev.cnnviz.core.graph.ops.Input in && in.shape().length == 3
+                && in.shape()[1] > 0 && in.shape()[2] > 0;
+        if (fixed && (h != px || w != px)) {
+            BilinearResize resize = new BilinearResize(h, w);
+            return transforms ? Compose.of(StandardTransforms.lucid(), resize) : resize;
+        }
+        return transforms ? StandardTransforms.lucid() : null;
     }
 
     /**

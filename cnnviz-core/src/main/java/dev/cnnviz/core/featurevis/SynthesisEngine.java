@@ -216,7 +216,8 @@ final class SynthesisEngine {
         double[] mid = new double[(int) shape[1]];
         for (int c = 0; c < mid.length; c++) {
             double[] r = pre.range(c);
-            mid[c] = s.clamp() ? Math.min(Math.max(0, r[0]), r[1]) : 0;
+            // 0 where the input is centred (mean-subtracted inputs: the mean pixel), else the middle of the range
+            mid[c] = !s.clamp() || (r[0] < 0 && 0 < r[1]) ? 0 : (r[0] + r[1]) / 2;
         }
         int plane = (int) (shape[2] * shape[3]);
         for (int i = 0; i < n; i++) {
@@ -393,6 +394,7 @@ final class SynthesisEngine {
         private final double[] gain = new double[channels];
         private final int[] source = new int[channels];
         Map<String, Double> lastTerms = Map.of();
+        private double[] gradModelOverride;
 
         Step(GraphObjective f, ImageParameterization param, long[] shape, SplittableRandom rng, List<Term> terms,
              List<double[]> slots) {
@@ -403,11 +405,13 @@ final class SynthesisEngine {
             this.slots = slots;
             int n = Flat.length(shape, "the image batch");
             this.transform = s.transform() == null ? null : s.transform().sample(rng, shape);
-            long[] modelShape = {shape[0], channels, shape[2], shape[3]};
+            long[] seenShape = transform == null ? shape : transform.outputShape();
+            int t = Flat.length(seenShape, "the transformed image batch");
+            long[] modelShape = {shape[0], channels, seenShape[2], seenShape[3]};
             int m = Flat.length(modelShape, "the model input");
             image = new double[n];
-            transformed = new double[n];
-            gradTransformed = new double[n];
+            transformed = new double[t];
+            gradTransformed = new double[t];
             gradImage = new double[n];
             gradModel = new double[m];
             lastGradient = new double[n];
@@ -426,17 +430,18 @@ final class SynthesisEngine {
         private void toModel(double[] rgb, INDArray out) {
             int plane = (int) (out.size(2) * out.size(3));
             int n = (int) out.size(0);
+            double[] buf = gradModelOverride != null ? gradModelOverride : gradModel;
             for (int b = 0; b < n; b++) {
                 for (int c = 0; c < channels; c++) {
                     for (int i = 0; i < plane; i++) {
                         double v = channels == 1
                                 ? (rgb[(b * 3) * plane + i] + rgb[(b * 3 + 1) * plane + i] + rgb[(b * 3 + 2) * plane + i]) / 3
                                 : rgb[(b * 3 + source[c]) * plane + i];
-                        gradModel[(b * channels + c) * plane + i] = offset[c] + gain[c] * v;
+                        buf[(b * channels + c) * plane + i] = offset[c] + gain[c] * v;
                     }
                 }
             }
-            Flat.write(gradModel, out);
+            Flat.write(buf, out);
         }
 
         /** The adjoint of {@link #toModel}'s linear part. */
@@ -510,9 +515,10 @@ final class SynthesisEngine {
                 return ImageTensors.toImages(x, pre);
             }
             param.image(p, image);
-            int n = (int) x.size(0);
-            int hh = (int) x.size(2);
-            int ww = (int) x.size(3);
+            long[] shape = param.imageShape();
+            int n = (int) shape[0];
+            int hh = (int) shape[2];
+            int ww = (int) shape[3];
             int plane = hh * ww;
             List<BufferedImage> out = new ArrayList<>();
             for (int b = 0; b < n; b++) {
@@ -536,12 +542,18 @@ final class SynthesisEngine {
         Tensor modelInput(double[] p) {
             if (param == null) {
                 Flat.write(p, x);
-            } else {
-                param.image(p, image);
-                toModel(image, x);
+                int[] shape = Arrays.stream(x.shape()).mapToInt(v -> (int) v).toArray();
+                return Tensor.of(x.dup().data().asFloat(), shape);
             }
-            int[] shape = Arrays.stream(x.shape()).mapToInt(v -> (int) v).toArray();
-            return Tensor.of(x.dup().data().asFloat(), shape);
+            param.image(p, image);
+            long[] shape = param.imageShape();
+            try (INDArray in = Nd4j.create(DataType.FLOAT, shape[0], channels, shape[2], shape[3])) {
+                double[] values = new double[(int) in.length()];
+                gradModelOverride = values;
+                toModel(image, in);
+                gradModelOverride = null;
+                return Tensor.of(in.dup().data().asFloat(), Arrays.stream(in.shape()).mapToInt(v -> (int) v).toArray());
+            }
         }
 
         @Override

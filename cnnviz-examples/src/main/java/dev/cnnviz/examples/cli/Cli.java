@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code cnnviz} command line: {@code predict}, {@code explain}, {@code invert}, {@code dream}, {@code bench} and
- * {@code summary}.
+ * The {@code cnnviz} command line: {@code predict}, {@code explain}, {@code visualize}, {@code invert}, {@code dream},
+ * {@code bench} and {@code summary}.
  *
  * <p>Exit codes: 0 success; 2 usage error (unknown option or method, bad value, option that does not apply),
  * with the problem and a pointer to {@code --help} on stderr; 1 a model, image or computation error, with a
@@ -45,7 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "its default image (an ankle boot)."},
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
-        subcommands = {PredictCommand.class, ExplainCommand.class, InvertCommand.class, DreamCommand.class,
+        subcommands = {PredictCommand.class, ExplainCommand.class, VisualizeCommand.class, InvertCommand.class, DreamCommand.class,
             BenchCommand.class, SummaryCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
@@ -57,6 +57,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  cnnviz explain -m integrated-gradients --steps 32 --model squeezenet1.1.onnx \\",
             "      --preprocess caffe-bgr --input-npy cat-input.npy --target 285 --save-npy ig.npy",
             "  cnnviz bench -m grad-cam --model squeezenet1.1.onnx --preprocess caffe-bgr --image cat.jpg",
+            "  cnnviz visualize --objective class:7 --out sneaker.png --panel sneaker-panel.png",
+            "  cnnviz visualize --objective channel:concat_fire5/concat_1:17 --model squeezenet1.1.onnx \\",
+            "      --preprocess caffe-bgr --steps 256",
             "  cnnviz summary --model squeezenet1.1.onnx",
             "",
             "Exit status: 0 ok, 1 model/image/computation error, 2 usage error.",
@@ -76,7 +79,7 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of predict, explain, invert, dream, bench, summary");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of predict, explain, visualize, invert, dream, bench, summary");
     }
 
     /** Runs the CLI and exits with its exit code. */
