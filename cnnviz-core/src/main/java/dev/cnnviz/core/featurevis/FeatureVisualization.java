@@ -6,7 +6,6 @@ import dev.cnnviz.api.Synthesis;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.optim.Adam;
-import dev.cnnviz.core.render.Gallery;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ import java.util.Objects;
  * <pre>{@code
  * Synthesis unit = FeatureVisualization.of(model).visualize(Target.channel("concat_fire5/concat_1", 17));
  * Synthesis four = FeatureVisualization.of(model).withDiversity(100, 4).visualize(Target.channel("concat_fire5/concat_1", 17));
- * FeatureVisualization.of(model).withSteps(64).channelGrid("concat_fire5/concat_1", 8, Path.of("grid.html"));
+ * FeatureVisualization.of(model).withSteps(64).channelGrid("concat_fire5/concat_1", 8, Path.of("grid.png"));
  * }</pre>
  * Immutable and thread-safe; the same seed gives the same image bit for bit.
  */
@@ -251,27 +250,62 @@ public final class FeatureVisualization implements FeatureVisualizer {
     }
 
     /**
-     * Renders the first {@code k} channels of a layer, one image each, into a captioned HTML gallery with its PNGs
-     * ({@link Gallery}).
+     * Renders the first {@code k} channels of a layer, one image each, as a captioned grid PNG (channel number and
+     * its final mean activation under each tile), {@code ceil(√k)} tiles a row, each at least 128 pixels wide.
      *
-     * @return the images, in channel order
-     * @throws IOException if the gallery cannot be written
+     * @return the syntheses, in channel order
+     * @throws IOException naming the file if it cannot be written
      */
-    public List<BufferedImage> channelGrid(String layer, int k, Path htmlFile) throws IOException {
+    public List<Synthesis> channelGrid(String layer, int k, Path png) throws IOException {
         if (k < 1 || k > 1024) {
             throw new IllegalArgumentException("the grid takes 1..1024 channels, found " + k);
         }
-        Gallery g = Gallery.create("Feature visualization · " + layer + " · channels 0.." + (k - 1));
-        List<BufferedImage> out = new ArrayList<>();
+        List<BufferedImage> images = new ArrayList<>();
+        List<Synthesis> results = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
         for (int c = 0; c < k; c++) {
             Synthesis s = visualize(Target.channel(layer, c));
-            out.add(s.image());
+            results.add(s);
+            images.add(s.image());
             double[] losses = s.losses();
-            g.add(s.image(), "channel " + c, String.format(java.util.Locale.ROOT, "mean activation %.3g",
+            captions.add(String.format(java.util.Locale.ROOT, "%d: %.3g", c,
                     losses.length == 0 ? Double.NaN : -losses[losses.length - 1]));
         }
-        g.write(htmlFile);
-        return out;
+        int cols = (int) Math.ceil(Math.sqrt(k));
+        int rows = (k + cols - 1) / cols;
+        int tile = Math.max(128, images.get(0).getWidth());
+        int gap = 8;
+        int caption = 16;
+        int title = 22;
+        BufferedImage grid = new BufferedImage(gap + cols * (tile + gap), title + rows * (tile + caption + gap) + gap,
+                BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = grid.createGraphics();
+        try {
+            g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, grid.getWidth(), grid.getHeight());
+            g.setColor(java.awt.Color.BLACK);
+            g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+            g.drawString(name() + " · " + layer + " · channels 0.." + (k - 1) + " (mean activation)", gap, title - 6);
+            g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 11));
+            for (int i = 0; i < k; i++) {
+                int x = gap + (i % cols) * (tile + gap);
+                int y = title + (i / cols) * (tile + caption + gap);
+                g.drawImage(images.get(i), x, y, tile, tile, null);
+                g.drawString(captions.get(i), x, y + tile + 12);
+            }
+        } finally {
+            g.dispose();
+        }
+        Path parent = png.toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
+        if (!javax.imageio.ImageIO.write(grid, "png", png.toFile())) {
+            throw new IOException(png + ": no PNG writer");
+        }
+        return results;
     }
 
     @Override

@@ -116,7 +116,7 @@ class ClassVisualizationTest {
 
     @Test
     void channelVisualizationRaisesTheChannelAndDiversitySeparatesTheBatch() {
-        FeatureVisualization fv = FeatureVisualization.of(small()).withSteps(40);
+        FeatureVisualization fv = FeatureVisualization.of(small()).withSteps(40).withTransforms(false);
         Synthesis s = fv.visualize(Target.channel("c", 0));
         double[] l = s.losses();
         assertTrue(-l[l.length - 1] > -l[0] + 0.1, "channel mean from " + (-l[0]) + " to " + (-l[l.length - 1]));

@@ -8,6 +8,10 @@ import dev.cnnviz.core.attribution.AttributionBase;
 import dev.cnnviz.core.featurevis.DeepDream;
 import dev.cnnviz.core.featurevis.LayerGraphs;
 import dev.cnnviz.core.inversion.FeatureInversion;
+import dev.cnnviz.api.Target;
+import dev.cnnviz.core.cam.GradCam;
+import dev.cnnviz.core.featurevis.ClassVisualization;
+import dev.cnnviz.core.featurevis.FeatureVisualization;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
@@ -35,6 +39,9 @@ import picocli.CommandLine;
             "",
             "-m inversion and -m deepdream (one octave at the input's size) time image optimizations at --layer: "
                 + "each run takes --steps steps (default 10) and reports milliseconds per step.",
+            "-m class-visualization (--target, default class 0) and neuron-visualization (the centre neuron of channel 0 "
+                + "of --layer, default the last 4-D layer) run one optimization of --warmup + --runs steps and "
+                + "report the time per step of the last --runs.",
             "",
             "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
         optionListHeading = "%nOptions:%n",
@@ -44,7 +51,8 @@ import picocli.CommandLine;
             "  cnnviz bench -m integrated-gradients --steps 50 --model squeezenet1.1.onnx \\",
             "      --input-npy cat-input.npy --runs 5",
             "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg",
-            "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg"})
+            "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg",
+            "  cnnviz bench -m class-visualization --model squeezenet1.1.onnx --preprocess caffe-bgr --target 543"})
 public final class BenchCommand implements Callable<Integer> {
     /** The most runs {@code --runs} and {@code --warmup} accept each. */
     public static final int MAX_RUNS = 100_000;
@@ -85,6 +93,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
         methodOptions.check();
         Model model = modelOptions.load();
+        if (methodOptions.method().needsNoInput()) {
+            if (input != null || batch != 1) {
+                throw new ParameterException(cmd, methodOptions.method().cliName() + " synthesizes its own image: "
+                        + "--image, --input-npy and --batch do not apply");
+            }
+            return benchSteps(model, cmd);
+        }
         InputOptions.Input in = InputOptions.load(input, model, modelOptions.isDefault(), cmd);
         INDArray x = in.batch();
         if (batch > 1) {
@@ -189,5 +204,57 @@ public final class BenchCommand implements Callable<Integer> {
                 "%s at %s on %s %s: median %.2f ms per step (min %.2f, max %.2f; %d runs of %d steps after %d warm-up)",
                 method.cliName(), layer, description, Arrays.toString(x.shape()), median, ms[0], ms[runs - 1], runs,
                 steps, warmup));
+    }
+
+    /**
+     * Times the steps of one image optimization: a run of {@code warmup + runs} steps, the first {@code warmup}
+     * untimed; prints the median, minimum and maximum milliseconds per step.
+     */
+    private int benchSteps(Model model, CommandLine cmd) {
+        int total = warmup + runs;
+        long[] times = new long[total + 1];
+        int[] seen = {0};
+        times[0] = System.nanoTime();
+        ProgressListener timer = step -> {
+            if (step.step() > 0 && step.step() <= total) {
+                times[step.step()] = System.nanoTime();
+                seen[0] = step.step();
+            }
+            return true;
+        };
+        String what;
+        Method m = methodOptions.method();
+        try {
+            if (m == Method.CLASS_VISUALIZATION) {
+                int c = methodOptions.target != null ? methodOptions.target : 0;
+                what = "class " + c;
+                ClassVisualization.of(model).withSteps(total).visualize(Target.classIndex(c), timer);
+            } else {
+                String layer = methodOptions.layer != null ? methodOptions.layer : GradCam.of(model).layer();
+                long[] shape = model.graph().shapes().get(layer);
+                if (shape == null || shape.length != 4) {
+                    throw new ParameterException(cmd, "--layer: neuron-visualization needs a 4-D layer, '" + layer
+                            + "' has shape " + (shape == null ? "unknown" : Arrays.toString(shape)));
+                }
+                Target t = Target.neuron(layer, 0, (int) shape[2] / 2, (int) shape[3] / 2);
+                what = t.describe();
+                FeatureVisualization.of(model).withSteps(total).visualize(t, timer);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cmd, e.getMessage());
+        }
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            int k = warmup + i + 1;
+            ms[i] = (times[k] - times[k - 1]) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+        PrintWriter out = cmd.getOut();
+        out.println(String.format(Locale.ROOT,
+                "%s on %s: median %.2f ms per optimization step (min %.2f, max %.2f; %d runs after %d warm-up)",
+                m.cliName(), what, median, ms[0], ms[runs - 1], runs, warmup));
+        out.flush();
+        return 0;
     }
 }

@@ -63,7 +63,11 @@ public enum Method {
     /** Mahendran and Vedaldi's feature inversion: for {@code bench} only (per optimization step; {@code cnnviz invert}). */
     INVERSION("inversion", true),
     /** Mordvintsev et al.'s DeepDream: for {@code bench} only (per optimization step; {@code cnnviz dream}). */
-    DEEPDREAM("deepdream", true);
+    DEEPDREAM("deepdream", true),
+    /** Class visualization (Simonyan et al., CS231n's defaults): {@code bench} only; {@code visualize} runs it. */
+    CLASS_VISUALIZATION("class-visualization", false),
+    /** Neuron visualization (Lucid's defaults) at {@code --layer}: {@code bench} only; {@code visualize} runs it. */
+    NEURON_VISUALIZATION("neuron-visualization", true);
 
     private final String cliName;
     private final boolean layered;
@@ -76,14 +80,6 @@ public enum Method {
     /** @return the name on the command line, e.g. {@code grad-cam++}. */
     public String cliName() {
         return cliName;
-    }
-
-    /**
-     * @return whether the method is an image optimization rather than an attribution ({@code inversion},
-     *         {@code deepdream}): {@code bench} times it per step; {@code explain} refuses it
-     */
-    public boolean synthesis() {
-        return this == INVERSION || this == DEEPDREAM;
     }
 
     /** @return whether the method works at a layer ({@code --layer}): the CAM family, inversion and DeepDream. */
@@ -100,6 +96,24 @@ public enum Method {
     }
 
     /**
+     * @return whether the method is an image optimization rather than an attribution (class and neuron
+     *         visualization, inversion, DeepDream): {@code bench} times it per step; {@code explain} refuses it
+     */
+    public boolean synthesis() {
+        return this == CLASS_VISUALIZATION || this == NEURON_VISUALIZATION || this == INVERSION || this == DEEPDREAM;
+    }
+
+    /** @return whether the method synthesizes an image from nothing (class and neuron visualization): no input */
+    public boolean needsNoInput() {
+        return this == CLASS_VISUALIZATION || this == NEURON_VISUALIZATION;
+    }
+
+    /** @return the command that runs this image optimization ({@code visualize}, {@code invert}, {@code dream}) */
+    public String synthesisCommand() {
+        return this == INVERSION ? "invert" : this == DEEPDREAM ? "dream" : "visualize";
+    }
+
+    /**
      * Builds the method for a model.
      *
      * @param model   the model
@@ -109,6 +123,10 @@ public enum Method {
      * @throws IllegalArgumentException if an option does not apply to this method or is invalid
      */
     public AttributionBase create(Model model, String layer, Integer steps, Integer samples) {
+        if (synthesis()) {
+            throw new IllegalArgumentException(cliName + " is an image optimization, not an attribution: run 'cnnviz "
+                    + synthesisCommand() + "' (or time it with 'cnnviz bench -m " + cliName + "')");
+        }
         if (layer != null && !layered) {
             throw new IllegalArgumentException("--layer applies only to the CAM methods, not to " + cliName);
         }
@@ -136,9 +154,8 @@ public enum Method {
             case EIGEN_CAM -> EigenCam.of(model);
             case SCORE_CAM -> ScoreCam.of(model);
             case GUIDED_GRAD_CAM -> GuidedGradCam.of(model);
-            case INVERSION, DEEPDREAM -> throw new IllegalArgumentException(cliName + " is an image optimization, "
-                    + "not an attribution: run 'cnnviz " + (this == INVERSION ? "invert" : "dream")
-                    + "' (or time it with 'cnnviz bench -m " + cliName + " --layer NAME')");
+            case INVERSION, DEEPDREAM, CLASS_VISUALIZATION, NEURON_VISUALIZATION ->
+                    throw new IllegalStateException("unreachable: refused above: " + cliName);
         };
         if (layer != null) {
             a = ((CamBase<?>) a).withLayer(layer);

@@ -97,4 +97,14 @@ class VisualizeCommandTest {
                 "--out", dir.resolve("bad.png").toString()).expect(2);
         assertTrue(r.err().contains("--jitter applies only to --param pixels"), r.err());
     }
+
+    @Test
+    void benchTimesOptimizationSteps() {
+        CliTest.Run c = CliTest.cli("bench", "-m", "class-visualization", "--target", "3", "--warmup", "1", "--runs", "3").expect(0);
+        assertTrue(c.out().matches("(?s)class-visualization on class 3: median [0-9.]+ ms per optimization step \\(min [0-9.]+, max [0-9.]+; 3 runs after 1 warm-up\\)\\s*"), c.out());
+        CliTest.Run n = CliTest.cli("bench", "-m", "neuron-visualization", "--warmup", "1", "--runs", "2").expect(0);
+        assertTrue(n.out().startsWith("neuron-visualization on neuron relu3[0, 3, 3]: median "), n.out());
+        CliTest.Run e = CliTest.cli("explain", "-m", "class-visualization", "--out", dir.resolve("e.png").toString()).expect(2);
+        assertTrue(e.err().contains("use") || e.err().contains("visualize"), e.err());
+    }
 }
