@@ -109,7 +109,7 @@ public final class DreamCommand implements Callable<Integer> {
         SynthesisOutput.finishProgress(json, cmd.getErr());
         SynthesisOutput.writeImage(s.image(), png);
         if (panel != null) {
-            SynthesisOutput.writePanel(photo, s, "DeepDream · " + layer + " · " + octaves + " octaves", panel);
+            SynthesisOutput.writePanel(photo, "original", s, "DeepDream · " + layer + " · " + octaves + " octaves", panel);
         }
         double[] losses = s.losses();
         double l2 = losses.length == 0 ? Double.NaN : -losses[losses.length - 1];

@@ -123,7 +123,7 @@ public final class InvertCommand implements Callable<Integer> {
         }
         SynthesisOutput.writeImage(s.image(), png);
         if (panel != null) {
-            SynthesisOutput.writePanel(original, s, "Feature inversion · " + layer + " · error "
+            SynthesisOutput.writePanel(original, "original", s, "Feature inversion · " + layer + " · error "
                     + String.format(Locale.ROOT, "%.3g", featureError(s)), panel);
         }
         if (saveNpy != null) {

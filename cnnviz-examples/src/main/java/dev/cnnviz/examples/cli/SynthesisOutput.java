@@ -139,16 +139,31 @@ public final class SynthesisOutput {
      * @throws IOException naming the file
      */
     public static void writePanel(BufferedImage start, Synthesis s, String title, Path file) throws IOException {
-        writeImage(panel(start, s, title), file);
+        writePanel(start, "start", s, title, file);
+    }
+
+    /**
+     * Writes a panel as {@link #writePanel(BufferedImage, Synthesis, String, Path)} does, with the first tile's caption
+     * given (e.g. {@code "original"} for inversion and DeepDream, whose first tile is the user's photograph).
+     *
+     * @throws IOException naming the file
+     */
+    public static void writePanel(BufferedImage first, String firstCaption, Synthesis s, String title, Path file)
+            throws IOException {
+        writeImage(panel(first, firstCaption, s, title), file);
     }
 
     /** @return the panel {@link #writePanel} writes */
     public static BufferedImage panel(BufferedImage start, Synthesis s, String title) {
+        return panel(start, "start", s, title);
+    }
+
+    private static BufferedImage panel(BufferedImage start, String startCaption, Synthesis s, String title) {
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> captions = new ArrayList<>();
         if (start != null) {
             tiles.add(start);
-            captions.add("start");
+            captions.add(startCaption);
         }
         tiles.add(s.image());
         captions.add("result after " + s.steps() + " steps" + (s.interrupted() ? " (stopped)" : ""));
