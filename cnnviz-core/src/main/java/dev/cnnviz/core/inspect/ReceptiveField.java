@@ -45,6 +45,8 @@ import dev.cnnviz.core.graph.ops.Unsqueeze;
 import dev.cnnviz.core.graph.ops.Add;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -95,6 +97,8 @@ public final class ReceptiveField {
     private final long inputHeight;
     private final long inputWidth;
     private final Field field;
+    private final Graph graph;
+    private final Map<String, long[]> shapes;
 
     /** One node's field; {@code reason} non-null when there is none; {@code constant} when no input reaches it. */
     private record Field(boolean constant, boolean global, long[] size, long[] stride, long[] offset, String reason) {
@@ -126,7 +130,10 @@ public final class ReceptiveField {
         }
     }
 
-    private ReceptiveField(String layer, long inputHeight, long inputWidth, Field field) {
+    private ReceptiveField(String layer, long inputHeight, long inputWidth, Field field, Graph graph,
+            Map<String, long[]> shapes) {
+        this.graph = graph;
+        this.shapes = shapes;
         this.layer = layer;
         this.inputHeight = inputHeight;
         this.inputWidth = inputWidth;
@@ -181,12 +188,13 @@ public final class ReceptiveField {
      */
     public static Map<String, ReceptiveField> all(Graph graph, long... inputShape) {
         Map<String, Field> fields = fields(graph, inputShape);
-        long[] in = graph.shapes(inputShape).get(graph.inputName());
+        Map<String, long[]> shapes = graph.shapes(inputShape);
+        long[] in = shapes.get(graph.inputName());
         Map<String, ReceptiveField> out = new LinkedHashMap<>();
         for (Map.Entry<String, Field> e : fields.entrySet()) {
             Field f = e.getValue();
             if (!f.constant() && f.reason() == null) {
-                out.put(e.getKey(), new ReceptiveField(e.getKey(), in[2], in[3], f));
+                out.put(e.getKey(), new ReceptiveField(e.getKey(), in[2], in[3], f, graph, shapes));
             }
         }
         return Collections.unmodifiableMap(out);
@@ -359,28 +367,108 @@ public final class ReceptiveField {
 
     /**
      * The input pixels that can change the unit at {@code (y, x)}: {@code {y0, x0, y1, x1}}, rows {@code y0 .. y1-1}
-     * and columns {@code x0 .. x1-1}, clipped to the image. A global field gives the whole image.
+     * and columns {@code x0 .. x1-1}. The unit's window is followed back layer by layer and clipped at every layer's
+     * extent (a window reaching into an intermediate layer's padding reaches no pixel there), so the box is exact: the
+     * bounding box of the pixels with a path to the unit, within the image. It can be smaller than {@link #size()}
+     * near the border, and empty ({@code y0 == y1}) for a unit whose window covers only padding. A global field gives
+     * the whole image.
      *
      * @param y the unit's row in the layer's output
      * @param x the unit's column
      * @return the half-open box, within {@code [0, H] x [0, W]}
-     * @throws IllegalArgumentException if {@code y} or {@code x} is negative
+     * @throws IllegalArgumentException if {@code (y, x)} is outside the layer's output
      */
     public int[] box(long y, long x) {
-        if (y < 0 || x < 0) {
-            throw new IllegalArgumentException("unit position must be non-negative, found (" + y + ", " + x + ")");
+        long[] out = shapes.get(layer);
+        if (y < 0 || x < 0 || out.length == 4 && (y >= out[2] || x >= out[3])) {
+            throw new IllegalArgumentException("unit (" + y + ", " + x + ") is outside layer '" + layer + "' of shape "
+                    + Arrays.toString(out));
         }
         if (field.global()) {
             return new int[] {0, 0, (int) inputHeight, (int) inputWidth};
         }
-        long y0 = field.offset()[0] + y * field.stride()[0];
-        long x0 = field.offset()[1] + x * field.stride()[1];
-        return new int[] {clip(y0, inputHeight), clip(x0, inputWidth), clip(y0 + field.size()[0], inputHeight),
-            clip(x0 + field.size()[1], inputWidth)};
+        // Walk back from the unit to the input, clipping the interval at every layer's extent: a window that reaches
+        // into the padding of an intermediate layer reaches no pixel there.
+        Map<String, long[]> reach = new HashMap<>();
+        reach.put(layer, new long[] {y, y, x, x});
+        List<Node> nodes = graph.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            long[] r = reach.get(n.name());
+            if (r == null || n.op() instanceof Input) {
+                continue;
+            }
+            for (int k = 0; k < n.inputs().size(); k++) {
+                String in = n.inputs().get(k);
+                if (graph.node(in).op() instanceof Constant) {
+                    continue;
+                }
+                long[] back = clipTo(back(n, r), shapes.get(in));
+                if (back != null) {
+                    long[] prev = reach.get(in);
+                    reach.put(in, prev == null ? back : new long[] {Math.min(prev[0], back[0]), Math.max(prev[1], back[1]),
+                        Math.min(prev[2], back[2]), Math.max(prev[3], back[3])});
+                }
+            }
+        }
+        long[] r = reach.get(graph.inputName());
+        if (r == null) {
+            return new int[] {0, 0, 0, 0};
+        }
+        return new int[] {(int) r[0], (int) r[2], (int) r[1] + 1, (int) r[3] + 1};
     }
 
-    private static int clip(long v, long max) {
-        return (int) Math.max(0, Math.min(max, v));
+    /** The input interval {y0, y1, x0, x1} (inclusive) of a node's output interval, before clipping. */
+    private long[] back(Node n, long[] r) {
+        long[] xs = shapes.get(n.inputs().get(0));
+        Op op = n.op();
+        long[] k;
+        long[] s;
+        long[] d = {1, 1};
+        long[] p;
+        if (op instanceof Conv c) {
+            long[] w = shapes.get(n.inputs().get(1));
+            long[] g = c.geometry(xs, w);
+            k = new long[] {w[2], w[3]};
+            s = toLong(c.strides());
+            d = toLong(c.dilations());
+            p = new long[] {g[2], g[3]};
+        } else if (op instanceof MaxPool m) {
+            long[] g = m.geometry(xs);
+            k = toLong(m.kernel());
+            s = toLong(m.strides());
+            d = toLong(m.dilations());
+            p = new long[] {g[2], g[3]};
+        } else if (op instanceof AveragePool a) {
+            int[] pads = a.pads();
+            k = toLong(a.kernel());
+            s = toLong(a.strides());
+            p = new long[] {a.autoPad().resolve(xs[2], k[0], s[0], 1, pads[0], pads[2])[0],
+                a.autoPad().resolve(xs[3], k[1], s[1], 1, pads[1], pads[3])[0]};
+        } else if (op instanceof Pad pad) {
+            int[] pads = pad.pads();
+            k = new long[] {1, 1};
+            s = new long[] {1, 1};
+            p = new long[] {pads[2], pads[3]};
+        } else if (shapes.get(n.name()).length == 4 && !GLOBAL.contains(op.getClass())) {
+            return r; // element-wise, channel concatenation, channel softmax
+        } else {
+            return new long[] {0, Long.MAX_VALUE / 4, 0, Long.MAX_VALUE / 4}; // the whole input
+        }
+        return new long[] {r[0] * s[0] - p[0], r[1] * s[0] - p[0] + (k[0] - 1) * d[0],
+            r[2] * s[1] - p[1], r[3] * s[1] - p[1] + (k[1] - 1) * d[1]};
+    }
+
+    /** @return the interval clipped to an input of shape {@code shape} (a 4-D one; others take it whole), or null if empty. */
+    private static long[] clipTo(long[] r, long[] shape) {
+        if (shape.length != 4) {
+            return new long[] {0, 0, 0, 0};
+        }
+        long y0 = Math.max(0, r[0]);
+        long y1 = Math.min(shape[2] - 1, r[1]);
+        long x0 = Math.max(0, r[2]);
+        long x1 = Math.min(shape[3] - 1, r[3]);
+        return y0 > y1 || x0 > x1 ? null : new long[] {y0, y1, x0, x1};
     }
 
     /** @return the field as text, e.g. {@code size 207x207 stride 16x16 offset -8,-8}, or {@code global}. */
