@@ -1,16 +1,9 @@
 package dev.cnnviz.examples.train;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
+import dev.cnnviz.core.data.IdxDataset;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reader for the Fashion-MNIST data set (Zalando Research, MIT licence) in its original
@@ -29,18 +22,16 @@ import java.util.zip.ZipException;
 public final class FashionMnist {
 
     /** Where the Debian package {@code dataset-fashion-mnist} installs the files. */
-    public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    public static final Path DEFAULT_DIR = IdxDataset.FASHION_MNIST_DIR;
 
     /** The ten class names, indexed by label. */
-    public static final List<String> LABELS = List.of(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final List<String> LABELS = IdxDataset.FASHION_MNIST_CLASSES;
 
     /** Magic number of an IDX file of unsigned-byte 3-D data (images). */
-    public static final int IMAGES_MAGIC = 2051;
+    public static final int IMAGES_MAGIC = IdxDataset.IMAGES_MAGIC;
 
     /** Magic number of an IDX file of unsigned-byte 1-D data (labels). */
-    public static final int LABELS_MAGIC = 2049;
+    public static final int LABELS_MAGIC = IdxDataset.LABELS_MAGIC;
 
     /** File names of the 60,000-image training split. */
     private static final String TRAIN_IMAGES = "train-images-idx3-ubyte.gz";
@@ -114,7 +105,8 @@ public final class FashionMnist {
     }
 
     /**
-     * Reads a gzip-compressed IDX image file.
+     * Reads a gzip-compressed IDX image file whole (through {@link IdxDataset}, which streams it; a scan that need
+     * not hold every image should use {@link IdxDataset#fashionMnist} instead).
      *
      * @param file an {@code *-images-idx3-ubyte.gz} file
      * @return {@code float[N][1][rows][cols]}, each pixel divided by 255
@@ -122,37 +114,31 @@ public final class FashionMnist {
      *                     than {@value #IMAGES_MAGIC}, has non-positive dimensions or is truncated
      */
     public static float[][][][] readImages(Path file) throws IOException {
-        try (DataInputStream in = open(file)) {
-            checkMagic(file, in.readInt(), IMAGES_MAGIC);
-            int count = in.readInt();
-            int rows = in.readInt();
-            int cols = in.readInt();
-            if (count < 0 || rows <= 0 || cols <= 0) {
-                throw new IOException(file + ": invalid IDX header (count=" + count + ", rows="
-                        + rows + ", cols=" + cols + ")");
-            }
-            byte[] pixels = new byte[rows * cols];
+        try (IdxDataset idx = IdxDataset.of(file, null, List.of(), file.toString())) {
+            int count = idx.size();
+            int rows = idx.rows();
+            int cols = idx.cols();
             float[][][][] images = new float[count][1][rows][cols];
-            for (int n = 0; n < count; n++) {
-                in.readFully(pixels);
+            int chunk = 1000;
+            for (int from = 0; from < count; from += chunk) {
+                int to = Math.min(count, from + chunk);
+                byte[] pixels = idx.readPixels(from, to);
                 int p = 0;
-                for (int y = 0; y < rows; y++) {
-                    float[] row = images[n][0][y];
-                    for (int x = 0; x < cols; x++) {
-                        row[x] = (pixels[p++] & 0xFF) / 255f;
+                for (int n = from; n < to; n++) {
+                    for (int y = 0; y < rows; y++) {
+                        float[] row = images[n][0][y];
+                        for (int x = 0; x < cols; x++) {
+                            row[x] = (pixels[p++] & 0xFF) / 255f;
+                        }
                     }
                 }
             }
             return images;
-        } catch (EOFException e) {
-            throw new IOException(file + ": truncated IDX file", e);
-        } catch (ZipException e) {
-            throw new IOException(file + ": not a gzip-compressed IDX file", e);
         }
     }
 
     /**
-     * Reads a gzip-compressed IDX label file.
+     * Reads a gzip-compressed IDX label file (through {@link IdxDataset#readLabels}).
      *
      * @param file an {@code *-labels-idx1-ubyte.gz} file
      * @return the labels, each in {@code 0..9}
@@ -161,28 +147,7 @@ public final class FashionMnist {
      *                     {@code 0..9}
      */
     public static int[] readLabels(Path file) throws IOException {
-        try (DataInputStream in = open(file)) {
-            checkMagic(file, in.readInt(), LABELS_MAGIC);
-            int count = in.readInt();
-            if (count < 0) {
-                throw new IOException(file + ": invalid IDX header (count=" + count + ")");
-            }
-            byte[] bytes = new byte[count];
-            in.readFully(bytes);
-            int[] labels = new int[count];
-            for (int i = 0; i < count; i++) {
-                labels[i] = bytes[i] & 0xFF;
-                if (labels[i] >= LABELS.size()) {
-                    throw new IOException(file + ": label " + labels[i] + " at index " + i
-                            + " is outside 0.." + (LABELS.size() - 1));
-                }
-            }
-            return labels;
-        } catch (EOFException e) {
-            throw new IOException(file + ": truncated IDX file", e);
-        } catch (ZipException e) {
-            throw new IOException(file + ": not a gzip-compressed IDX file", e);
-        }
+        return IdxDataset.readLabels(file, LABELS.size());
     }
 
     /**
@@ -193,29 +158,5 @@ public final class FashionMnist {
      */
     public static int toGreyLevel(float value) {
         return Math.max(0, Math.min(255, Math.round(value * 255f)));
-    }
-
-    private static DataInputStream open(Path file) throws IOException {
-        InputStream raw;
-        try {
-            raw = Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null,
-                    "IDX file not found (install the Debian package dataset-fashion-mnist"
-                            + " or pass the directory holding the files)");
-        }
-        try {
-            return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16)));
-        } catch (IOException e) {
-            raw.close();
-            throw new IOException(file + ": not a gzip-compressed IDX file", e);
-        }
-    }
-
-    private static void checkMagic(Path file, int actual, int expected) throws IOException {
-        if (actual != expected) {
-            throw new IOException(file + ": IDX magic number is " + actual + ", expected "
-                    + expected + (expected == IMAGES_MAGIC ? " (images)" : " (labels)"));
-        }
     }
 }
