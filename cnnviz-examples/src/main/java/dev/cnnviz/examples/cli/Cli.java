@@ -21,8 +21,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code cnnviz} command line: {@code predict}, {@code explain}, {@code visualize}, {@code invert}, {@code dream},
- * {@code bench} and {@code summary}.
+ * The {@code cnnviz} command line: one subcommand per task (see {@code cnnviz --help} for the list).
  *
  * <p>Exit codes: 0 success; 2 usage error (unknown option or method, bad value, option that does not apply),
  * with the problem and a pointer to {@code --help} on stderr; 1 a model, image or computation error, with a
@@ -45,8 +44,17 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 + "its default image (an ankle boot)."},
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
-        subcommands = {PredictCommand.class, ExplainCommand.class, VisualizeCommand.class, InvertCommand.class, DreamCommand.class,
-            BenchCommand.class, SummaryCommand.class,
+        subcommands = {
+            PredictCommand.class,
+            ExplainCommand.class,
+            VisualizeCommand.class,
+            InvertCommand.class,
+            DreamCommand.class,
+            SummaryCommand.class,
+            FiltersCommand.class,
+            ActivationsCommand.class,
+            PatchesCommand.class,
+            BenchCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -79,7 +87,8 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of predict, explain, visualize, invert, dream, bench, summary");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of "
+                + String.join(", ", spec.commandLine().getSubcommands().keySet()));
     }
 
     /** Runs the CLI and exits with its exit code. */

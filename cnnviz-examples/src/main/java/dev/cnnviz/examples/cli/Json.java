@@ -60,4 +60,22 @@ final class Json {
         }
         return Float.toString((float) v);
     }
+
+    /** @return a JSON array of integers, e.g. {@code [1,3,224,224]}. */
+    static String longs(long... values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return sb.append(']').toString();
+    }
+
+    /** @return a JSON array of integers, e.g. {@code [0,0,12,12]}. */
+    static String ints(int... values) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return sb.append(']').toString();
+    }
 }
