@@ -85,6 +85,17 @@ public final class PatchesCommand implements Callable<Integer> {
                 .input("--model", modelOptions.model).input("--labels", modelOptions.labels)
                 .input("--images", datasetOptions.inputPath())
                 .output("--out", out, ".png").output("--save-npy", saveNpy, ".npy");
+        Path folder = datasetOptions.inputPath();
+        if (folder != null) {
+            Path root = folder.toAbsolutePath().normalize();
+            for (Path o : new Path[] {out, saveNpy}) {
+                if (o != null && o.toAbsolutePath().normalize().startsWith(root)) {
+                    throw new ParameterException(spec.commandLine(), (o == out ? "--out " : "--save-npy ") + o
+                            + " is inside the --images folder " + folder + ": it could overwrite an input or be read as one;"
+                            + " write it elsewhere");
+                }
+            }
+        }
         int[] range = range();
         Model model = modelOptions.load();
         MaxActivatingPatches p;
@@ -95,6 +106,15 @@ public final class PatchesCommand implements Callable<Integer> {
             }
             if (layer != null) {
                 p = p.withLayer(layer);
+            }
+            long[] shape = model.graph().shapes(model.inputSpec().batchShape(1)).get(p.layer());
+            if (shape.length != 4) {
+                throw new IllegalArgumentException("layer '" + p.layer() + "' has output " + java.util.Arrays.toString(shape)
+                        + ": patches need a spatial layer [N, C, h, w]");
+            }
+            if (range != null && range[1] > shape[1]) {
+                throw new IllegalArgumentException("--channels " + channels + " exceeds the " + shape[1] + " channels of layer '"
+                        + p.layer() + "'");
             }
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

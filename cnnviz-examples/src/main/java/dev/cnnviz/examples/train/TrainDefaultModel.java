@@ -306,7 +306,8 @@ public final class TrainDefaultModel {
                 .kernelSize(2, 2).stride(2, 2).build();
     }
 
-    private static int[] identity(int n) {
+    /** @return {@code 0, 1, ..., n-1} (shared with {@link TrainLinearClassifier}). */
+    static int[] identity(int n) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -314,7 +315,8 @@ public final class TrainDefaultModel {
         return order;
     }
 
-    private static void shuffle(int[] order, Random random) {
+    /** Shuffles {@code order} in place (Fisher-Yates). */
+    static void shuffle(int[] order, Random random) {
         for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = order[i];
@@ -324,7 +326,7 @@ public final class TrainDefaultModel {
     }
 
     /** Copies the images {@code order[from..to)} into an NCHW array {@code [n,1,28,28]}. */
-    private static INDArray features(float[][][][] images, int[] order, int from, int to) {
+    static INDArray features(float[][][][] images, int[] order, int from, int to) {
         float[] buffer = new float[(to - from) * PIXELS];
         int p = 0;
         for (int i = from; i < to; i++) {
@@ -360,7 +362,8 @@ public final class TrainDefaultModel {
         return flipped;
     }
 
-    private static INDArray oneHot(int[] labels, int[] order, int from, int to) {
+    /** One-hot rows {@code [n, 10]} of the labels {@code order[from..to)}. */
+    static INDArray oneHot(int[] labels, int[] order, int from, int to) {
         float[] buffer = new float[(to - from) * CLASSES];
         for (int i = from; i < to; i++) {
             buffer[(i - from) * CLASSES + labels[order[i]]] = 1f;
