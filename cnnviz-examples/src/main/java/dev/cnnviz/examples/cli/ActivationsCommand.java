@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  cnnviz activations --layer relu1",
             "  cnnviz activations --model squeezenet1.1.onnx --preprocess caffe-bgr --image cat.jpg \\",
-            "      --layer concat_fire5/concat_1 --sort --limit 64 --save-npy fire5.npy",
+            "      --layer concat_fire5/concat_1 --sort --max 64 --save-npy fire5.npy",
             "",
             "Layer names: 'cnnviz summary --model FILE'."})
 public final class ActivationsCommand implements Callable<Integer> {
@@ -59,7 +59,7 @@ public final class ActivationsCommand implements Callable<Integer> {
     @Option(names = "--sort", description = "Order the channels by decreasing mean activation.")
     boolean sort;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "256", description = "Draw at most N channels.")
+    @Option(names = "--max", paramLabel = "N", defaultValue = "256", description = "Draw at most N channels.")
     int limit;
 
     @Option(names = "--scale", paramLabel = "S", defaultValue = "0",
@@ -86,6 +86,9 @@ public final class ActivationsCommand implements Callable<Integer> {
                 .input("--input-npy", input == null ? null : input.npy)
                 .input("--model", modelOptions.model).input("--labels", modelOptions.labels)
                 .output("--out", out, ".png").output("--save-npy", saveNpy, ".npy");
+        if (limit < 1) {
+            throw new ParameterException(spec.commandLine(), "--max must be at least 1, found " + limit);
+        }
         Activations.Scaling mode = switch (scaling.strip().toLowerCase(Locale.ROOT)) {
             case "per-channel" -> Activations.Scaling.PER_CHANNEL;
             case "shared" -> Activations.Scaling.SHARED;

@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  cnnviz filters",
             "  cnnviz filters --model squeezenet1.1.onnx --preprocess caffe-bgr --layer conv_conv1_1 --out conv1.png",
-            "  cnnviz filters --model squeezenet1.1.onnx --layer conv_fire2/squeeze1x1_1 --limit 16",
+            "  cnnviz filters --model squeezenet1.1.onnx --layer conv_fire2/squeeze1x1_1 --max 16",
             "",
             "Layer names: 'cnnviz summary --model FILE'."})
 public final class FiltersCommand implements Callable<Integer> {
@@ -56,7 +56,7 @@ public final class FiltersCommand implements Callable<Integer> {
             description = "A convolution, or a Dense/Gemm layer on the flattened image. Default: the first convolution.")
     String layer;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--max", paramLabel = "N", defaultValue = "64",
             description = "Show at most N filters (and N input channels per row), the first ones.")
     int limit;
 
@@ -82,6 +82,9 @@ public final class FiltersCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         new OutputChecks(spec.commandLine()).input("--model", modelOptions.model).input("--labels", modelOptions.labels)
                 .output("--out", out, ".png").output("--save-npy", saveNpy, ".npy");
+        if (limit < 1) {
+            throw new ParameterException(spec.commandLine(), "--max must be at least 1, found " + limit);
+        }
         Model model = modelOptions.load();
         Filters f;
         try {

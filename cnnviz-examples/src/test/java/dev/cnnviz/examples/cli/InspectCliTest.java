@@ -104,7 +104,7 @@ class InspectCliTest {
         assertTrue(bad.err().contains("relu1") && bad.err().contains("Relu"), bad.err());
         assertTrue(cli("filters", "--layer", "nope").expect(2).err().contains("closest names"));
         assertTrue(cli("filters", "--out", dir.resolve("f.jpg").toString()).expect(2).err().contains(".png"));
-        assertTrue(cli("filters", "--limit", "0").expect(2).err().contains("limit"));
+        assertTrue(cli("filters", "--max", "0").expect(2).err().contains("--max must be at least 1"));
     }
 
     // ----------------------------------------------------------------------------------------------- activations
@@ -113,7 +113,7 @@ class InspectCliTest {
     void activationsSaveTheLayersRawValuesAndDrawTheChosenChannels() throws IOException {
         Path png = dir.resolve("a.png");
         Path npy = dir.resolve("a.npy");
-        Run r = cli("activations", "--layer", "relu2", "--sort", "--limit", "16", "--scale", "2", "--out", png.toString(),
+        Run r = cli("activations", "--layer", "relu2", "--sort", "--max", "16", "--scale", "2", "--out", png.toString(),
                 "--save-npy", npy.toString(), "--json").expect(0);
         JsonNode j = JSON.readTree(r.out());
         assertEquals("relu2", j.get("layer").asText());
@@ -282,7 +282,7 @@ class InspectCliTest {
             assertEquals("rgb", j.get("kind").asText());
             assertEquals("[64,3,3,3]", j.get("shape").toString());
             Run a = cli("activations", "--model", model.toString(), "--preprocess", "caffe-bgr", "--image", cat.toString(),
-                    "--layer", "concat_fire5/concat_1", "--limit", "64", "--out", dir.resolve("fire5.png").toString(),
+                    "--layer", "concat_fire5/concat_1", "--max", "64", "--out", dir.resolve("fire5.png").toString(),
                     "--json").expect(0);
             assertEquals("[256,27,27]", JSON.readTree(a.out()).get("shape").toString());
         }
