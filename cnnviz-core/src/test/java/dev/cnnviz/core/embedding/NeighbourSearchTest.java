@@ -1,0 +1,117 @@
+package dev.cnnviz.core.embedding;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Exact k-NN against a brute-force double-precision reference, and HNSW's recall against the exact answer. */
+class NeighbourSearchTest {
+
+    /** Clustered points: {@code clusters} Gaussian blobs in {@code d} dimensions. */
+    static float[][] clustered(int n, int d, int clusters, long seed) {
+        Random r = new Random(seed);
+        float[][] centres = new float[clusters][d];
+        for (float[] c : centres) {
+            for (int j = 0; j < d; j++) {
+                c[j] = (float) (r.nextGaussian() * 4);
+            }
+        }
+        float[][] x = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i][j] = centres[i % clusters][j] + (float) r.nextGaussian();
+            }
+        }
+        return x;
+    }
+
+    /** The brute-force answer: every distance in double precision, sorted by (distance, index). */
+    static int[][] bruteForce(float[][] data, float[][] queries, int k, Metric metric, boolean self) {
+        int[][] out = new int[queries.length][];
+        for (int q = 0; q < queries.length; q++) {
+            final int qi = q;
+            double[] dist = new double[data.length];
+            for (int j = 0; j < data.length; j++) {
+                dist[j] = metric.distance(queries[q], data[j]);
+            }
+            out[q] = IntStream.range(0, data.length).filter(j -> !self || j != qi).boxed()
+                    .sorted(Comparator.<Integer>comparingDouble(j -> dist[j]).thenComparingInt(j -> j))
+                    .limit(k).mapToInt(Integer::intValue).toArray();
+        }
+        return out;
+    }
+
+    @Test
+    void exactSearchEqualsBruteForce() {
+        float[][] data = clustered(700, 19, 6, 1);
+        float[][] queries = clustered(40, 19, 6, 2);
+        INDArray x = Nd4j.createFromArray(data);
+        INDArray q = Nd4j.createFromArray(queries);
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(x).withMetric(metric);
+            Neighbours found = knn.search(q, 12);
+            assertArrayEquals(bruteForce(data, queries, 12, metric, false), found.indices(), metric.name());
+            for (int i = 0; i < queries.length; i++) {
+                for (int j = 0; j < 12; j++) {
+                    double expected = metric.distance(queries[i], data[found.indices()[i][j]]);
+                    assertEquals(expected, found.distances()[i][j], 1e-5 * Math.max(1, expected));
+                }
+            }
+            Neighbours self = knn.searchSelf(7);
+            assertArrayEquals(bruteForce(data, data, 7, metric, true), self.indices(), metric + " self");
+            assertEquals(1.0, self.recallAgainst(self));
+        }
+    }
+
+    @Test
+    void tiesGoToTheSmallerIndexAndSelfIsExcluded() {
+        float[][] data = {{0, 0}, {1, 0}, {0, 1}, {-1, 0}, {0, 0}};
+        Neighbours n = ExactKnn.of(Nd4j.createFromArray(data)).searchSelf(3);
+        assertArrayEquals(new int[] {4, 1, 2}, n.indices()[0]);
+        assertArrayEquals(new int[] {0, 1, 2}, n.indices()[4]);
+        assertEquals(0f, n.distances()[0][0]);
+        assertEquals(1f, n.distances()[0][1], 1e-7f);
+    }
+
+    @Test
+    void badArgumentsAreNamed() {
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});
+        IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(x).searchSelf(2));
+        assertTrue(k.getMessage().contains("found 2"), k.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(x).search(Nd4j.ones(1, 3), 1));
+        assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(Nd4j.ones(2)));
+        INDArray nan = Nd4j.createFromArray(new float[][] {{1, Float.NaN}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(nan));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    @Test
+    void hnswRecallOnClusteredData() {
+        float[][] data = clustered(2000, 32, 10, 3);
+        float[][] queries = clustered(200, 32, 10, 4);
+        INDArray x = Nd4j.createFromArray(data);
+        INDArray q = Nd4j.createFromArray(queries);
+        for (Metric metric : Metric.values()) {
+            Neighbours exact = ExactKnn.of(x).withMetric(metric).search(q, 10);
+            Neighbours approx = HnswKnn.build(x, metric).search(q, 10);
+            double recall = approx.recallAgainst(exact);
+            assertTrue(recall >= 0.95, metric + " recall " + recall);
+            for (int i = 0; i < queries.length; i++) {
+                float[] d = approx.distances()[i];
+                float[] sorted = d.clone();
+                Arrays.sort(sorted);
+                assertArrayEquals(sorted, d);
+                assertEquals(metric.distance(queries[i], data[approx.indices()[i][0]]), d[0], 1e-4);
+            }
+        }
+    }
+}
