@@ -78,7 +78,8 @@ public final class Embeddings {
     }
 
     /**
-     * @param newLayer a node of the graph (as {@code summary} prints it)
+     * @param newLayer a node of the graph (as {@code summary} prints it); the graph's input name embeds the
+     *                 preprocessed pixels themselves (with {@link Pooling#FLATTEN}: neighbours in pixel space)
      * @return a copy embedding that layer
      * @throws IllegalArgumentException if the graph has no such node (naming the closest names)
      */
@@ -235,8 +236,16 @@ public final class Embeddings {
     public INDArray embed(INDArray input) {
         Objects.requireNonNull(input, "input");
         int b = (int) input.size(0);
+        if (layer.equals(model.graph().inputName())) {
+            return reduce(input, b); // pixel space: the preprocessed input itself, no pass
+        }
         try (ForwardPass pass = model.graph().infer(input, List.of(layer))) {
-            INDArray a = pass.get(layer);
+            return reduce(pass.get(layer), b);
+        }
+    }
+
+    private INDArray reduce(INDArray a, int b) {
+        {
             INDArray v;
             if (a.rank() <= 2 || pooling == Pooling.FLATTEN) {
                 v = a.reshape('c', b, a.length() / b).castTo(DataType.FLOAT).dup('c');

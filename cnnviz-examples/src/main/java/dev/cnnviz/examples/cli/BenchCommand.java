@@ -35,7 +35,9 @@ import picocli.CommandLine;
         description = {
             "Runs the method --warmup times untimed, then --runs times timed, in this process, and prints the "
                 + "median, minimum and maximum milliseconds per explanation (a run on a batch of N inputs "
-                + "counts as N explanations). For careful measurements use the JMH benchmarks: ./cnnviz jmh -h.",
+                + "counts as N explanations). With --method embed, embeds a dataset (--fashion-mnist or --images, --layer) in "
+                + "batches of --batch (default 64 there) and prints images per second and the median and minimum "
+                + "milliseconds per batch. For careful measurements use the JMH benchmarks: ./cnnviz jmh -h.",
             "",
             "-m inversion and -m deepdream (one octave at the input's size) time image optimizations at --layer: "
                 + "each run takes --steps steps (default 10) and reports milliseconds per step.",
@@ -52,7 +54,8 @@ import picocli.CommandLine;
             "      --input-npy cat-input.npy --runs 5",
             "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg",
             "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg",
-            "  cnnviz bench -m class-visualization --model squeezenet1.1.onnx --preprocess caffe-bgr --target 543"})
+            "  cnnviz bench -m class-visualization --model squeezenet1.1.onnx --preprocess caffe-bgr --target 543",
+            "  cnnviz bench -m embed --fashion-mnist --limit 5000 --batch 128   (embeddings: images per second)"})
 public final class BenchCommand implements Callable<Integer> {
     /** The most runs {@code --runs} and {@code --warmup} accept each. */
     public static final int MAX_RUNS = 100_000;
@@ -68,6 +71,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
     InputOptions input;
+
+    @Mixin
+    DatasetOptions datasetOptions;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed runs first (0 to 100000).")
     int warmup;
@@ -90,6 +96,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (batch < 1) {
             throw new ParameterException(cmd, "--batch must be at least 1, found " + batch);
+        }
+        if (methodOptions.isEmbed()) {
+            return EmbedBench.run(cmd, modelOptions, datasetOptions, methodOptions, input != null, warmup, batch);
+        }
+        if (datasetOptions.images != null || datasetOptions.fashionMnist || datasetOptions.limit != null) {
+            throw new ParameterException(cmd, "--images, --fashion-mnist and --limit apply only to --method embed");
         }
         methodOptions.check();
         Model model = modelOptions.load();

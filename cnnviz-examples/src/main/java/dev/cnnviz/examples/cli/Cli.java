@@ -54,6 +54,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             FiltersCommand.class,
             ActivationsCommand.class,
             PatchesCommand.class,
+            EmbedCommand.class,
             BenchCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",

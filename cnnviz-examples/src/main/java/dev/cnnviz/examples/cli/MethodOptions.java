@@ -22,10 +22,13 @@ public final class MethodOptions {
     @Spec(Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec mixee;
 
-    @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD", converter = Method.Converter.class,
+    /** The name {@code bench} accepts besides the attribution methods: time embedding a dataset. */
+    public static final String EMBED = "embed";
+
+    @Option(names = {"-m", "--method"}, required = true, paramLabel = "METHOD",
             completionCandidates = Method.Names.class,
             description = "Attribution method, one of: ${COMPLETION-CANDIDATES}.")
-    Method method;
+    String methodName;
 
     @Option(names = {"-t", "--target"}, paramLabel = "N",
             description = "Class index to explain (its score before the softmax). Default: the top class.")
@@ -55,6 +58,7 @@ public final class MethodOptions {
      */
     public void check() {
         CommandLine cmd = mixee.commandLine();
+        Method method = method();
         if (layer != null && !method.layered()) {
             throw new ParameterException(cmd, "--layer applies only to the CAM methods; " + method
                     + " explains the input pixels directly");
@@ -87,6 +91,7 @@ public final class MethodOptions {
                     + " classes (0.." + (classes - 1) + ")");
         }
         check();
+        Method method = method();
         if (layer != null && method.layered() && !model.graph().contains(layer)) {
             throw new ParameterException(cmd, "--layer: no layer named '" + layer + "'; closest names: "
                     + model.graph().closestNames(layer, 5) + " ('cnnviz summary' lists them all)");
@@ -103,18 +108,35 @@ public final class MethodOptions {
         return List.of(target == null ? Target.topClass() : Target.classIndex(target));
     }
 
-    /** @return the layer given with {@code --layer}, or null */
-    public String layer() {
-        return layer;
-    }
-
     /** @return the steps given with {@code --steps}, or null */
     public Integer steps() {
         return steps;
     }
 
-    /** @return the chosen method. */
+    /**
+     * @return the chosen method
+     * @throws ParameterException for an unknown name, listing the valid ones
+     */
     public Method method() {
-        return method;
+        try {
+            return Method.parse(methodName);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(mixee.commandLine(), "Invalid value for option '--method': " + e.getMessage());
+        }
+    }
+
+    /** @return whether {@code --method embed} was given (only {@code bench} accepts it) */
+    public boolean isEmbed() {
+        return methodName != null && methodName.strip().equalsIgnoreCase(EMBED);
+    }
+
+    /** @return {@code --layer}, or null */
+    public String layer() {
+        return layer;
+    }
+
+    /** @return whether {@code --target}, {@code --steps} or {@code --samples} was given */
+    public boolean hasAttributionOptions() {
+        return target != null || steps != null || samples != null;
     }
 }
