@@ -264,6 +264,68 @@ class DatasetTest {
                 () -> Dataset.concat(List.of(NpyDataset.of(dir.resolve("a.npy")), labelled)));
     }
 
+    // ---- augmentation ----
+
+    @Test
+    void augmentedCropsAndFlipsAreSeededPerExample(@TempDir Path dir) throws IOException {
+        Path images = writeIdx(dir, 40, null);
+        try (IdxDataset d = IdxDataset.of(images, null, List.of(), "toy")) {
+            Augmented a = Augmented.of(d).withRandomCrop(2, 3).withHorizontalFlip(true).withSeed(7);
+            InputSpec crop = new InputSpec(1, 3, 2, Layout.NCHW, Preprocessing.unit(ChannelOrder.GREY));
+            INDArray all = a.read(0, 40).toInput(crop);
+            assertArrayEquals(new long[] {40, 1, 3, 2}, all.shape());
+            INDArray again = a.select(5, 31).toInput(crop);
+            assertEquals(all.slice(5), again.slice(0));
+            assertEquals(all.slice(31), again.slice(1));
+            INDArray source = d.read(0, 40).toInput(GREY4);
+            int flipped = 0;
+            for (int i = 0; i < 40; i++) {
+                int found = window(source.slice(i).slice(0), all.slice(i).slice(0));
+                assertTrue(found != 0, "example " + i + " is a window of its image");
+                flipped += found < 0 ? 1 : 0;
+            }
+            assertTrue(flipped > 5 && flipped < 35, flipped + " of 40 mirrored");
+            INDArray other = a.withSeed(8).read(0, 40).toInput(crop);
+            assertFalse(all.equals(other));
+
+            INDArray tensor = source.dup();
+            Path npy = dir.resolve("same.npy");
+            ImageTensors.writeNpy(tensor, npy);
+            INDArray fromTensor = Augmented.of(NpyDataset.of(npy)).withRandomCrop(2, 3).withHorizontalFlip(true)
+                    .withSeed(7).read(0, 40).toInput(crop);
+            assertTrue(all.equalsWithEps(fromTensor, 1e-6), "tensor batches are augmented as images are");
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> Augmented.of(d).withRandomCrop(5, 5).read(0, 1));
+            assertTrue(big.getMessage().contains("smaller than the crop"), big.getMessage());
+        }
+    }
+
+    /** 1 if {@code crop} is a window of {@code image}, -1 if a mirrored one, 0 if neither. */
+    private static int window(INDArray image, INDArray crop) {
+        int h = (int) crop.size(0);
+        int w = (int) crop.size(1);
+        for (int y0 = 0; y0 + h <= image.size(0); y0++) {
+            for (int x0 = 0; x0 + w <= image.size(1); x0++) {
+                boolean plain = true;
+                boolean mirror = true;
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        float v = crop.getFloat(y, x);
+                        plain &= Math.abs(v - image.getFloat(y0 + y, x0 + x)) < 1e-6;
+                        mirror &= Math.abs(v - image.getFloat(y0 + y, x0 + w - 1 - x)) < 1e-6;
+                    }
+                }
+                if (plain) {
+                    return 1;
+                }
+                if (mirror) {
+                    return -1;
+                }
+            }
+        }
+        return 0;
+    }
+
     private static void writePng(Path file, int grey) throws IOException {
         BufferedImage img = new BufferedImage(3, 4, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 4; y++) {

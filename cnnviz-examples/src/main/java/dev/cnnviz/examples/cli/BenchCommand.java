@@ -100,8 +100,10 @@ public final class BenchCommand implements Callable<Integer> {
         if (methodOptions.isEmbed()) {
             return EmbedBench.run(cmd, modelOptions, datasetOptions, methodOptions, input != null, warmup, batch);
         }
-        if (datasetOptions.images != null || datasetOptions.fashionMnist || datasetOptions.limit != null) {
-            throw new ParameterException(cmd, "--images, --fashion-mnist and --limit apply only to --method embed");
+        if (datasetOptions.images != null || datasetOptions.fashionMnist || datasetOptions.limit != null
+                || datasetOptions.fashionMnistDir != null || !"test".equals(datasetOptions.split)) {
+            throw new ParameterException(cmd, "--images, --fashion-mnist, --split, --fashion-mnist-dir and --limit "
+                    + "apply only to --method embed");
         }
         methodOptions.check();
         Model model = modelOptions.load();

@@ -121,7 +121,7 @@ public final class EmbedCommand implements Callable<Integer> {
     int grid;
 
     @Option(names = "--tile", paramLabel = "PX", description = "Thumbnail side in pixels (atlas, neighbours). "
-            + "Default: the model's input size, at least 48 for the neighbours figure.")
+            + "Default: the model's input size, at most 64 in the atlas and at least 48 in the neighbours figure.")
     Integer tile;
 
     @Option(names = "--out", paramLabel = "PNG",
@@ -178,6 +178,12 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         }
         checks.output("--out", png, ".png").output("--save-npy", saveNpy, ".npy");
+        if (saveNpy != null) {
+            String base = saveNpy.getFileName().toString();
+            base = base.substring(0, base.length() - 4);
+            checks.output("--save-npy (its labels)", saveNpy.resolveSibling(base + ".labels.npy"), ".npy")
+                    .output("--save-npy (its ids)", saveNpy.resolveSibling(base + ".ids.txt"), ".txt");
+        }
         if (out != null && mode == null) {
             throw new ParameterException(cmd, "--out needs a mode: --neighbours, --pca or --tsne");
         }
@@ -198,7 +204,7 @@ public final class EmbedCommand implements Callable<Integer> {
         EmbeddingSet set = embeddings.compute(dataset, new ProgressBar(err, "embedding " + embeddings.layer()));
         PrintWriter stdout = cmd.getOut();
         List<Path> saved = saveNpy == null ? List.of() : set.save(saveNpy);
-        int thumb = tile != null ? tile : Math.max(model.inputSpec().width(), 16);
+        int thumb = tile != null ? tile : Math.min(64, Math.max(model.inputSpec().width(), 16));
         if (neighbours != null) {
             neighbours(model, embeddings, dataset, set, m, png, stdout, err);
         } else if (pca != null) {

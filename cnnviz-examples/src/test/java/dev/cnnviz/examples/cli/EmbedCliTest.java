@@ -105,6 +105,9 @@ class EmbedCliTest {
         assertClearError(cli("embed", "--images", f, "--tsne", "--out", "t.jpg").expect(2), "--out must end in .png");
         assertClearError(cli("embed", "--images", dir.resolve("absent").toString()).expect(1), "absent");
         assertClearError(cli("explain", "--method", "embed").expect(2), "unknown method 'embed'");
+        Path ids = folder.resolve("e.ids.txt");
+        assertClearError(cli("embed", "--images", f, "--neighbours", "1", "--query", ids.toString(), "--save-npy",
+                folder.resolve("e.npy").toString()).expect(2), "same file", "--query");
     }
 
     @Test
