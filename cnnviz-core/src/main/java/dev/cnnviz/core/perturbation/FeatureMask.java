@@ -64,15 +64,14 @@ public final class FeatureMask {
      * A grid of square patches of {@code patch × patch} pixels (the last row and column of patches may be smaller),
      * numbered row by row.
      *
-     * @throws IllegalArgumentException if a size is below 1 or the patch is larger than the input
+     * @throws IllegalArgumentException if a size is below 1 (a patch larger than the input is one feature)
      */
     public static FeatureMask grid(int height, int width, int patch) {
         if (height < 1 || width < 1) {
             throw new IllegalArgumentException("a feature mask needs at least one pixel, found " + height + " x " + width);
         }
-        if (patch < 1 || patch > Math.max(height, width)) {
-            throw new IllegalArgumentException("grid patches must be 1 to " + Math.max(height, width)
-                    + " pixels for a " + height + " x " + width + " input, found " + patch);
+        if (patch < 1) {
+            throw new IllegalArgumentException("grid patches must be at least 1 pixel, found " + patch);
         }
         int cols = (width + patch - 1) / patch;
         int[] l = new int[height * width];
