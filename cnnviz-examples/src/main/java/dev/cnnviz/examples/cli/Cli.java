@@ -47,6 +47,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {
             PredictCommand.class,
             ExplainCommand.class,
+            SegmentCommand.class,
             VisualizeCommand.class,
             InvertCommand.class,
             DreamCommand.class,

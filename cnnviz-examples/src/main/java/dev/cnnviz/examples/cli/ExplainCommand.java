@@ -35,8 +35,14 @@ import picocli.CommandLine.Spec;
                 + "deconvnet) attribute to input pixels; CAM methods (cam ... score-cam) give a map at a layer's "
                 + "resolution, chosen with --layer; guided-grad-cam combines both at input resolution.",
             "",
-            "--save-npy writes the raw, unnormalised attribution: [N,C,H,W] (the input's shape) for pixel methods "
-                + "and guided-grad-cam, [N,h,w] at the layer's resolution for the other CAM methods.",
+            "Perturbation methods (occlusion, feature-ablation, shapley-sampling, shapley, kernel-shap, lime, rise) "
+                + "run the model forward only on many perturbed copies of the input, in batches: hidden pixels are "
+                + "filled with --baseline; per-feature methods switch --segments on and off.",
+            "",
+            "--save-npy writes the raw, unnormalised attribution: [N,C,H,W] (the input's shape) for pixel methods, "
+                + "guided-grad-cam and occlusion, [N,h,w] at the layer's resolution for the other CAM methods, "
+                + "[N,H,W] for the per-feature methods and rise (each pixel holds its feature's value), and "
+                + "[N,h',w'] for occlusion --probability (one value per window position).",
             "",
             "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
         optionListHeading = "%nOptions:%n",
@@ -47,6 +53,10 @@ import picocli.CommandLine.Spec;
             "  cnnviz explain -m grad-cam --model squeezenet1.1.onnx --preprocess caffe-bgr \\",
             "      --input-npy cat-input.npy --target 285 --layer concat_fire9/concat_1 \\",
             "      --save-npy gradcam.npy",
+            "  cnnviz explain -m occlusion --window 16 --stride 8 --model squeezenet1.1.onnx \\",
+            "      --preprocess caffe-bgr --image cat.jpg --target 285",
+            "  cnnviz explain -m lime --segments slic:50 --samples 1000 --seed 1 --image shoe.png",
+            "  cnnviz explain -m kernel-shap --segments felzenszwalb:200 --baseline blur --image shoe.png",
             "",
             "Layer names: 'cnnviz summary --model FILE'."})
 public final class ExplainCommand implements Callable<Integer> {
@@ -70,8 +80,9 @@ public final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--save-npy", paramLabel = "FILE",
             description = {"Also write the raw attribution (numpy; the name must end in .npy):",
-                "  [N,C,H,W] pixel methods, guided-grad-cam",
-                "  [N,h,w]   other CAM methods (layer resolution)"})
+                "  [N,C,H,W] pixel methods, guided-grad-cam, occlusion",
+                "  [N,h,w]   other CAM methods (layer resolution)",
+                "  [N,H,W]   per-feature methods and rise"})
     Path saveNpy;
 
     @Override
@@ -121,7 +132,9 @@ public final class ExplainCommand implements Callable<Integer> {
                 .input("--image", input == null ? null : input.image)
                 .input("--input-npy", input == null ? null : input.npy)
                 .input("--model", modelOptions.model)
-                .input("--labels", modelOptions.labels);
+                .input("--labels", modelOptions.labels)
+                .input("--baseline", methodOptions.baselineFile())
+                .input("--segments", methodOptions.segmentsFile());
         if (n == 1) {
             checks.output(pngOption, png, ".png");
         } else {

@@ -18,6 +18,16 @@ import dev.cnnviz.core.cam.HiResCam;
 import dev.cnnviz.core.cam.LayerCam;
 import dev.cnnviz.core.cam.ScoreCam;
 import dev.cnnviz.core.cam.XGradCam;
+import dev.cnnviz.core.perturbation.FeatureAblation;
+import dev.cnnviz.core.perturbation.Features;
+import dev.cnnviz.core.perturbation.KernelShap;
+import dev.cnnviz.core.perturbation.Lime;
+import dev.cnnviz.core.perturbation.Occlusion;
+import dev.cnnviz.core.perturbation.PerturbationBase;
+import dev.cnnviz.core.perturbation.PerturbationBaseline;
+import dev.cnnviz.core.perturbation.Rise;
+import dev.cnnviz.core.perturbation.ShapleyValueSampling;
+import dev.cnnviz.core.perturbation.ShapleyValues;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -60,6 +70,20 @@ public enum Method {
     SCORE_CAM("score-cam", true),
     /** Guided backprop times the upsampled Grad-CAM map (input resolution, channels kept). */
     GUIDED_GRAD_CAM("guided-grad-cam", true),
+    /** Zeiler and Fergus: a sliding window of the baseline ({@code --window}, {@code --stride}). */
+    OCCLUSION("occlusion", false),
+    /** Each feature ({@code --segments}) set to the baseline in turn. */
+    FEATURE_ABLATION("feature-ablation", false),
+    /** Shapley values by sampling permutations of the features ({@code --samples} permutations). */
+    SHAPLEY_SAMPLING("shapley-sampling", false),
+    /** Exact Shapley values over all coalitions of at most 16 features. */
+    SHAPLEY("shapley", false),
+    /** Lundberg and Lee: weighted regression with the Shapley kernel ({@code --samples}). */
+    KERNEL_SHAP("kernel-shap", false),
+    /** Ribeiro et al.: a local linear model on superpixels ({@code --samples}). */
+    LIME("lime", false),
+    /** Petsiuk et al.: the score averaged over random masks ({@code --masks}). */
+    RISE("rise", false),
     /** Mahendran and Vedaldi's feature inversion: for {@code bench} only (per optimization step; {@code cnnviz invert}). */
     INVERSION("inversion", true),
     /** Mordvintsev et al.'s DeepDream: for {@code bench} only (per optimization step; {@code cnnviz dream}). */
@@ -113,6 +137,38 @@ public enum Method {
         return this == INVERSION ? "invert" : this == DEEPDREAM ? "dream" : "visualize";
     }
 
+    /** @return whether the method perturbs the input and evaluates the model forward only (occlusion ... rise) */
+    public boolean perturbation() {
+        return ordinal() >= OCCLUSION.ordinal() && ordinal() <= RISE.ordinal();
+    }
+
+    /** @return whether the method uses features ({@code --segments}) */
+    public boolean perFeature() {
+        return perturbation() && this != OCCLUSION && this != RISE;
+    }
+
+    /** @return whether {@code --samples} applies */
+    public boolean takesSamples() {
+        return this == SMOOTHGRAD || this == SHAPLEY_SAMPLING || this == KERNEL_SHAP || this == LIME;
+    }
+
+    /**
+     * The options of the perturbation methods, each null for the method's default.
+     *
+     * @param window      occlusion's window
+     * @param stride      occlusion's stride
+     * @param baseline    the fill of hidden features
+     * @param features    the features of per-feature methods
+     * @param masks       RISE's number of masks
+     * @param seed        the seed of sampling methods
+     * @param probability explain the probability (occlusion: Zeiler and Fergus's map of it)
+     */
+    public record Perturbation(Integer window, Integer stride, PerturbationBaseline baseline, Features features,
+            Integer masks, Long seed, boolean probability) {
+        /** No options: every default. */
+        public static final Perturbation DEFAULTS = new Perturbation(null, null, null, null, null, null, false);
+    }
+
     /**
      * Builds the method for a model.
      *
@@ -123,6 +179,17 @@ public enum Method {
      * @throws IllegalArgumentException if an option does not apply to this method or is invalid
      */
     public AttributionBase create(Model model, String layer, Integer steps, Integer samples) {
+        return create(model, layer, steps, samples, Perturbation.DEFAULTS);
+    }
+
+    /**
+     * Builds the method for a model, with the perturbation methods' options.
+     *
+     * @param p the perturbation options (ignored by other methods but for {@code --samples}; see
+     *          {@link MethodOptions#check()} for the usage errors)
+     * @throws IllegalArgumentException if an option does not apply to this method or is invalid
+     */
+    public AttributionBase create(Model model, String layer, Integer steps, Integer samples, Perturbation p) {
         if (synthesis()) {
             throw new IllegalArgumentException(cliName + " is an image optimization, not an attribution: run 'cnnviz "
                     + synthesisCommand() + "' (or time it with 'cnnviz bench -m " + cliName + "')");
@@ -133,8 +200,9 @@ public enum Method {
         if (steps != null && this != INTEGRATED_GRADIENTS && !synthesis()) {
             throw new IllegalArgumentException("--steps applies only to integrated-gradients, not to " + cliName);
         }
-        if (samples != null && this != SMOOTHGRAD) {
-            throw new IllegalArgumentException("--samples applies only to smoothgrad, not to " + cliName);
+        if (samples != null && !takesSamples()) {
+            throw new IllegalArgumentException("--samples applies only to smoothgrad, shapley-sampling, kernel-shap and lime, not to "
+                    + cliName);
         }
         AttributionBase a = switch (this) {
             case SALIENCY -> Saliency.of(model);
@@ -156,7 +224,27 @@ public enum Method {
             case GUIDED_GRAD_CAM -> GuidedGradCam.of(model);
             case INVERSION, DEEPDREAM, CLASS_VISUALIZATION, NEURON_VISUALIZATION ->
                     throw new IllegalStateException("unreachable: refused above: " + cliName);
+            case OCCLUSION -> {
+                Occlusion o = Occlusion.of(model);
+                o = p.window() == null ? o : o.withWindow(p.window());
+                o = p.stride() == null ? o : o.withStride(p.stride());
+                yield p.probability() ? o.withMode(Occlusion.Mode.OUTPUT_MAP) : o;
+            }
+            case FEATURE_ABLATION -> FeatureAblation.of(model);
+            case SHAPLEY_SAMPLING -> samples == null ? ShapleyValueSampling.of(model)
+                    : ShapleyValueSampling.of(model).withSamples(samples);
+            case SHAPLEY -> ShapleyValues.of(model);
+            case KERNEL_SHAP -> samples == null ? KernelShap.of(model) : KernelShap.of(model).withSamples(samples);
+            case LIME -> samples == null ? Lime.of(model) : Lime.of(model).withSamples(samples);
+            case RISE -> p.masks() == null ? Rise.of(model) : Rise.of(model).withMasks(p.masks());
         };
+        if (a instanceof PerturbationBase<?> pb) {
+            pb = pb.withProbability(p.probability());
+            pb = p.baseline() == null ? pb : pb.withBaseline(p.baseline());
+            pb = p.features() == null ? pb : pb.withFeatures(p.features());
+            pb = p.seed() == null ? pb : pb.withSeed(p.seed());
+            a = pb;
+        }
         if (layer != null) {
             a = ((CamBase<?>) a).withLayer(layer);
         }
