@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         descriptionHeading = "%n",
         description = {
             "Explains the input with --from (any attribution method), takes the map's top 5% as sure foreground and "
-                + "its bottom 30% as sure background (Simonyan et al. 2014), and lets OpenCV's GrabCut propagate them "
+                + "its bottom 30% as sure background (Simonyan et al. 2014; the map smoothed first, --smoothing), and lets OpenCV's GrabCut propagate them "
                 + "by colour. Writes a panel (input | seeds | mask | cut-out) to --out and prints one line per input "
                 + "(or one JSON object per line with --json).",
             "",
@@ -85,6 +85,10 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "Sure background: the map below this quantile.")
     double backgroundQuantile;
 
+    @Option(names = "--smoothing", paramLabel = "F", defaultValue = "0.02",
+            description = "Smooth the map with a Gaussian of F times the image's shorter side before seeding (0: off).")
+    double smoothing;
+
     @Mixin
     ModelOptions modelOptions;
 
@@ -107,7 +111,7 @@ public final class SegmentCommand implements Callable<Integer> {
         GrabCut grabCut;
         try {
             grabCut = GrabCut.defaults().withIterations(iterations).withBackgroundQuantile(backgroundQuantile)
-                    .withForegroundQuantile(foregroundQuantile);
+                    .withForegroundQuantile(foregroundQuantile).withSmoothing(smoothing);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cmd, e.getMessage());
         }

@@ -469,6 +469,7 @@ class CliTest {
         if (method == Method.INTEGRATED_GRADIENTS) {
             args.addAll(List.of("--steps", "16"));
         }
+        args.addAll(perturbationArgs(method, 28));
         Run r = cli(args.toArray(String[]::new)).expect(0);
         String line = r.out().lines().findFirst().orElseThrow();
         int truth = DefaultModel.defaultImageLabel().orElseThrow();
@@ -488,6 +489,8 @@ class CliTest {
                 assertEquals(3, shape.length, () -> method + " npy " + java.util.Arrays.toString(shape));
                 assertEquals(1, shape[0]);
                 assertTrue(shape[1] < 28 && shape[2] < 28, "layer resolution, below the input's 28x28");
+            } else if (method.perturbation() && method != Method.OCCLUSION) {
+                assertArrayEquals(new long[] {1, 28, 28}, shape, method + " npy: one value per pixel");
             } else {
                 assertArrayEquals(new long[] {1, 1, 28, 28}, shape, method + " npy");
             }
@@ -551,7 +554,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"predict", "explain", "bench", "summary"})
+    @ValueSource(strings = {"predict", "explain", "segment", "bench", "summary"})
     void everyCommandHasHelpWithExamples(String command) {
         Run r = cli(command, "--help").expect(0);
         assertTrue(r.out().contains("Usage: cnnviz " + command), r.out());
@@ -562,7 +565,7 @@ class CliTest {
     @Test
     void topLevelHelpAndVersion() {
         Run help = cli("--help").expect(0);
-        for (String s : new String[] {"predict", "explain", "bench", "summary", "Examples:", "Exit status"}) {
+        for (String s : new String[] {"predict", "explain", "segment", "bench", "summary", "Examples:", "Exit status"}) {
             assertTrue(help.out().contains(s), help.out());
         }
         Run explain = cli("explain", "--help").expect(0);
@@ -574,6 +577,23 @@ class CliTest {
         assertTrue(v.out().startsWith("cnnviz "), v.out());
         assertTrue(v.out().contains("Java 17") || v.out().contains("Java "), v.out());
         assertClearError(cli().expect(2), "missing command");
+    }
+
+    /**
+     * Options that keep the perturbation methods' model evaluations few in the end-to-end runs: a 4 x 4 or 7 x 7 grid of
+     * windows, 4 to 16 features, tens of samples.
+     */
+    static List<String> perturbationArgs(Method method, int size) {
+        return switch (method) {
+            case OCCLUSION -> List.of("--window", String.valueOf(size / 4), "--stride", String.valueOf(size / 4));
+            case FEATURE_ABLATION -> List.of("--segments", "grid:" + size / 4);
+            case SHAPLEY -> List.of("--segments", "grid:" + size / 2);
+            case SHAPLEY_SAMPLING -> List.of("--segments", "grid:" + size / 2, "--samples", "2");
+            case KERNEL_SHAP -> List.of("--segments", "grid:" + size / 4, "--samples", "24");
+            case LIME -> List.of("--segments", "slic:16", "--samples", "24");
+            case RISE -> List.of("--masks", "24");
+            default -> List.of();
+        };
     }
 
     @Test
@@ -670,6 +690,7 @@ class CliTest {
             if (method == Method.SMOOTHGRAD) {
                 args.addAll(List.of("--samples", "8"));
             }
+            args.addAll(perturbationArgs(method, 224));
             String layer = layerFor(method);
             if (layer != null) {
                 args.addAll(List.of("--layer", layer));
@@ -685,6 +706,8 @@ class CliTest {
             try (INDArray a = ImageTensors.readNpy(npy)) {
                 if (method.layerResolution()) {
                     assertArrayEquals(new long[] {1, 13, 13}, a.shape(), method.cliName());
+                } else if (method.perturbation() && method != Method.OCCLUSION) {
+                    assertArrayEquals(new long[] {1, 224, 224}, a.shape(), method.cliName());
                 } else {
                     assertArrayEquals(new long[] {1, 3, 224, 224}, a.shape(), method.cliName());
                 }
