@@ -120,6 +120,8 @@ final class Evaluator {
         DataType type = g.dataType();
         int plane = height * width;
         int per = channels * plane;
+        g.memoryBudget().check("the results of " + n + " perturbed inputs", MemoryBudget.bytesOf(8, n),
+                "use fewer samples, masks or features");
         double[] out = new double[n];
         int[] sizes = passSizesFn.apply(n);
         int biggest = 0;

@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
         synopsisHeading = "%nUsage: ",
         descriptionHeading = "%n",
         description = {
-            "Explains the input with --from (any attribution method), takes the map's top 5% as sure foreground and "
-                + "its bottom 30% as sure background (Simonyan et al. 2014; the map smoothed first, --smoothing), and lets OpenCV's GrabCut propagate them "
+            "Explains the input with --from (any attribution method), takes the map's top 5%% as sure foreground and "
+                + "its bottom 30%% as sure background (Simonyan et al. 2014; the map smoothed first, --smoothing), and lets OpenCV's GrabCut propagate them "
                 + "by colour. Writes a panel (input | seeds | mask | cut-out) to --out and prints one line per input "
                 + "(or one JSON object per line with --json).",
             "",
