@@ -142,8 +142,6 @@ public final class NoisyLinearImputer {
         for (int c = 0; c < channels; c++) {
             int base = c * plane;
             double[] b = new double[n];
-            double mean = 0;
-            int kept = 0;
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < 8; k++) {
                     if (nb[i * 8 + k] == -1) {
@@ -151,18 +149,20 @@ public final class NoisyLinearImputer {
                     }
                 }
             }
-            for (int p = 0; p < plane; p++) {
-                if (var[p] < 0) {
-                    mean += x[base + p];
-                    kept++;
-                }
+            double norm = 0;
+            for (double v : b) {
+                norm += v * v;
             }
-            RealVector start = new ArrayRealVector(n, mean / kept);
             double[] sol;
-            try {
-                sol = cg.solve(a, pre, new ArrayRealVector(b, false), start).toArray();
-            } catch (MaxCountExceededException e) {
-                throw new ArithmeticException("noisy linear imputation did not converge for " + n + " pixels of channel " + c);
+            if (norm == 0) {
+                sol = new double[n]; // every kept neighbour is 0: so is the solution
+            } else {
+                try {
+                    // Relative residual ||b - A x|| <= 1e-6 ||b||, from x = 0.
+                    sol = cg.solve(a, pre, new ArrayRealVector(b, false)).toArray();
+                } catch (MaxCountExceededException e) {
+                    throw new ArithmeticException("noisy linear imputation did not converge for " + n + " pixels of channel " + c);
+                }
             }
             for (int i = 0; i < n; i++) {
                 out[base + pixel[i]] = (float) (sol[i] + noise * random.nextGaussian());

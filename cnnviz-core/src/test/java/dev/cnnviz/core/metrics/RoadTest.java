@@ -47,6 +47,21 @@ class RoadTest {
     }
 
     @Test
+    void holesInABlackBackgroundImputeToBlack() {
+        // Fashion-MNIST: a hole whose kept neighbours are all 0 while the image is not (the right-hand side is 0).
+        float[] x = new float[100];
+        x[99] = 200;
+        boolean[] removed = new boolean[100];
+        for (int y = 1; y < 4; y++) {
+            for (int xx = 1; xx < 4; xx++) {
+                removed[y * 10 + xx] = true;
+            }
+        }
+        float[] out = new NoisyLinearImputer(0).impute(x, removed, 1, 10, 10, new Random(1));
+        assertArrayEquals(x, out, 1e-6f);
+    }
+
+    @Test
     void noiseIsSeededAndOnlyOnImputedPixels() {
         float[] x = new float[25];
         boolean[] removed = new boolean[25];

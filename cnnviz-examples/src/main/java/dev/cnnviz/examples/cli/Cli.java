@@ -48,6 +48,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             PredictCommand.class,
             ExplainCommand.class,
             SegmentCommand.class,
+            EvaluateCommand.class,
             VisualizeCommand.class,
             InvertCommand.class,
             DreamCommand.class,
