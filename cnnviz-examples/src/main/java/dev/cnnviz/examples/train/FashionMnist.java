@@ -68,6 +68,37 @@ public final class FashionMnist {
         public int size() {
             return labels.length;
         }
+
+        /**
+         * @param n how many, at least 1
+         * @return the first {@code min(n, size())} examples (the arrays are shared, not copied)
+         * @throws IllegalArgumentException if {@code n < 1}
+         */
+        public Split first(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("a split needs at least one example, found " + n);
+            }
+            int k = Math.min(n, size());
+            return new Split(java.util.Arrays.copyOf(images, k), java.util.Arrays.copyOf(labels, k));
+        }
+
+        /**
+         * The same images with their labels randomly permuted (a Fisher–Yates shuffle seeded by {@code seed}): the data
+         * of Adebayo et al.'s data-randomisation test, where a network can only memorise.
+         *
+         * @return a split sharing the images, with permuted labels
+         */
+        public Split withShuffledLabels(long seed) {
+            int[] l = labels.clone();
+            java.util.Random r = new java.util.Random(seed);
+            for (int i = l.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = l[i];
+                l[i] = l[j];
+                l[j] = t;
+            }
+            return new Split(images, l);
+        }
     }
 
     /**

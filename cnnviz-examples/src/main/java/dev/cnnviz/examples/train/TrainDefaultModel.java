@@ -13,6 +13,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Locale;
 import java.util.Random;
+import dev.cnnviz.api.ModelImportException;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.dl4j.dl4j.Dl4jTranslator;
+import dev.cnnviz.examples.DefaultModel;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -167,19 +172,72 @@ public final class TrainDefaultModel {
         FashionMnist.Split test = FashionMnist.loadTest(options.data());
         LOG.info("{} training and {} test images", train.size(), test.size());
 
-        Nd4j.getRandom().setSeed(options.seed());
+        long start = System.nanoTime();
+        Evaluation[] last = new Evaluation[1];
+        MultiLayerNetwork net = train(train, options.epochs(), options.seed(), (n, epoch, loss) -> {
+            last[0] = evaluate(n, test);
+            LOG.info("Epoch {}/{}: mean training loss {}, test accuracy {}%, {} s elapsed",
+                    epoch, options.epochs(), String.format(Locale.ROOT, "%.4f", loss),
+                    percent(last[0].accuracy()), (System.nanoTime() - start) / 1_000_000_000L);
+        });
+        Evaluation evaluation = last[0];
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        double accuracy = evaluation.accuracy();
+        LOG.info("Training took {} s; final test accuracy {}%", seconds, percent(accuracy));
+
+        int defaultImage = chooseDefaultImage(test.labels(), evaluation);
+        writeOutputs(options, net, test, accuracy, seconds, defaultImage);
+        System.out.println("Final test accuracy: " + percent(accuracy) + "% ("
+                + Math.round(accuracy * test.size()) + "/" + test.size() + "), training time "
+                + seconds + " s");
+    }
+
+    /** Called after each training epoch. */
+    @FunctionalInterface
+    public interface EpochListener {
+        /**
+         * @param net      the network after the epoch
+         * @param epoch    the epoch, from 1
+         * @param meanLoss the mean training loss of the epoch's batches
+         */
+        void epochDone(MultiLayerNetwork net, int epoch, double meanLoss);
+    }
+
+    /**
+     * Trains the default model's architecture on {@code train} with the default model's recipe (Adam with the step
+     * schedule, batches of 128, random left-right mirroring of half of each batch), reproducibly for a seed. This is
+     * what {@link #main} runs on the whole training set, and what the data-randomisation sanity check (Adebayo et al.
+     * 2018) runs on labels shuffled by {@link FashionMnist.Split#withShuffledLabels}.
+     *
+     * <pre>{@code
+     * FashionMnist.Split s = FashionMnist.loadTrain(FashionMnist.DEFAULT_DIR).first(4096).withShuffledLabels(7);
+     * MultiLayerNetwork net = TrainDefaultModel.train(s, 3, 7, (n, epoch, loss) -> { });
+     * Model m = TrainDefaultModel.toModel(net, "random labels");
+     * }</pre>
+     *
+     * @param train    the training images and labels, at least one
+     * @param epochs   the epochs, at least 1
+     * @param seed     the seed of the weights, the batch order and the mirroring
+     * @param listener called after each epoch
+     * @return the trained network
+     * @throws IllegalArgumentException if there is no image or {@code epochs < 1}
+     */
+    public static MultiLayerNetwork train(FashionMnist.Split train, int epochs, long seed, EpochListener listener) {
+        if (train == null || train.size() == 0) {
+            throw new IllegalArgumentException("training needs at least one image");
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be at least 1, found " + epochs);
+        }
+        Nd4j.getRandom().setSeed(seed);
         int iterationsPerEpoch = (train.size() + BATCH_SIZE - 1) / BATCH_SIZE;
-        MultiLayerNetwork net = new MultiLayerNetwork(
-                configuration(options.seed(), options.epochs() * iterationsPerEpoch));
+        MultiLayerNetwork net = new MultiLayerNetwork(configuration(seed, epochs * iterationsPerEpoch));
         net.init();
         attachOneDnnHelpers(net);
-        System.out.println(net.summary());
-
-        long start = System.nanoTime();
-        Random random = new Random(options.seed());
+        LOG.info("{}", net.summary());
+        Random random = new Random(seed);
         int[] order = identity(train.size());
-        Evaluation evaluation = null;
-        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             shuffle(order, random);
             double lossSum = 0;
             int batches = 0;
@@ -197,20 +255,32 @@ public final class TrainDefaultModel {
                             String.format(Locale.ROOT, "%.4f", lossSum / batches));
                 }
             }
-            evaluation = evaluate(net, test);
-            LOG.info("Epoch {}/{}: mean training loss {}, test accuracy {}%, {} s elapsed",
-                    epoch, options.epochs(), String.format(Locale.ROOT, "%.4f", lossSum / batches),
-                    percent(evaluation.accuracy()), (System.nanoTime() - start) / 1_000_000_000L);
+            listener.epochDone(net, epoch, lossSum / batches);
         }
-        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-        double accuracy = evaluation.accuracy();
-        LOG.info("Training took {} s; final test accuracy {}%", seconds, percent(accuracy));
+        return net;
+    }
 
-        int defaultImage = chooseDefaultImage(test.labels(), evaluation);
-        writeOutputs(options, net, test, accuracy, seconds, defaultImage);
-        System.out.println("Final test accuracy: " + percent(accuracy) + "% ("
-                + Math.round(accuracy * test.size()) + "/" + test.size() + "), training time "
-                + seconds + " s");
+    /**
+     * A trained network as a cnnviz {@link Model} with the default model's input specification (pixels / 255,
+     * grey) and labels, translated in memory ({@link Dl4jTranslator}).
+     *
+     * @param net    a network of the default model's architecture
+     * @param source a one-line description
+     * @throws ModelImportException if the network cannot be translated
+     */
+    public static Model toModel(MultiLayerNetwork net, String source) throws ModelImportException {
+        Graph g = Dl4jTranslator.translate(net, InputType.convolutional(SIZE, SIZE, 1));
+        Model def = DefaultModel.load();
+        return new Model(g, def.inputSpec(), def.labels(), source).validate();
+    }
+
+    /**
+     * The accuracy of {@code net} on {@code split}.
+     *
+     * @return the fraction of images whose top class is their label
+     */
+    public static double accuracy(MultiLayerNetwork net, FashionMnist.Split split) {
+        return evaluate(net, split).accuracy();
     }
 
     private static MultiLayerConfiguration configuration(long seed, int totalIterations) {

@@ -715,4 +715,36 @@ class CliTest {
             }
         }
     }
+
+    // ---------------------------------------------------------------------------------------------- evaluate
+
+    @Test
+    void evaluateWritesASelfContainedReportAndOneJsonLinePerMethod() throws Exception {
+        Path html = dir.resolve("report.html");
+        Path plots = dir.resolve("plots");
+        Run r = cli("evaluate", "--methods", "grad-cam,saliency", "--limit", "3", "--metrics", "deletion,road-morf,randomization",
+                "--out", html.toString(), "--plots", plots.toString(), "--json").expect(0);
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(2, lines.length, r.out());
+        var first = JSON.readTree(lines[0]);
+        assertEquals("grad-cam", first.get("method").asText());
+        assertEquals(3, first.get("images").asInt());
+        assertTrue(first.get("metrics").get("deletion").get("mean").asDouble() >= 0);
+        assertFalse(first.get("metrics").has("insertion"));
+        String page = Files.readString(html);
+        assertTrue(page.contains("<table>") && page.contains("data:image/png;base64,") && !page.contains("src=\"http"), page);
+        for (String p : List.of("deletion", "road", "randomization")) {
+            assertTrue(Files.size(plots.resolve(p + ".png")) > 1000, p);
+        }
+    }
+
+    @Test
+    void evaluateRefusesBadArguments() {
+        assertClearError(cli("evaluate", "--methods", "grad-cam,nope").expect(2), "unknown method 'nope'");
+        assertClearError(cli("evaluate", "--metrics", "speed").expect(2), "unknown metric 'speed'");
+        assertClearError(cli("evaluate", "--limit", "0").expect(2), "--limit", "found 0");
+        assertClearError(cli("evaluate", "--out", dir.resolve("r.png").toString()).expect(2), ".html");
+        assertClearError(cli("evaluate", "--images", dir.resolve("none").toString(), "--out", dir.resolve("r.html").toString())
+                .expect(1), "not a folder");
+    }
 }
