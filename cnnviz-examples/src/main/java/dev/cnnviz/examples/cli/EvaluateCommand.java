@@ -151,11 +151,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         try (INDArray batch = ImageTensors.toBatch(imgs, model.inputSpec())) {
             INDArray typed = batch.castTo(model.graph().dataType());
-            for (Method m : methods) {
-                Evaluation.Result r = eval.run(m.cliName(), mm -> m.create(mm, null, null, null), typed, t);
-                results.add(r);
-                w.println(json ? jsonLine(r, imgs.size()) : textLine(r));
-                w.flush();
+            try {
+                for (Method m : methods) {
+                    Evaluation.Result r = eval.run(m.cliName(), mm -> m.create(mm, null, null, null), typed, t);
+                    results.add(r);
+                    w.println(json ? jsonLine(r, imgs.size()) : textLine(r));
+                    w.flush();
+                }
+            } finally {
+                if (typed != batch) {
+                    typed.close();
+                }
             }
         }
         EvaluationReport report = new EvaluationReport(modelOptions.describe(), names, results);
