@@ -10,7 +10,12 @@ import net.jqwik.api.constraints.IntRange;
 class LbfgsPropertiesTest {
     private static final Lbfgs TIGHT = Lbfgs.create().withGradientTolerance(1e-12).withFunctionTolerance(0);
 
-    /** On f = ½ xᵀAx − bᵀx with a random SPD A of size 2..20, L-BFGS reaches x* = A⁻¹b within 1e-6 relative. */
+    /**
+     * On f = ½ xᵀAx − bᵀx with a random SPD A of size 2..20, L-BFGS reaches x* = A⁻¹b within 1e-5 relative. (Near x*
+     * the function's changes fall below double rounding: with condition numbers up to about 5e3, a point whose f is
+     * rounding-exact can still be √(ε·κ) ≈ 1e-6 away in x, where the line search rightly stops; a run at n = 18 ended
+     * there at 1.01e-6.)
+     */
     @Property(tries = 200)
     void reachesTheMinimizerOfRandomConvexQuadratics(@ForAll @IntRange(min = 2, max = 20) int n,
                                                      @ForAll long seed,
@@ -35,7 +40,7 @@ class LbfgsPropertiesTest {
             error += (x[i] - xStar[i]) * (x[i] - xStar[i]);
         }
         error = Math.sqrt(error) / TestFunctions.norm(xStar);
-        assertTrue(error <= 1e-6, "n = " + n + ", relative error " + error + ", " + r.termination() + " after "
+        assertTrue(error <= 1e-5, "n = " + n + ", relative error " + error + ", " + r.termination() + " after "
                 + r.trace().steps() + " iterations");
     }
 }
