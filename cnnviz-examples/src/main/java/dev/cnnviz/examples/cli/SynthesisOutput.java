@@ -57,7 +57,8 @@ public final class SynthesisOutput {
 
     /**
      * @param json with {@code true}, one JSON line per step on {@code out}; otherwise a one-line progress bar on
-     *             {@code err} (redrawn with a carriage return)
+     *             {@code err} (redrawn with a carriage return at most every 200 ms, and at the last step, so that a
+     *             log of stderr stays short)
      * @return a listener that never stops the run
      */
     public static ProgressListener listener(boolean json, PrintWriter out, PrintWriter err) {
@@ -68,9 +69,14 @@ public final class SynthesisOutput {
                 return true;
             };
         }
+        long[] last = {Long.MIN_VALUE};
         return step -> {
-            err.print("\r" + bar(step));
-            err.flush();
+            long now = System.nanoTime();
+            if (step.step() >= step.steps() || last[0] == Long.MIN_VALUE || now - last[0] >= 200_000_000L) {
+                last[0] = now;
+                err.print("\r" + bar(step));
+                err.flush();
+            }
             return true;
         };
     }
