@@ -128,6 +128,27 @@ public final class ImageSpace {
     }
 
     /**
+     * The inverse map, for a model input given as numbers ({@code --input-npy}): {@code u = (x − b_c) / a_c}, clipped
+     * to {@code [0, 1]}.
+     *
+     * @param x the model input, {@code n · modelLength()} values
+     * @param u receives the image-space values, {@code n · imageLength()} (overwritten)
+     */
+    public void invert(float[] x, float[] u) {
+        int n = u.length / imageLength();
+        int plane = spec.height() * spec.width();
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < a.length; c++) {
+                int to = (i * channels + source[c]) * plane;
+                int from = (i * a.length + c) * plane;
+                for (int j = 0; j < plane; j++) {
+                    u[to + j] = (float) Math.max(0, Math.min(1, (x[from + j] - b[c]) / a[c]));
+                }
+            }
+        }
+    }
+
+    /**
      * Images as image-space values: each converted to RGB (or luminance), resized to the model's input size and
      * rounded to 8 bits as {@link ImageTensors#toBatch} does, divided by 255.
      *
