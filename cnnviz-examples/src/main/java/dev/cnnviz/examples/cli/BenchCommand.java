@@ -39,6 +39,8 @@ import picocli.CommandLine;
                 + "batches of --batch (default 64 there) and prints images per second and the median and minimum "
                 + "milliseconds per batch. For careful measurements use the JMH benchmarks: ./cnnviz jmh -h.",
             "",
+            "-m fgsm|bim|pgd|pgd-l2|fool|deepfool|cw times an attack on --batch copies of the input (--target makes it "
+                + "targeted, --steps sets its steps).",
             "-m inversion and -m deepdream (one octave at the input's size) time image optimizations at --layer: "
                 + "each run takes --steps steps (default 10) and reports milliseconds per step.",
             "-m class-visualization (--target, default class 0) and neuron-visualization (the centre neuron of channel 0 "
@@ -105,9 +107,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new ParameterException(cmd, "--images, --fashion-mnist, --split, --fashion-mnist-dir and --limit "
                     + "apply only to --method embed");
         }
-        methodOptions.check();
+        String attack = methodOptions.attack();
+        if (attack == null) {
+            methodOptions.check();
+        }
         Model model = modelOptions.load();
-        if (methodOptions.method().needsNoInput()) {
+        if (attack == null && methodOptions.method().needsNoInput()) {
             if (input != null || batch != 1) {
                 throw new ParameterException(cmd, methodOptions.method().cliName() + " synthesizes its own image: "
                         + "--image, --input-npy and --batch do not apply");
@@ -133,6 +138,16 @@ public final class BenchCommand implements Callable<Integer> {
             x = repeated;
         }
         PrintWriter out = cmd.getOut();
+        if (attack != null) {
+            try {
+                AttackBench.run(cmd, out, attack, model, x, in.description(), methodOptions.target, methodOptions.steps(),
+                        warmup, runs);
+            } finally {
+                x.close();
+            }
+            out.flush();
+            return 0;
+        }
         if (methodOptions.method().synthesis()) {
             try {
                 benchSynthesis(model, x, in.description(), out);

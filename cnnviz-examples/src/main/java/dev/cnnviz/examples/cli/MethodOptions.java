@@ -279,6 +279,12 @@ public final class MethodOptions {
         }
     }
 
+    /** @return the attack named by {@code --method} (fgsm, pgd, deepfool, cw, ...; only {@code bench} accepts it), or null */
+    public String attack() {
+        String m = methodName == null ? null : methodName.strip().toLowerCase(java.util.Locale.ROOT);
+        return m != null && AttackSupport.METHODS.contains(m) ? m : null;
+    }
+
     /** @return whether {@code --method embed} was given (only {@code bench} accepts it) */
     public boolean isEmbed() {
         return methodName != null && methodName.strip().equalsIgnoreCase(EMBED);
