@@ -69,8 +69,13 @@ public enum Norm {
         }
     }
 
-    /** @return the norm of {@code v[from, from + len)} */
-    double of(float[] v, int from, int len) {
+    /**
+     * @param v    values
+     * @param from the first index
+     * @param len  how many
+     * @return the norm of {@code v[from, from + len)} (e.g. of a perturbation)
+     */
+    public double of(float[] v, int from, int len) {
         double r = 0;
         for (int j = from; j < from + len; j++) {
             r = this == LINF ? Math.max(r, Math.abs(v[j])) : r + (double) v[j] * v[j];
