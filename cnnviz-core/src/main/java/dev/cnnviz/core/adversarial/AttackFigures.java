@@ -92,7 +92,7 @@ public final class AttackFigures {
         int w = 640;
         int h = 420;
         int left = 64;
-        int right = 24;
+        int right = 40;
         int top = 44;
         int bottom = 56;
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
