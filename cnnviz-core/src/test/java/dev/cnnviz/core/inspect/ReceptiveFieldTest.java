@@ -256,6 +256,9 @@ class ReceptiveFieldTest {
         try (ForwardPass pass = g.forward(batch)) {
             INDArray out = pass.get(cur);
             double base = out.getDouble(0, oc, oy, ox);
+            // examples of one batch can take different vector code paths: a pixel outside may move the unit by rounding
+            // (seen: 1 ulp), while a ±1000 change inside moves it far more
+            double rounding = 1e-9 * (1 + Math.abs(base));
             for (int p = 0; p < size * size; p++) {
                 int y = p / size;
                 int xx = p % size;
@@ -263,9 +266,9 @@ class ReceptiveFieldTest {
                 for (int e = 1 + 2 * p; e <= 2 + 2 * p; e++) {
                     double v = out.getDouble(e, oc, oy, ox);
                     if (!inside) {
-                        assertEquals(base, v, 0.0, "pixel (" + y + ", " + xx + ") outside " + Arrays.toString(box)
+                        assertEquals(base, v, rounding, "pixel (" + y + ", " + xx + ") outside " + Arrays.toString(box)
                                 + " changed unit (" + oy + ", " + ox + ") of " + field + " in " + g.summary());
-                    } else if (v != base) {
+                    } else if (Math.abs(v - base) > 1e3 * rounding) {
                         someInsideMatters = true;
                     }
                 }
