@@ -460,7 +460,15 @@ class CliTest {
     // --------------------------------------------------------------------------------------------- explain
 
     @ParameterizedTest
-    @EnumSource(Method.class)
+    @EnumSource(value = Method.class, names = {"INVERSION", "DEEPDREAM", "CLASS_VISUALIZATION", "NEURON_VISUALIZATION"})
+    void explainRefusesAnImageOptimizationAndNamesItsCommand(Method method) {
+        Run r = cli("explain", "--method", method.cliName(), "--out", dir.resolve("x.png").toString()).expect(2);
+        assertTrue(r.err().contains("image optimization") && r.err().contains("cnnviz " + method.synthesisCommand()), r.err());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Method.class, mode = EnumSource.Mode.EXCLUDE,
+            names = {"INVERSION", "DEEPDREAM", "CLASS_VISUALIZATION", "NEURON_VISUALIZATION"}) // image optimizations: own commands
     void explainWritesAPanelAndTheRawAttributionForEveryMethod(Method method) throws IOException {
         Path png = dir.resolve("out/" + method.cliName() + ".png");
         Path npy = dir.resolve(method.cliName() + ".npy");
@@ -677,7 +685,8 @@ class CliTest {
         }
 
         @ParameterizedTest
-        @EnumSource(Method.class)
+        @EnumSource(value = Method.class, mode = EnumSource.Mode.EXCLUDE,
+                names = {"INVERSION", "DEEPDREAM", "CLASS_VISUALIZATION", "NEURON_VISUALIZATION"}) // image optimizations: own commands
         void everyMethodRunsEndToEnd(Method method) throws IOException {
             Path png = dir.resolve("squeeze-" + method.cliName() + ".png");
             Path npy = dir.resolve("squeeze-" + method.cliName() + ".npy");
