@@ -20,7 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Feature inversion of the cat on the real SqueezeNet 1.1: from an early layer the reconstruction matches the code
  * closely, and reconstructions from deeper layers are further from the photo in pixels (they blur).
  */
-class SqueezeNetInversionTest {
+class ImageNetInversionTest {
     private static Model model;
     private static BufferedImage cat;
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** DeepDream on the real SqueezeNet 1.1 with the cat at 300x400, not the model's 224x224. */
-class SqueezeNetDeepDreamTest {
+class ImageNetDeepDreamTest {
     private static Model model;
     private static BufferedImage cat;
 
