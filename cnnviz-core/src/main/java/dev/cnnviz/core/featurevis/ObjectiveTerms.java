@@ -297,6 +297,20 @@ final class ObjectiveTerms {
         }
     }
 
+    /**
+     * {@code c · ‖a‖²}, its gradient {@code 2c · a} added to {@code g} in place (no temporary array): the one body of
+     * {@link LayerL2} (c = ½) and {@link InputL2} (c = 1).
+     */
+    private static double scaledSquaredNorm(INDArray a, INDArray g, double c) {
+        if (c == 0.5) {
+            g.addi(a);
+        } else {
+            Nd4j.getBlasWrapper().level1().axpy(a.length(), 2 * c, a, g);
+        }
+        double norm = a.norm2Number().doubleValue();
+        return c * norm * norm;
+    }
+
     /** Half the squared L2 norm of a layer. */
     record LayerL2(String layer) implements Objective {
         LayerL2 {
@@ -310,10 +324,7 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
-            INDArray a = activations.get(layer);
-            gradients.get(layer).addi(a);
-            double norm = a.norm2Number().doubleValue();
-            return 0.5 * norm * norm;
+            return scaledSquaredNorm(activations.get(layer), gradients.get(layer), 0.5);
         }
 
         @Override
@@ -418,10 +429,7 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
-            INDArray x = activations.get(node);
-            gradients.get(node).addi(x.mul(2.0));
-            double norm = x.norm2Number().doubleValue();
-            return norm * norm;
+            return scaledSquaredNorm(activations.get(node), gradients.get(node), 1.0);
         }
 
         @Override
