@@ -110,6 +110,16 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
      */
     protected abstract int[] run(Batch b);
 
+    /**
+     * Whether {@link #run} starts with a gradient at the clean images. Then the clean scores come from a
+     * gradient-capable forward pass that {@code run} takes over with {@link Batch#takeCleanPass()}, instead of an
+     * inference pass followed by a second forward pass at the same images (FGSM: one forward + input gradient, and
+     * the pass that checks the result). Default false.
+     */
+    protected boolean gradientAtClean() {
+        return false;
+    }
+
     /** @return whether this attack can aim at a class (DeepFool cannot) */
     protected boolean supportsTargets() {
         return true;
@@ -173,6 +183,8 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
         final boolean[] targeted;
         /** The batch's random numbers. */
         final SplittableRandom random;
+        /** The open forward pass at {@code x0} when {@link #gradientAtClean()}, until taken; else null. */
+        private GradientEngine.Pass clean;
 
         Batch(GradientEngine engine, float[] x0, int[] cls, boolean[] targeted, SplittableRandom random) {
             this.engine = engine;
@@ -182,6 +194,16 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
             this.cls = cls;
             this.targeted = targeted;
             this.random = random;
+        }
+
+        /**
+         * The forward pass at the clean images (its scores are the clean scores), for the caller to close: present
+         * once when the attack's {@link #gradientAtClean()} is true, otherwise a fresh pass at {@code x0}.
+         */
+        GradientEngine.Pass takeCleanPass() {
+            GradientEngine.Pass p = clean;
+            clean = null;
+            return p != null ? p : engine.forward(x0);
         }
 
         /** @return values per image */
@@ -252,8 +274,15 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
 
     private List<AdversarialExample> attackBatch(float[] u, List<Target> targets, int[] trueClasses, int offset) {
         int n = targets.size();
+        GradientEngine.Pass cleanPass = null;
         try (GradientEngine engine = new GradientEngine(model, space, n, classes)) {
-            double[] before = engine.scores(u);
+            double[] before;
+            if (gradientAtClean()) {
+                cleanPass = engine.forward(u);
+                before = cleanPass.scores();
+            } else {
+                before = engine.scores(u);
+            }
             int[] cls = new int[n];
             int[] reference = new int[n];
             boolean[] targeted = new boolean[n];
@@ -265,7 +294,17 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
             // One stream per batch, split from the seed in batch order: results do not depend on threads or timing.
             SplittableRandom random = new SplittableRandom(settings.seed() ^ (0x9E3779B97F4A7C15L * (offset + 1)));
             Batch b = new Batch(engine, u, cls, targeted, random);
-            int[] steps = run(b);
+            b.clean = cleanPass;
+            cleanPass = null;
+            int[] steps;
+            try {
+                steps = run(b);
+            } finally {
+                if (b.clean != null) {
+                    b.clean.close();
+                    b.clean = null;
+                }
+            }
             float[] adv = b.adv;
             for (int i = 0; i < adv.length; i++) {
                 float v = adv[i];
@@ -292,6 +331,10 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
                         success, prov));
             }
             return out;
+        } finally {
+            if (cleanPass != null) {
+                cleanPass.close();
+            }
         }
     }
 

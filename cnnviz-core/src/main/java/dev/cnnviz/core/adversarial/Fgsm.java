@@ -66,10 +66,16 @@ public final class Fgsm extends AttackBase<Fgsm> {
         return m;
     }
 
+    /** FGSM's one gradient is at the clean images: their scores come from that pass. */
+    @Override
+    protected boolean gradientAtClean() {
+        return true;
+    }
+
     @Override
     protected int[] run(Batch b) {
         float[] g = new float[b.x0.length];
-        try (GradientEngine.Pass p = b.engine.forward(b.x0)) {
+        try (GradientEngine.Pass p = b.takeCleanPass()) {
             p.gradient(crossEntropySeed(p.scores(), b, null), g);
         }
         float e = (float) epsilon;

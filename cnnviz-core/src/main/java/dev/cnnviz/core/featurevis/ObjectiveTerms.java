@@ -1,12 +1,15 @@
 package dev.cnnviz.core.featurevis;
 
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.ScratchArrays;
 import dev.cnnviz.core.optim.TotalVariationLoss;
 import org.nd4j.linalg.api.buffer.DataType;
 import dev.cnnviz.core.graph.ops.Constant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -92,21 +95,28 @@ final class ObjectiveTerms {
             }
         }
 
-        /** Evaluates {@code inner} into fresh gradient arrays and adds {@code weight} times them. @return inner's value */
+        /**
+         * Evaluates {@code inner} into zeroed scratch arrays (leased from {@link ScratchArrays}, so a step allocates no
+         * fresh native memory) and adds {@code weight} times them to {@code gradients}. @return inner's value
+         */
         static double evaluateScaled(Objective inner, double weight, Map<String, INDArray> activations,
                                      Map<String, INDArray> gradients) {
             Map<String, INDArray> own = new HashMap<>();
-            for (String n : inner.nodes()) {
-                own.put(n, Nd4j.zeros(gradients.get(n).dataType(), gradients.get(n).shape()));
-            }
+            List<ScratchArrays.Lease> leases = new ArrayList<>();
             try {
+                for (String n : inner.nodes()) {
+                    INDArray g = gradients.get(n);
+                    ScratchArrays.Lease lease = ScratchArrays.lease(g.dataType(), g.shape());
+                    leases.add(lease);
+                    own.put(n, lease.array().assign(0));
+                }
                 double v = inner.evaluate(activations, own);
                 for (Map.Entry<String, INDArray> e : own.entrySet()) {
                     gradients.get(e.getKey()).addi(e.getValue().muli(weight));
                 }
                 return v;
             } finally {
-                own.values().forEach(INDArray::close);
+                leases.forEach(ScratchArrays.Lease::close);
             }
         }
 
