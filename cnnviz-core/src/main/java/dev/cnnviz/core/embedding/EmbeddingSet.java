@@ -143,6 +143,11 @@ public final class EmbeddingSet {
         return Tsne.defaults().fit(vectors);
     }
 
+    /** @return the rows laid out in 2-D by {@link Umap#defaults()} */
+    public double[][] umap() {
+        return Umap.defaults().fit(vectors);
+    }
+
     /**
      * Writes the matrix as {@code file} ({@code .npy}, float32 {@code [N, D]}), the labels beside it as
      * {@code NAME.labels.npy} (int32 {@code [N]}, -1 for none) and the ids as {@code NAME.ids.txt} (UTF-8, one a

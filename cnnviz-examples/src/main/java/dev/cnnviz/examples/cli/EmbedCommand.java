@@ -12,6 +12,7 @@ import dev.cnnviz.core.embedding.Neighbours;
 import dev.cnnviz.core.embedding.Pca;
 import dev.cnnviz.core.embedding.Pooling;
 import dev.cnnviz.core.embedding.Tsne;
+import dev.cnnviz.core.embedding.Umap;
 import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.core.image.ImageTensors;
 import dev.cnnviz.core.render.ImageAtlas;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Spec;
                 + "the layer, neighbours in pixel space; --json: per query its neighbours' ids and distances",
             "  --pca N          N principal components, explained variance, the first two as a scatter plot",
             "  --tsne           Barnes-Hut t-SNE as a scatter plot coloured by label",
-            "  --atlas          with --tsne or --pca: the thumbnails snapped to a grid by the layout instead",
+            "  --umap           UMAP (McInnes et al. 2018) as a scatter plot coloured by label",
+            "  --atlas          with --tsne, --umap or --pca: the thumbnails snapped to a grid by the layout instead",
             "With no mode, only --save-npy (and --json's summary). Ids are dataset indices (Fashion-MNIST: of the "
                 + "split) or, for a folder, relative paths. A progress bar goes to stderr.",
             "",
@@ -56,6 +58,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  cnnviz embed --tsne --out tsne.png",
             "  cnnviz embed --tsne --atlas --limit 3000 --out atlas.png",
+            "  cnnviz embed --umap --limit 5000 --out umap.png",
             "  cnnviz embed --neighbours 8 --query shoe.png --json",
             "  cnnviz embed --pca 10 --fashion-mnist --split all --save-npy fmnist-gap.npy",
             "  cnnviz embed --model squeezenet1.1.onnx --preprocess caffe-bgr --images photos/ \\",
@@ -105,16 +108,26 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--tsne", description = "Barnes-Hut t-SNE to 2-D.")
     boolean tsne;
 
+    @Option(names = "--umap", description = "UMAP to 2-D (Tag.bio's Java port of umap-learn).")
+    boolean umap;
+
+    @Option(names = "--umap-neighbours", paramLabel = "K", defaultValue = "15",
+            description = "--umap neighbourhood size (2 to 200).")
+    int umapNeighbours;
+
+    @Option(names = "--min-dist", paramLabel = "D", defaultValue = "0.1", description = "--umap minimum distance (0 to 1).")
+    double minDist;
+
     @Option(names = "--perplexity", paramLabel = "P", defaultValue = "30", description = "--tsne perplexity.")
     double perplexity;
 
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "1000", description = "--tsne iterations.")
     int iterations;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "--tsne seed.")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "--tsne and --umap seed.")
     long seed;
 
-    @Option(names = "--atlas", description = "With --tsne or --pca: draw the image atlas instead of the scatter plot.")
+    @Option(names = "--atlas", description = "With --tsne, --umap or --pca: draw the image atlas instead of the scatter plot.")
     boolean atlas;
 
     @Option(names = "--grid", paramLabel = "N", defaultValue = "30", description = "--atlas: cells per side (1 to 200).")
@@ -125,7 +138,7 @@ public final class EmbedCommand implements Callable<Integer> {
     Integer tile;
 
     @Option(names = "--out", paramLabel = "PNG",
-            description = "The picture. Default: neighbours.png, pca.png, tsne.png or atlas.png.")
+            description = "The picture. Default: neighbours.png, pca.png, tsne.png, umap.png or atlas.png.")
     Path out;
 
     @Option(names = "--save-npy", paramLabel = "FILE",
@@ -138,12 +151,12 @@ public final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
-        int modes = (neighbours != null ? 1 : 0) + (pca != null ? 1 : 0) + (tsne ? 1 : 0);
+        int modes = (neighbours != null ? 1 : 0) + (pca != null ? 1 : 0) + (tsne ? 1 : 0) + (umap ? 1 : 0);
         if (modes > 1) {
-            throw new ParameterException(cmd, "give one of --neighbours, --pca and --tsne");
+            throw new ParameterException(cmd, "give one of --neighbours, --pca, --tsne and --umap");
         }
         if (atlas && neighbours != null || atlas && modes == 0) {
-            throw new ParameterException(cmd, "--atlas needs --tsne or --pca");
+            throw new ParameterException(cmd, "--atlas needs --tsne, --umap or --pca");
         }
         if (queries != null && neighbours == null) {
             throw new ParameterException(cmd, "--query applies only to --neighbours");
@@ -168,7 +181,7 @@ public final class EmbedCommand implements Callable<Integer> {
             case "cosine" -> Metric.COSINE;
             default -> throw new ParameterException(cmd, "--metric must be l2 or cosine, found '" + metric + "'");
         };
-        String mode = neighbours != null ? "neighbours" : pca != null ? "pca" : tsne ? "tsne" : null;
+        String mode = neighbours != null ? "neighbours" : pca != null ? "pca" : tsne ? "tsne" : umap ? "umap" : null;
         Path png = out != null ? out : mode == null ? null : Path.of((atlas ? "atlas" : mode) + ".png");
         OutputChecks checks = new OutputChecks(cmd).input("--model", modelOptions.model)
                 .input("--labels", modelOptions.labels);
@@ -185,7 +198,7 @@ public final class EmbedCommand implements Callable<Integer> {
                     .output("--save-npy (its ids)", saveNpy.resolveSibling(base + ".ids.txt"), ".txt");
         }
         if (out != null && mode == null) {
-            throw new ParameterException(cmd, "--out needs a mode: --neighbours, --pca or --tsne");
+            throw new ParameterException(cmd, "--out needs a mode: --neighbours, --pca, --tsne or --umap");
         }
 
         Model model = modelOptions.load();
@@ -257,6 +270,27 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             picture(xy, set, dataset, model, png, thumb, String.format(Locale.ROOT, "t-SNE of %s (%d images, "
                     + "perplexity %s)", set.layer(), set.size(), Json.number(perplexity)));
+            if (json) {
+                stdout.println("{\"layer\": " + Json.string(set.layer()) + ", \"points\": " + set.size()
+                        + ", \"out\": " + Json.string(png.toString()) + "}");
+            }
+        } else if (umap) {
+            Umap u;
+            try {
+                u = Umap.defaults().withNeighbours(umapNeighbours).withMinDist(minDist).withSeed(seed);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(cmd, e.getMessage());
+            }
+            err.println("UMAP of " + set.size() + " points (" + umapNeighbours + " neighbours, min-dist "
+                    + Json.number(minDist) + ")...");
+            double[][] xy;
+            try {
+                xy = u.fit(set.vectors());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(cmd, e.getMessage());
+            }
+            picture(xy, set, dataset, model, png, thumb, String.format(Locale.ROOT, "UMAP of %s (%d images, "
+                    + "%d neighbours)", set.layer(), set.size(), umapNeighbours));
             if (json) {
                 stdout.println("{\"layer\": " + Json.string(set.layer()) + ", \"points\": " + set.size()
                         + ", \"out\": " + Json.string(png.toString()) + "}");

@@ -93,9 +93,24 @@ class EmbedCliTest {
     }
 
     @Test
+    void umapOfTheFashionMnistTestImages() throws IOException {
+        Path png = dir.resolve("umap.png");
+        CliTest.Run r = cli("embed", "--umap", "--limit", "300", "--umap-neighbours", "10", "--json", "--out",
+                png.toString()).expect(0);
+        assertTrue(r.out().contains("\"points\": 300"), r.out());
+        assertTrue(ImageIo.read(png).getWidth() > 100);
+        CliTest.Run tooFew = cli("embed", "--images", folder.toString(), "--umap", "--umap-neighbours", "20", "--out",
+                dir.resolve("u.png").toString());   // 16 images
+        tooFew.expect(2);
+        assertClearError(tooFew, "20 neighbours", "found 16", "lower the neighbours");
+        assertClearError(cli("embed", "--images", folder.toString(), "--umap", "--min-dist", "3").expect(2),
+                "minDist", "found 3.0");
+    }
+
+    @Test
     void usageErrors() {
         String f = folder.toString();
-        assertClearError(cli("embed", "--images", f, "--atlas").expect(2), "--atlas needs --tsne or --pca");
+        assertClearError(cli("embed", "--images", f, "--atlas").expect(2), "--atlas needs --tsne, --umap or --pca");
         assertClearError(cli("embed", "--images", f, "--neighbours", "0").expect(2), "--neighbours", "found 0");
         assertClearError(cli("embed", "--images", f, "--pooling", "median").expect(2), "median");
         assertClearError(cli("embed", "--images", f, "--layer", "gapp").expect(2), "gapp", "gap");
