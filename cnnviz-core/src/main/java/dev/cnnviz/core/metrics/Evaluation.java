@@ -24,9 +24,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Metrics and their configurations: {@link Metric#DELETION} and {@link Metric#INSERTION} as
  * {@link DeletionInsertion#of} (AUC), {@link Metric#ROAD_MORF} and {@link Metric#ROAD_LERF} as {@link Road#of} (mean
- * response over 10%..90%), {@link Metric#INFIDELITY} as {@link Infidelity#of}, {@link Metric#MAX_SENSITIVITY} as
+ * response over 10%..90%), {@link Metric#INFIDELITY} as {@link Infidelity#of} with square removal ({@link #withInfidelity}), {@link Metric#MAX_SENSITIVITY} as
  * {@link MaxSensitivity#of}, {@link Metric#RANDOMIZATION} as {@link ModelRandomization#of} (the correlation after the
- * whole cascade); every seeded metric gets {@link #seed()}. Defaults: all metrics, seed 0.
+ * whole cascade); every seeded metric gets {@link #seed()}. Defaults: all metrics, seed 0, infidelity by square removal.
  *
  * <pre>{@code
  * Evaluation.Result r = Evaluation.of(model).run("grad-cam", GradCam::of, batch, Target.topClass());
@@ -134,11 +134,13 @@ public final class Evaluation {
     private final Model model;
     private final Set<Metric> metrics;
     private final long seed;
+    private final Infidelity.Perturbation infidelity;
 
-    private Evaluation(Model model, Set<Metric> metrics, long seed) {
+    private Evaluation(Model model, Set<Metric> metrics, long seed, Infidelity.Perturbation infidelity) {
         this.model = model;
         this.metrics = metrics;
         this.seed = seed;
+        this.infidelity = infidelity;
     }
 
     /** @return an evaluation of every metric on {@code model}; @throws IllegalArgumentException if null */
@@ -146,7 +148,7 @@ public final class Evaluation {
         if (model == null) {
             throw new IllegalArgumentException("model must not be null");
         }
-        return new Evaluation(model, EnumSet.allOf(Metric.class), 0);
+        return new Evaluation(model, EnumSet.allOf(Metric.class), 0, Infidelity.Perturbation.SQUARE_REMOVAL);
     }
 
     /** @return a copy running only these metrics; @throws IllegalArgumentException if empty */
@@ -154,12 +156,29 @@ public final class Evaluation {
         if (m == null || m.isEmpty()) {
             throw new IllegalArgumentException("at least one metric is needed");
         }
-        return new Evaluation(model, EnumSet.copyOf(m), seed);
+        return new Evaluation(model, EnumSet.copyOf(m), seed, infidelity);
     }
 
     /** @return a copy whose seeded metrics use {@code s} */
     public Evaluation withSeed(long s) {
-        return new Evaluation(model, metrics, s);
+        return new Evaluation(model, metrics, s, infidelity);
+    }
+
+    /**
+     * @return a copy measuring infidelity with perturbation {@code p} (default {@code SQUARE_REMOVAL}: the report
+     *     compares unsigned maps such as Grad-CAM's with gradients, which the noisy baseline cannot separate)
+     * @throws IllegalArgumentException if {@code p} is null
+     */
+    public Evaluation withInfidelity(Infidelity.Perturbation p) {
+        if (p == null) {
+            throw new IllegalArgumentException("the infidelity perturbation must not be null");
+        }
+        return new Evaluation(model, metrics, seed, p);
+    }
+
+    /** @return the perturbation infidelity is measured with */
+    public Infidelity.Perturbation infidelity() {
+        return infidelity;
     }
 
     /** @return the metrics run */
@@ -197,7 +216,7 @@ public final class Evaluation {
         tools.put(Metric.INSERTION, DeletionInsertion.of(model).withMode(DeletionInsertion.Mode.INSERTION));
         tools.put(Metric.ROAD_MORF, Road.of(model).withSeed(seed));
         tools.put(Metric.ROAD_LERF, Road.of(model).withSeed(seed).withOrder(Road.Order.LERF));
-        Infidelity infd = Infidelity.of(model).withSeed(seed);
+        Infidelity infd = Infidelity.of(model).withSeed(seed).withPerturbation(infidelity);
         MaxSensitivity sens = MaxSensitivity.of(model).withSeed(seed);
         for (Metric m : metrics) {
             if (m != Metric.RANDOMIZATION) {

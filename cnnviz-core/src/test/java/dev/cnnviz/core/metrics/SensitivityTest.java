@@ -63,6 +63,41 @@ class SensitivityTest {
     }
 
     @Test
+    void squareRemovalOfALinearModelIsAnsweredExactlyByInputTimesGradient() {
+        Model m = MetricNets.linear(weights(), N, N);
+        Infidelity infd = Infidelity.of(m).withPerturbation(Infidelity.Perturbation.SQUARE_REMOVAL)
+                .withNormalize(false).withSamples(40).withSeed(3);
+        // Removing a square S to 0 changes wᵀx by Σ_S w x: exactly the mass of x ⊙ w in S.
+        double ixg = infd.value(InputXGradient.of(m), input(), Target.classIndex(0));
+        double grad = infd.value(Saliency.of(m).withAbs(false), input(), Target.classIndex(0));
+        assertTrue(ixg < 1e-6 * grad, "input x gradient " + ixg + " vs gradient " + grad);
+        assertTrue(grad > 1, "the gradient's mass predicts a removal exactly: " + grad);
+    }
+
+    @Test
+    void squareRemovalSeparatesUnsignedMapsThatTheNoisyBaselineCannot() {
+        int n = 20;
+        int r = 6;
+        Model m = MetricNets.region(n, r);
+        INDArray x = Nd4j.create(DataType.FLOAT, 1, 1, n, n);
+        Random rnd = new Random(5);
+        for (int i = 0; i < n * n; i++) {
+            x.putScalar(i, 50 + 10 * rnd.nextDouble());
+        }
+        Map2D right = MetricNets.regionMap(n, r);
+        Map2D wrong = Map2D.generate(n, n, (yy, xx) -> yy >= n - r && xx >= n - r ? 1f : 0f);
+        var eRight = MetricNets.explanation(right.values(), new int[] {n, n}, right, 0);
+        var eWrong = MetricNets.explanation(wrong.values(), new int[] {n, n}, wrong, 0);
+        Infidelity square = Infidelity.of(m).withPerturbation(Infidelity.Perturbation.SQUARE_REMOVAL).withSamples(200).withSeed(2);
+        double sr = square.value(x, eRight);
+        double sw = square.value(x, eWrong);
+        assertTrue(sr * 10 < sw, "square removal: the region's map " + sr + " vs another region's " + sw);
+        assertEquals(Infidelity.Perturbation.SQUARE_REMOVAL, square.perturbation());
+        assertTrue(square.toString().contains("square removal"), square.toString());
+        assertThrows(IllegalArgumentException.class, () -> square.withPerturbation(null));
+    }
+
+    @Test
     void maxSensitivityOfAConstantGradientIsZero() {
         Model m = MetricNets.linear(weights(), N, N);
         MaxSensitivity s = MaxSensitivity.of(m).withSamples(7).withBatchSize(3).withSeed(4);

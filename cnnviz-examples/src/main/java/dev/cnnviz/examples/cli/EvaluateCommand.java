@@ -5,6 +5,7 @@ import dev.cnnviz.core.Model;
 import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.core.image.ImageTensors;
 import dev.cnnviz.core.metrics.Evaluation;
+import dev.cnnviz.core.metrics.Infidelity;
 import dev.cnnviz.core.metrics.Summary;
 import dev.cnnviz.examples.DefaultModel;
 import dev.cnnviz.examples.report.EvaluationReport;
@@ -103,6 +104,26 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Seed of ROAD's noise, infidelity's and max-sensitivity's perturbations and the random weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--infidelity", paramLabel = "square|noise", defaultValue = "square",
+            converter = InfidelityConverter.class,
+            description = "Infidelity's perturbation: square (a random square removed; the map's mass in it predicts the drop, "
+                    + "fair to unsigned maps such as Grad-CAM) or noise (Gaussian noise, the noisy baseline; "
+                    + "default: ${DEFAULT-VALUE}).")
+    Infidelity.Perturbation infidelity;
+
+    /** Reads {@code square} or {@code noise}. */
+    static final class InfidelityConverter implements picocli.CommandLine.ITypeConverter<Infidelity.Perturbation> {
+        @Override
+        public Infidelity.Perturbation convert(String v) {
+            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "square" -> Infidelity.Perturbation.SQUARE_REMOVAL;
+                case "noise" -> Infidelity.Perturbation.NOISY_BASELINE;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "--infidelity takes square or noise, found '" + v + "'");
+            };
+        }
+    }
+
     @Option(names = {"-o", "--out"}, paramLabel = "HTML", defaultValue = "evaluate.html",
             description = "The report to write; the name must end in .html (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -145,7 +166,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         Model model = modelOptions.load();
         List<String> names = new ArrayList<>();
         List<BufferedImage> imgs = loadImages(model, names);
-        Evaluation eval = Evaluation.of(model).withMetrics(chosen).withSeed(seed);
+        Evaluation eval = Evaluation.of(model).withMetrics(chosen).withSeed(seed).withInfidelity(infidelity);
         Target t = target == null ? Target.topClass() : Target.classIndex(target);
         List<Evaluation.Result> results = new ArrayList<>();
         PrintWriter w = spec.commandLine().getOut();

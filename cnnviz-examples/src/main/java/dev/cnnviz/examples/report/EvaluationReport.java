@@ -195,7 +195,8 @@ public final class EvaluationReport {
         sb.append("</table>\n<p>Mean ± half-width of the 95% confidence interval (Student's t) over the images; ↑ higher "
                 + "is better, ↓ lower is better; the best method of each column in bold. Deletion and insertion: Petsiuk "
                 + "et al. 2018 (AUC of the target's probability); ROAD: Rong et al. 2022 (mean probability over 10%–90% "
-                + "removed, noisy linear imputation); infidelity and max-sensitivity: Yeh et al. 2019; randomisation: "
+                + "removed, noisy linear imputation); infidelity and max-sensitivity: Yeh et al. 2019 (infidelity by removing "
+                + "random squares unless the command was given --infidelity noise); randomisation: "
                 + "Adebayo et al. 2018 (Spearman's rank correlation of absolute maps after randomising every layer).</p>\n");
         for (Map.Entry<String, BufferedImage> p : plots().entrySet()) {
             sb.append("<img alt=\"").append(esc(p.getKey())).append("\" width=\"").append(WIDTH).append("\" src=\"data:image/png;base64,")

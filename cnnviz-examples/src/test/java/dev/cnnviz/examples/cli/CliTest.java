@@ -748,10 +748,22 @@ class CliTest {
     }
 
     @Test
+    void evaluateMeasuresInfidelityWithEitherPerturbation() throws Exception {
+        for (String p : List.of("square", "noise")) {
+            Run r = cli("evaluate", "--methods", "grad-cam", "--limit", "2", "--metrics", "infidelity", "--infidelity", p,
+                    "--out", dir.resolve("infd-" + p + ".html").toString(), "--json").expect(0);
+            var line = JSON.readTree(r.out().strip());
+            double v = line.get("metrics").get("infidelity").get("mean").asDouble();
+            assertTrue(v > 0 && Double.isFinite(v), p + ": " + r.out());
+        }
+    }
+
+    @Test
     void evaluateRefusesBadArguments() {
         assertClearError(cli("evaluate", "--methods", "grad-cam,nope").expect(2), "unknown method 'nope'");
         assertClearError(cli("evaluate", "--metrics", "speed").expect(2), "unknown metric 'speed'");
         assertClearError(cli("evaluate", "--limit", "0").expect(2), "--limit", "found 0");
+        assertClearError(cli("evaluate", "--infidelity", "blur").expect(2), "square or noise", "'blur'");
         assertClearError(cli("evaluate", "--out", dir.resolve("r.png").toString()).expect(2), ".html");
         assertClearError(cli("evaluate", "--images", dir.resolve("none").toString(), "--out", dir.resolve("r.html").toString())
                 .expect(1), "not a folder");
