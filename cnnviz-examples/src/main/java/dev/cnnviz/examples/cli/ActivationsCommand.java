@@ -47,7 +47,7 @@ public final class ActivationsCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
-    InputOptions input;
+    InputOptions.OrFolder input;
 
     @Option(names = {"-l", "--layer"}, paramLabel = "NAME", description = "The layer. Default: the last layer with a spatial output.")
     String layer;

@@ -70,7 +70,7 @@ public final class ExplainCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
-    InputOptions input;
+    InputOptions.OrFolder input;
 
     @Option(names = {"-o", "--out"}, paramLabel = "PNG",
             description = "The panel PNG to write (folders are created); the name must end in .png and must not be an "

@@ -15,8 +15,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** The input: {@code --image FILE} or {@code --input-npy FILE} (mutually exclusive), or the default image. */
-public final class InputOptions {
+/**
+ * The input: {@code --image FILE}, {@code --images DIR} (the folder's images in file-name order) or
+ * {@code --input-npy FILE} (mutually exclusive), or the default image.
+ */
+public class InputOptions {
     @Option(names = "--image", paramLabel = "FILE",
             description = "Image file (PNG, JPEG, BMP, GIF): resized to the model's input size and preprocessed.")
     Path image;
@@ -25,6 +28,16 @@ public final class InputOptions {
             description = {"Preprocessed input (.npy, float32 or float64):",
                 "  [N,C,H,W] or [C,H,W] (NHWC for channels_last Keras)", "N > 1 inputs give N results."})
     Path npy;
+
+    /**
+     * The inputs of commands that also take a folder, {@code --images DIR} (all but {@code bench}, whose
+     * {@code --images} names a dataset).
+     */
+    public static final class OrFolder extends InputOptions {
+        @Option(names = "--images", paramLabel = "DIR",
+                description = "A folder of images (.png, .jpg, .jpeg, .bmp, .gif), taken in file-name order: N images give N results.")
+        Path images;
+    }
 
     /**
      * A loaded input batch.
@@ -50,9 +63,11 @@ public final class InputOptions {
      */
     public static Input load(InputOptions options, Model model, boolean defaultModel, CommandLine cmd) throws IOException {
         InputSpec spec = model.inputSpec();
-        if (options == null || (options.image == null && options.npy == null)) {
+        Path folder = options instanceof OrFolder f ? f.images : null;
+        if (options == null || (options.image == null && folder == null && options.npy == null)) {
             if (!defaultModel) {
-                throw new ParameterException(cmd, "give the input: --image FILE or --input-npy FILE "
+                throw new ParameterException(cmd, "give the input: --image FILE" + (options instanceof OrFolder ? ", --images DIR" : "")
+                        + " or --input-npy FILE "
                         + "(only the embedded default model has a default image)");
             }
             return new Input(ImageTensors.toBatch(List.of(DefaultModel.defaultImage()), spec), "the default image");
@@ -60,6 +75,10 @@ public final class InputOptions {
         if (options.image != null) {
             BufferedImage img = ImageIo.read(options.image);
             return new Input(ImageTensors.toBatch(List.of(img), spec), options.image.toString());
+        }
+        if (folder != null) {
+            List<BufferedImage> imgs = AttackSupport.readFolder(folder).stream().map(AttackSupport.Named::image).toList();
+            return new Input(ImageTensors.toBatch(imgs, spec), folder + " (" + imgs.size() + " images)");
         }
         INDArray x = ImageTensors.readNpy(options.npy);
         if (!x.dataType().isFPType()) {

@@ -50,7 +50,7 @@ public final class InvertCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
-    InputOptions input;
+    InputOptions.OrFolder input;
 
     @Option(names = {"-l", "--layer"}, required = true, paramLabel = "NAME",
             description = "The layer whose code is inverted, as 'cnnviz summary' names it.")

@@ -41,7 +41,7 @@ public final class PredictCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
-    InputOptions input;
+    InputOptions.OrFolder input;
 
     @Option(names = {"-k", "--top"}, paramLabel = "K", defaultValue = "5",
             description = "How many classes to print (at most the number of classes).")

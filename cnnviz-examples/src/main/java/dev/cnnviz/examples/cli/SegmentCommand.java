@@ -93,7 +93,7 @@ public final class SegmentCommand implements Callable<Integer> {
     ModelOptions modelOptions;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInput (one of; default: the embedded model's default image):%n")
-    InputOptions input;
+    InputOptions.OrFolder input;
 
     @Option(names = {"-o", "--out"}, paramLabel = "PNG",
             description = "The panel PNG to write (input | seeds | mask | cut-out); for N > 1 inputs <name>-0.png ...")

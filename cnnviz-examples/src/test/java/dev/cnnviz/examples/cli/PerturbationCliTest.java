@@ -121,6 +121,47 @@ class PerturbationCliTest {
     }
 
     @Test
+    void segmentAndExplainTakeAFolderOfImagesInFileNameOrder() throws IOException {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        BufferedImage img = dev.cnnviz.examples.DefaultModel.defaultImage();
+        BufferedImage flipped = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                flipped.setRGB(img.getWidth() - 1 - x, y, img.getRGB(x, y));
+            }
+        }
+        ImageIO.write(flipped, "png", in.resolve("b.png").toFile());
+        ImageIO.write(img, "png", in.resolve("a.png").toFile());
+        Files.writeString(in.resolve("notes.txt"), "not an image");
+        Path npy = dir.resolve("masks.npy");
+        Run r = cli("segment", "--images", in.toString(), "--from", "grad-cam", "--out", dir.resolve("seg.png").toString(),
+                "--save-npy", npy.toString(), "--json").expect(0);
+        var lines = r.out().strip().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(Files.size(ExplainCommand.indexed(dir.resolve("seg.png"), 0)) > 100);
+        assertTrue(Files.size(ExplainCommand.indexed(dir.resolve("seg.png"), 1)) > 100);
+        try (INDArray m = ImageTensors.readNpy(npy)) {
+            assertArrayEquals(new long[] {2, 28, 28}, m.shape());
+            // a.png (the default image) comes first: its mask, mirrored, is about b.png's.
+            double same = 0;
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) {
+                    same += m.getInt(0, y, x) == m.getInt(1, y, 27 - x) ? 1 : 0;
+                }
+            }
+            assertTrue(same / (28 * 28) > 0.8, "a mirrored image's mask is about the mirrored mask: " + same);
+        }
+        Run e = cli("explain", "-m", "saliency", "--images", in.toString(), "--out", dir.resolve("sal.png").toString()).expect(0);
+        assertEquals(2, e.out().lines().filter(l -> l.contains("out=")).count(), e.out());
+        assertTrue(Files.size(ExplainCommand.indexed(dir.resolve("sal.png"), 1)) > 100);
+        assertClearError(cli("segment", "--images", dir.resolve("nothing").toString(), "--out",
+                dir.resolve("n.png").toString()).expect(1), "nothing", "no such folder");
+        assertClearError(cli("segment", "--images", in.toString(), "--image", in.resolve("a.png").toString(), "--out",
+                dir.resolve("n.png").toString()).expect(2), "mutually exclusive");
+    }
+
+    @Test
     void segmentRefusesBadOptions() {
         String png = dir.resolve("x.png").toString();
         assertClearError(cli("segment", "--method", "watershed", "--out", png).expect(2), "watershed");
