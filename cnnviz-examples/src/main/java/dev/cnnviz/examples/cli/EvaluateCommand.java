@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
             "For each method and image: deletion and insertion AUC (Petsiuk et al. 2018), ROAD MoRF and LeRF with noisy "
                 + "linear imputation (Rong et al. 2022), infidelity and max-sensitivity (Yeh et al. 2019), and the "
                 + "rank correlation after cascading randomisation of every layer (Adebayo et al. 2018). Prints one line "
-                + "per method (mean ± 95% CI of each metric) and writes the report (table and plots) to --out.",
+                + "per method (mean ± 95%% CI of each metric) and writes the report (table and plots) to --out.",
             "",
             "Every model evaluation runs in batches of inference-only passes. Each image is explained for its top "
                 + "class unless --target is given.",

@@ -571,6 +571,25 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandsHelpRendersWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        var cl = Cli.commandLine(new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(new java.io.StringWriter()));
+        StringBuilder usage = new StringBuilder();
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (var sub : cl.getSubcommands().entrySet()) {
+                usage.append(sub.getKey()).append(": ").append(sub.getValue().getUsageMessage().length()).append('\n');
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        String warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(cl.getSubcommands().size() > 10, usage.toString());
+        assertFalse(warnings.contains("WARN"), "a help text has an unescaped '%' or a bad format:\n" + warnings);
+    }
+
+    @Test
     void topLevelHelpAndVersion() {
         Run help = cli("--help").expect(0);
         for (String s : new String[] {"predict", "explain", "segment", "bench", "summary", "Examples:", "Exit status"}) {
