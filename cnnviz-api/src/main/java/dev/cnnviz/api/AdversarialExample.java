@@ -26,10 +26,18 @@ import java.util.Locale;
  * @param steps       gradient steps used for this image (at most the attack's budget; fewer when it stopped early)
  * @param success     untargeted: the top class after is not {@code trueClass}; targeted: it is the target
  * @param provenance  the attack, its options (ε, α, steps, norm …), the seed and the model
+ * @param interrupted whether the thread was interrupted during the attack: the run stopped early and returned the
+ *                    images it had (valid, within the budget; {@code steps} says how far it got)
  */
 public record AdversarialExample(Tensor original, Tensor adversarial, Target target, int trueClass,
                                  Prediction before, Prediction after, int steps, boolean success,
-                                 Provenance provenance) {
+                                 Provenance provenance, boolean interrupted) {
+
+    /** An example of an attack that ran to its end (not {@linkplain #interrupted() interrupted}). */
+    public AdversarialExample(Tensor original, Tensor adversarial, Target target, int trueClass,
+                              Prediction before, Prediction after, int steps, boolean success, Provenance provenance) {
+        this(original, adversarial, target, trueClass, before, after, steps, success, provenance, false);
+    }
 
     /**
      * A top class and its probability.

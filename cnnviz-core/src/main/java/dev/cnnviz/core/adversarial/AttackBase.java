@@ -315,6 +315,7 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
                 v = Math.max(0f, Math.min(1f, v));
                 adv[i] = settings.quantize() ? Math.max(0f, Math.min(1f, Math.round(v * 255f) / 255f)) : v;
             }
+            boolean interrupted = Thread.currentThread().isInterrupted();
             double[] after = engine.scores(adv);
             Provenance prov = new Provenance(name(), allOptions(), "", settings.seed(), model.source(), Instant.now());
             List<AdversarialExample> out = new ArrayList<>(n);
@@ -328,7 +329,7 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
                         Tensor.of(Arrays.copyOfRange(u, i * len, (i + 1) * len), shape),
                         Tensor.of(Arrays.copyOfRange(adv, i * len, (i + 1) * len), shape),
                         targets.get(i), targeted[i] ? argMax(before, i, classes) : reference[i], pb, pa, steps[i],
-                        success, prov));
+                        success, prov, interrupted));
             }
             return out;
         } finally {

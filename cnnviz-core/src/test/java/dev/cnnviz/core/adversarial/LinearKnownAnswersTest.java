@@ -117,4 +117,30 @@ class LinearKnownAnswersTest {
             }
         }
     }
+
+    @Test
+    void anInterruptedAttackReturnsValidImagesAndSaysSo() throws Exception {
+        Random r = new Random(31);
+        double[] w = AttackNets.random(r, 2 * LEN, 0.01);
+        Model m = AttackNets.linear(w, new double[] {0.2, -0.1}, C, H, W, Preprocessing.caffeBgr(104, 117, 123));
+        Tensor imgs = AttackNets.images(32, 0, 1, 3, C, H, W);
+        Pgd pgd = Pgd.of(m).withEpsilon(4 / 255.0).withSteps(10).withBatchSize(2);
+        List<AdversarialExample> done = pgd.attackTensor(imgs, List.of(Target.topClass()));
+        for (AdversarialExample a : done) {
+            assertTrue(!a.interrupted() && a.steps() == 10, "a full run: " + a.steps());
+        }
+        java.util.concurrent.atomic.AtomicReference<List<AdversarialExample>> got = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            got.set(pgd.attackTensor(imgs, List.of(Target.topClass())));
+        });
+        t.start();
+        t.join();
+        assertEquals(3, got.get().size());
+        for (AdversarialExample a : got.get()) {
+            assertTrue(a.interrupted(), "the interrupt is reported");
+            assertEquals(0, a.steps());
+            assertTrue(a.linf() <= 4 / 255.0 + 1e-6, "within the budget: " + a.linf());
+        }
+    }
 }
