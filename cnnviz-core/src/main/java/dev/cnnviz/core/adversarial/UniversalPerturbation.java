@@ -62,9 +62,10 @@ public final class UniversalPerturbation {
      * @param heldOutFoolingRate the fooling rate on the held-out images, or NaN if none were given
      * @param passes             the passes made over the training images
      * @param provenance         method, options, seed and model
+     * @param interrupted        whether the thread was interrupted: the fit stopped early and {@code passes} says how far
      */
     public record Result(Tensor perturbation, Norm norm, double xi, double trainFoolingRate, double heldOutFoolingRate,
-                         int passes, Provenance provenance) {
+                         int passes, Provenance provenance, boolean interrupted) {
     }
 
     private UniversalPerturbation(Model model, Norm norm, double xi, double foolingRate, int passes, int batchSize, long seed) {
@@ -223,6 +224,7 @@ public final class UniversalPerturbation {
                 }
             }
         }
+        boolean interrupted = Thread.currentThread().isInterrupted();
         double held = h == null ? Double.NaN : foolingRate(h, predict(h, null), v);
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("norm", norm.name());
@@ -233,7 +235,7 @@ public final class UniversalPerturbation {
         opts.put("trainImages", String.valueOf(n));
         opts.put("heldOutImages", String.valueOf(h == null ? 0 : h.length / len));
         Provenance prov = new Provenance("Universal perturbation", opts, "", seed, model.source(), Instant.now());
-        return new Result(Tensor.of(v, space.imageShape()), norm, xi, rate, held, made, prov);
+        return new Result(Tensor.of(v, space.imageShape()), norm, xi, rate, held, made, prov, interrupted);
     }
 
     /**

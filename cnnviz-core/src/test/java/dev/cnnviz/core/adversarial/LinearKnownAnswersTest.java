@@ -143,4 +143,23 @@ class LinearKnownAnswersTest {
             assertTrue(a.linf() <= 4 / 255.0 + 1e-6, "within the budget: " + a.linf());
         }
     }
+
+    @Test
+    void anInterruptedUniversalFitSaysSo() throws Exception {
+        Random r = new Random(41);
+        double[] w = AttackNets.random(r, 2 * LEN, 0.01);
+        Model m = AttackNets.linear(w, new double[] {0.2, -0.1}, C, H, W, Preprocessing.caffeBgr(104, 117, 123));
+        Tensor imgs = AttackNets.images(42, 0, 1, 4, C, H, W);
+        UniversalPerturbation u = UniversalPerturbation.of(m).withBatchSize(2);
+        assertTrue(!u.fit(imgs).interrupted());
+        java.util.concurrent.atomic.AtomicReference<UniversalPerturbation.Result> got = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Thread.currentThread().interrupt();
+            got.set(u.fit(imgs));
+        });
+        t.start();
+        t.join();
+        assertTrue(got.get().interrupted());
+        assertTrue(got.get().passes() <= 1, "stopped in its first pass: " + got.get().passes());
+    }
 }
