@@ -20,7 +20,10 @@ import java.util.Map;
  * Every step is one forward and one input-gradient pass over the batch.
  *
  * <p>Defaults: κ = 0, initial c = 1, 5 binary-search rounds of 100 steps, learning rate 0.01 (the paper's and
- * foolbox's rate; fewer rounds and steps than foolbox's 9 × 10,000, to keep the attack interactive).
+ * foolbox's rate; fewer rounds and steps than foolbox's 9 × 10,000, to keep the attack interactive), no early abort.
+ * {@link #foolbox(Model)} gives foolbox 3's {@code L2CarliniWagnerAttack} defaults instead: initial c = 0.001,
+ * 9 rounds of up to 10,000 steps, and its early abort (every ⌈steps/10⌉ steps a round stops unless the batch's total
+ * loss fell below 0.9999 × its value at the previous check).
  *
  * <pre>{@code
  * AdversarialExample a = CarliniWagner.of(model).withConfidence(5).attack(image, Target.classIndex(6));
@@ -43,46 +46,69 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
     private final int binarySearchSteps;
     private final int steps;
     private final double learningRate;
+    private final boolean abortEarly;
 
     private CarliniWagner(Model model, Settings settings, double confidence, double initialConst, int binarySearchSteps,
-                          int steps, double learningRate) {
+                          int steps, double learningRate, boolean abortEarly) {
         super(model, settings);
         this.confidence = checkEpsilon("confidence (kappa)", confidence);
         this.initialConst = checkPositive("initial constant c", initialConst);
         this.binarySearchSteps = checkSteps("binary search steps", binarySearchSteps);
         this.steps = checkSteps("steps", steps);
         this.learningRate = checkPositive("learning rate", learningRate);
+        this.abortEarly = abortEarly;
     }
 
     /** @return C&amp;W L2 on {@code model} with the defaults */
     public static CarliniWagner of(Model model) {
         return new CarliniWagner(model, Settings.defaults(), DEFAULT_CONFIDENCE, DEFAULT_INITIAL_CONST,
-                DEFAULT_BINARY_SEARCH_STEPS, DEFAULT_STEPS, DEFAULT_LEARNING_RATE);
+                DEFAULT_BINARY_SEARCH_STEPS, DEFAULT_STEPS, DEFAULT_LEARNING_RATE, false);
+    }
+
+    /**
+     * @return C&amp;W L2 on {@code model} with foolbox 3's defaults: κ = 0, initial c = 0.001, 9 binary-search rounds of
+     *     up to 10,000 Adam steps at 0.01, early abort on
+     */
+    public static CarliniWagner foolbox(Model model) {
+        return new CarliniWagner(model, Settings.defaults(), 0, 1e-3, 9, 10_000, 0.01, true);
+    }
+
+    /**
+     * @return a copy that stops a round early ({@code true}) when every ⌈steps/10⌉ steps the batch's total loss has not
+     *     fallen below 0.9999 × its value at the previous check (foolbox's {@code abort_early})
+     */
+    public CarliniWagner withAbortEarly(boolean a) {
+        return new CarliniWagner(model, settings, confidence, initialConst, binarySearchSteps, steps, learningRate, a);
+    }
+
+    /** @return whether rounds stop early when the loss stalls */
+    public boolean abortEarly() {
+        return abortEarly;
     }
 
     /** @return a copy with this κ (score margin, at least 0) */
     public CarliniWagner withConfidence(double kappa) {
-        return new CarliniWagner(model, settings, kappa, initialConst, binarySearchSteps, steps, learningRate);
+        return new CarliniWagner(model, settings, kappa, initialConst, binarySearchSteps, steps, learningRate, abortEarly);
     }
 
     /** @return a copy starting the binary search at this c (positive) */
     public CarliniWagner withInitialConst(double c) {
-        return new CarliniWagner(model, settings, confidence, c, binarySearchSteps, steps, learningRate);
+        return new CarliniWagner(model, settings, confidence, c, binarySearchSteps, steps, learningRate, abortEarly);
     }
 
     /** @return a copy with this many binary-search rounds (at least 1) */
     public CarliniWagner withBinarySearchSteps(int n) {
-        return new CarliniWagner(model, settings, confidence, initialConst, n, steps, learningRate);
+        return new CarliniWagner(model, settings, confidence, initialConst, n, steps, learningRate, abortEarly);
     }
 
     /** @return a copy with this many Adam steps per round (at least 1) */
     public CarliniWagner withSteps(int n) {
-        return new CarliniWagner(model, settings, confidence, initialConst, binarySearchSteps, n, learningRate);
+        return new CarliniWagner(model, settings, confidence, initialConst, binarySearchSteps, n, learningRate, abortEarly);
     }
 
     /** @return a copy with this Adam learning rate (positive) */
     public CarliniWagner withLearningRate(double lr) {
-        return new CarliniWagner(model, settings, confidence, initialConst, binarySearchSteps, steps, lr);
+        return new CarliniWagner(model, settings, confidence, initialConst, binarySearchSteps, steps, lr, abortEarly);
     }
 
     /** @return κ */
@@ -112,7 +138,7 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
 
     @Override
     protected CarliniWagner with(Settings s) {
-        return new CarliniWagner(model, s, confidence, initialConst, binarySearchSteps, steps, learningRate);
+        return new CarliniWagner(model, s, confidence, initialConst, binarySearchSteps, steps, learningRate, abortEarly);
     }
 
     @Override
@@ -128,6 +154,7 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
         m.put("binarySearchSteps", String.valueOf(binarySearchSteps));
         m.put("steps", String.valueOf(steps));
         m.put("learningRate", String.valueOf(learningRate));
+        m.put("abortEarly", String.valueOf(abortEarly));
         return m;
     }
 
@@ -162,6 +189,8 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
             Arrays.fill(m1, 0f);
             Arrays.fill(m2, 0f);
             boolean[] found = new boolean[n];
+            double previousCheck = Double.POSITIVE_INFINITY;
+            int checkEvery = (int) Math.ceil(steps / 10.0);
             for (int s = 0; s <= steps; s++) {
                 for (int q = 0; q < total; q++) {
                     x[q] = (float) ((Math.tanh(w[q]) + 1) / 2);
@@ -169,6 +198,7 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
                 try (GradientEngine.Pass p = b.engine.forward(x)) {
                     double[] z = p.scores();
                     double[] seed = new double[n * k];
+                    double loss = 0;
                     for (int i = 0; i < n; i++) {
                         int t = b.cls[i];
                         int other = -1;
@@ -178,6 +208,14 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
                             }
                         }
                         double margin = b.targeted[i] ? z[i * k + other] - z[i * k + t] : z[i * k + t] - z[i * k + other];
+                        if (abortEarly) {
+                            double d2 = 0;
+                            for (int q = i * len; q < (i + 1) * len; q++) {
+                                double d = (double) x[q] - b.x0[q];
+                                d2 += d * d;
+                            }
+                            loss += d2 + c[i] * Math.max(margin, -kappa);
+                        }
                         // Adversarial with the margin κ at this step: keep the closest such image.
                         if (margin <= -kappa || (kappa == 0 && b.reached(z, i))) {
                             double d2 = 0;
@@ -198,6 +236,12 @@ public final class CarliniWagner extends AttackBase<CarliniWagner> {
                     }
                     if (s == steps || Thread.currentThread().isInterrupted()) {
                         break;
+                    }
+                    if (abortEarly && s % checkEvery == 0) {
+                        if (!(loss <= 0.9999 * previousCheck)) {
+                            break;
+                        }
+                        previousCheck = loss;
                     }
                     p.gradient(seed, g);
                 }

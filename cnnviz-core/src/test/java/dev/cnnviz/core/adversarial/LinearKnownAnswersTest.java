@@ -162,4 +162,22 @@ class LinearKnownAnswersTest {
         assertTrue(got.get().interrupted());
         assertTrue(got.get().passes() <= 1, "stopped in its first pass: " + got.get().passes());
     }
+
+    @Test
+    void carliniWagnerAbortsARoundEarlyOnceItsLossStalls() {
+        Random r = new Random(51);
+        double[] w = AttackNets.random(r, 2 * LEN, 0.01);
+        Model m = AttackNets.linear(w, new double[] {0.2, -0.1}, C, H, W, Preprocessing.caffeBgr(104, 117, 123));
+        Tensor img = AttackNets.images(52, 0, 1, C, H, W);
+        CarliniWagner cw = CarliniWagner.of(m).withBinarySearchSteps(1).withSteps(300).withLearningRate(0.05);
+        AdversarialExample full = cw.attackTensor(img, List.of(Target.topClass())).get(0);
+        AdversarialExample early = cw.withAbortEarly(true).attackTensor(img, List.of(Target.topClass())).get(0);
+        assertEquals(300, full.steps());
+        assertTrue(early.steps() < 300 && early.steps() % 30 == 0, "stopped at a check: " + early.steps());
+        assertEquals(full.success(), early.success());
+        CarliniWagner fb = CarliniWagner.foolbox(m);
+        assertEquals(List.of(9, 10_000, 1e-3, 0.0, true),
+                List.of(fb.binarySearchSteps(), fb.steps(), fb.initialConst(), fb.confidence(), fb.abortEarly()));
+        assertTrue(!CarliniWagner.of(m).abortEarly());
+    }
 }
