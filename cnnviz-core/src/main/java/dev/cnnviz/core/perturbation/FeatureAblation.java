@@ -39,21 +39,6 @@ public final class FeatureAblation extends PerturbationBase<FeatureAblation> {
     }
 
     @Override
-    protected Map<String, String> ownOptions() {
-        return Map.of();
-    }
-
-    @Override
-    protected boolean usesFeatures() {
-        return true;
-    }
-
-    @Override
-    protected boolean seeded() {
-        return false;
-    }
-
-    @Override
     protected Explanation explainOne(Evaluator ev, FeatureMask mask, BufferedImage image) {
         int m = mask.count();
         double[] v = ev.evaluateCoalitions(mask, m, (j, z) -> {

@@ -77,11 +77,6 @@ public final class KernelShap extends PerturbationBase<KernelShap> {
     }
 
     @Override
-    protected boolean usesFeatures() {
-        return true;
-    }
-
-    @Override
     protected boolean seeded() {
         return true;
     }

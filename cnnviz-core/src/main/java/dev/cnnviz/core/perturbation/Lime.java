@@ -142,11 +142,6 @@ public final class Lime extends PerturbationBase<Lime> {
     }
 
     @Override
-    protected boolean usesFeatures() {
-        return true;
-    }
-
-    @Override
     protected boolean seeded() {
         return true;
     }

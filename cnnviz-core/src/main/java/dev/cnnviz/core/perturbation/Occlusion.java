@@ -132,11 +132,6 @@ public final class Occlusion extends PerturbationBase<Occlusion> {
     }
 
     @Override
-    protected boolean seeded() {
-        return false;
-    }
-
-    @Override
     protected void check(int height, int width) {
         if (window > height || window > width) {
             throw new IllegalArgumentException("the occlusion window of " + window + " pixels is larger than the "

@@ -126,14 +126,20 @@ public abstract class PerturbationBase<T extends PerturbationBase<T>> extends At
         return common.seed();
     }
 
-    /** @return the method's own options for provenance, in order */
-    protected abstract Map<String, String> ownOptions();
+    /** @return the method's own options for provenance, in order (default: none) */
+    protected Map<String, String> ownOptions() {
+        return Map.of();
+    }
 
-    /** @return whether the method uses {@link #features()} */
-    protected abstract boolean usesFeatures();
+    /** @return whether the method uses {@link #features()} (default: yes; occlusion and RISE make their own masks) */
+    protected boolean usesFeatures() {
+        return true;
+    }
 
-    /** @return whether the method draws random numbers (its provenance then records the seed) */
-    protected abstract boolean seeded();
+    /** @return whether the method draws random numbers, its provenance then recording the seed (default: no) */
+    protected boolean seeded() {
+        return false;
+    }
 
     @Override
     protected Map<String, String> options() {

@@ -90,11 +90,6 @@ public final class ShapleyValueSampling extends PerturbationBase<ShapleyValueSam
     }
 
     @Override
-    protected boolean usesFeatures() {
-        return true;
-    }
-
-    @Override
     protected boolean seeded() {
         return true;
     }

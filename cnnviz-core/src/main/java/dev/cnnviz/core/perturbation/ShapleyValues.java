@@ -45,21 +45,6 @@ public final class ShapleyValues extends PerturbationBase<ShapleyValues> {
     }
 
     @Override
-    protected Map<String, String> ownOptions() {
-        return Map.of();
-    }
-
-    @Override
-    protected boolean usesFeatures() {
-        return true;
-    }
-
-    @Override
-    protected boolean seeded() {
-        return false;
-    }
-
-    @Override
     protected Explanation explainOne(Evaluator ev, FeatureMask mask, BufferedImage image) {
         int m = mask.count();
         if (m > MAX_FEATURES) {
