@@ -18,8 +18,9 @@ import java.util.List;
  * @param images      the stylized images, RGB, one per content image (at least one)
  * @param pixels      the same images unrounded, {@code [N, 3, H, W]} float32 RGB in 0..255 (what
  *                    {@code --save-npy} writes)
- * @param history     every step in order (step 0 is the starting point), terms by name; for a multi-scale run, over
- *                    all scales; empty for methods that do not optimize
+ * @param history     every step in order, terms by name (step k holds the loss before step k; a run of 0 steps
+ *                    holds one step 0, the starting point); for a multi-scale run, over all scales; empty for
+ *                    methods that do not optimize
  * @param interrupted true if the run was stopped by its listener or a thread interrupt before its last step
  * @param provenance  the method, its options (layers, weights, steps, optimizer, …), the seed and the loss model
  */

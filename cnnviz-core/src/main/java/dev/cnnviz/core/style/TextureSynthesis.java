@@ -1,0 +1,204 @@
+package dev.cnnviz.core.style;
+
+import dev.cnnviz.api.ProgressListener;
+import dev.cnnviz.api.Stylization;
+import dev.cnnviz.core.Model;
+import dev.cnnviz.core.optim.Lbfgs;
+import dev.cnnviz.core.optim.Optimizer;
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Texture synthesis with Gram matrices (Gatys, Ecker &amp; Bethge 2015, "Texture Synthesis Using Convolutional
+ * Neural Networks", NeurIPS): from seeded noise, the image whose Gram matrices at chosen layers match a texture's,
+ * found by minimizing over its pixels
+ * <pre>
+ *   L(u) = Σ_l w_l Σ_ij (G_l(u) − A_l)²,   G_l = F_l F_lᵀ / (C_l·H_l·W_l)      "style:l"
+ *        + w_tv Σ (dh² + dv²)  (default 0)                                     "tv"
+ *        + w_r Σ (max(u − 255, 0)² + max(−u, 0)²)                              "range"
+ * </pre>
+ * the style term of {@link GatysStyle} without content (same Gram normaliser, same image space in pixels 0..255,
+ * same range penalty, result clipped to 0..255). More layers, deeper, reproduce larger structures: the lecture's
+ * figure is one texture synthesized with Gram losses on the first layer only, then adding deeper ones.
+ *
+ * <p>Defaults: the layers and weights of {@link GatysStyle#SQUEEZENET_STYLE_LAYERS} /
+ * {@link GatysStyle#DEFAULT_STYLE_WEIGHTS} (the shared SqueezeNet), L-BFGS, 200 iterations, a square image of
+ * {@value GatysStyle#DEFAULT_SIZE} pixels, the texture scaled so that its longer side is that size, noise
+ * {@code 127.5 + 32·N(0, 1)}, clipped. The same seed gives the same texture bit for bit.
+ *
+ * <pre>{@code
+ * Stylization t = TextureSynthesis.of(squeezenet).withSteps(300).synthesize(brick);
+ * TextureSynthesis.of(squeezenet).withLayers(List.of("relu_conv1_2", "concat_fire3/concat_1"), 300000, 1000);
+ * }</pre>
+ *
+ * <p>Errors as {@link GatysStyle}'s.
+ */
+public final class TextureSynthesis implements Cloneable {
+    /** The default seed. */
+    public static final long DEFAULT_SEED = 20150527L;
+    private static final String NAME = "Texture synthesis";
+
+    private final Model model;
+    private List<String> layers = GatysStyle.SQUEEZENET_STYLE_LAYERS;
+    private double[] weights = GatysStyle.DEFAULT_STYLE_WEIGHTS.clone();
+    private double tv;
+    private double rangeWeight = GatysStyle.DEFAULT_RANGE_WEIGHT;
+    private int steps = GatysStyle.DEFAULT_STEPS;
+    private Optimizer optimizer = Lbfgs.create();
+    private int size = GatysStyle.DEFAULT_SIZE;
+    private int scales = 1;
+    private long seed = DEFAULT_SEED;
+
+    private TextureSynthesis(Model model) {
+        this.model = model;
+    }
+
+    /**
+     * @param lossModel the loss network (any imported colour image model)
+     * @return texture synthesis with the defaults of the class comment
+     * @throws IllegalArgumentException if the model is null
+     */
+    public static TextureSynthesis of(Model lossModel) {
+        if (lossModel == null) {
+            throw new IllegalArgumentException("the loss model must not be null");
+        }
+        return new TextureSynthesis(lossModel);
+    }
+
+    private TextureSynthesis with(Consumer<TextureSynthesis> change) {
+        try {
+            TextureSynthesis c = (TextureSynthesis) super.clone();
+            change.accept(c);
+            return c;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * @param newLayers  the Gram layers, at least one, distinct
+     * @param newWeights one weight per layer (finite, {@code >= 0}, not all 0)
+     * @return a copy matching Gram matrices at those layers
+     */
+    public TextureSynthesis withLayers(List<String> newLayers, double... newWeights) {
+        GatysStyle checked = GatysStyle.of(model).withStyleLayers(newLayers, newWeights);
+        return with(c -> {
+            c.layers = checked.styleLayers();
+            c.weights = checked.styleLayerWeights();
+        });
+    }
+
+    /** @return a copy with total variation weight {@code w} (pixel units; finite, {@code >= 0}; default 0) */
+    public TextureSynthesis withTv(double w) {
+        double v = GatysStyle.requireWeight("tv weight", w);
+        return with(c -> c.tv = v);
+    }
+
+    /** @return a copy with range penalty weight {@code w} (finite, {@code >= 0}) */
+    public TextureSynthesis withRangeWeight(double w) {
+        double v = GatysStyle.requireWeight("range weight", w);
+        return with(c -> c.rangeWeight = v);
+    }
+
+    /** @return a copy taking {@code n} steps per scale (0 to {@value GatysStyle#MAX_STEPS}) */
+    public TextureSynthesis withSteps(int n) {
+        GatysStyle.of(model).withSteps(n);
+        return with(c -> c.steps = n);
+    }
+
+    /** @return a copy minimizing with {@code o} (default {@link Lbfgs}) */
+    public TextureSynthesis withOptimizer(Optimizer o) {
+        GatysStyle.of(model).withOptimizer(o);
+        return with(c -> c.optimizer = o);
+    }
+
+    /** @return a copy making {@code n × n} textures (1 to {@value GatysStyle#MAX_SIZE}) */
+    public TextureSynthesis withSize(int n) {
+        GatysStyle.of(model).withSize(n);
+        return with(c -> c.size = n);
+    }
+
+    /** @return a copy optimizing at {@code k} scales (1 to {@value GatysStyle#MAX_SCALES}) */
+    public TextureSynthesis withScales(int k) {
+        GatysStyle.of(model).withScales(k);
+        return with(c -> c.scales = k);
+    }
+
+    /** @return a copy whose starting noise is drawn with {@code s} */
+    public TextureSynthesis withSeed(long s) {
+        return with(c -> c.seed = s);
+    }
+
+    /** @return the Gram layers */
+    public List<String> layers() {
+        return layers;
+    }
+
+    /** @return the layers' weights (a copy) */
+    public double[] weights() {
+        return weights.clone();
+    }
+
+    /** @return the steps per scale */
+    public int steps() {
+        return steps;
+    }
+
+    /** @return the optimizer */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** @return the side of the generated texture */
+    public int size() {
+        return size;
+    }
+
+    /** @return the seed */
+    public long seed() {
+        return seed;
+    }
+
+    /** Synthesizes a texture like {@code texture}. */
+    public Stylization synthesize(BufferedImage texture) {
+        return synthesize(texture, ProgressListener.NONE);
+    }
+
+    /**
+     * Synthesizes a texture like {@code texture}, reporting every step.
+     *
+     * @param texture  the example texture (any size: scaled so that its longer side is {@link #size()})
+     * @param listener told after every step; returning false stops the run, which returns what it has
+     */
+    public Stylization synthesize(BufferedImage texture, ProgressListener listener) {
+        if (texture == null) {
+            throw new IllegalArgumentException("the texture image must not be null");
+        }
+        LossNetwork net = LossNetwork.of(model, layers);
+        Pixels.Planes t = Pixels.of(texture, size, net.graph().memoryBudget(), "the texture image");
+        Map<String, String> opts = new LinkedHashMap<>();
+        opts.put("layers", String.join(",", layers));
+        opts.put("weights", Arrays.toString(weights));
+        opts.put("tv", Double.toString(tv));
+        opts.put("rangeWeight", Double.toString(rangeWeight));
+        opts.put("steps", Integer.toString(steps));
+        opts.put("optimizer", optimizer.toString());
+        opts.put("size", Integer.toString(size));
+        opts.put("scales", Integer.toString(scales));
+        opts.put("gram", "CHW");
+        StyleEngine.Job job = new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0,
+                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, weights,
+                tv, rangeWeight, true, false, optimizer, steps, scales, seed, opts);
+        return StyleEngine.run(job, listener);
+    }
+
+    @Override
+    public String toString() {
+        return "TextureSynthesis[" + layers + " x" + Arrays.toString(weights) + ", tv " + tv + ", steps " + steps
+                + ", " + optimizer + ", size " + size + ", scales " + scales + ", seed " + seed + "]";
+    }
+}
