@@ -52,6 +52,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             VisualizeCommand.class,
             InvertCommand.class,
             DreamCommand.class,
+            StylizeCommand.class,
+            TextureCommand.class,
             SummaryCommand.class,
             FiltersCommand.class,
             ActivationsCommand.class,
