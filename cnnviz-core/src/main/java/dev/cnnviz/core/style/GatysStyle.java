@@ -385,6 +385,21 @@ public final class GatysStyle implements Stylizer, Cloneable {
      */
     @Override
     public Stylization stylize(BufferedImage content, List<WeightedStyle> styles, ProgressListener listener) {
+        return StyleEngine.run(job(content, styles), listener);
+    }
+
+    /**
+     * The loss of this transfer at full size (one scale, whatever {@link #scales()} says) as a function of the
+     * pixels, for timing one evaluation or running another optimizer: {@link StyleObjective#start()} is the
+     * starting point, {@link StyleObjective#evaluate} one forward and backward pass. Close it to free its buffers.
+     *
+     * @throws IllegalArgumentException as {@link #stylize}
+     */
+    public StyleObjective objective(BufferedImage content, List<WeightedStyle> styles) {
+        return StyleEngine.objective(job(content, styles));
+    }
+
+    private StyleEngine.Job job(BufferedImage content, List<WeightedStyle> styles) {
         if (content == null) {
             throw new IllegalArgumentException("the content image must not be null");
         }
@@ -428,10 +443,9 @@ public final class GatysStyle implements Stylizer, Cloneable {
         opts.put("scales", Integer.toString(scales));
         opts.put("preserveColor", Boolean.toString(preserveColor));
         opts.put("gram", "CHW");
-        StyleEngine.Job job = new StyleEngine.Job(NAME, net, c.values(), c.height(), c.width(),
+        return new StyleEngine.Job(NAME, net, c.values(), c.height(), c.width(),
                 contentWeight > 0 ? contentLayer : null, contentWeight, st, sizes, blend, styleLayers, ws, tv,
                 rangeWeight, init == Init.NOISE, preserveColor, optimizer, steps, scales, seed, opts);
-        return StyleEngine.run(job, listener);
     }
 
     @Override

@@ -134,6 +134,18 @@ final class StyleEngine {
         return new Stylization(List.of(image), Tensor.of(out, 1, 3, h, w), history, stopped[0], prov);
     }
 
+    /** The loss of a job at full size, one scale, with its starting point. */
+    static StyleObjective objective(Job job) {
+        int h = job.contentH();
+        int w = job.contentW();
+        job.net().check(h, w, "the image");
+        job.net().graph().memoryBudget().check("the buffers of a style objective at " + w + "x" + h,
+                MemoryBudget.bytesOf(8 * 30, 3, h, w));
+        float[] content = job.preserveColor() ? Pixels.luminance(job.contentFull(), null) : job.contentFull();
+        float[] start = job.noiseInit() ? noise(h, w, job.seed()) : content.clone();
+        return new StyleObjective(new Problem(job, content, job.contentFull(), h, w, 1), start, h, w);
+    }
+
     private static float[] resize(float[] p, int h, int w, int nh, int nw) {
         if (h == nh && w == nw) {
             return p.clone();

@@ -125,6 +125,35 @@ class GatysStyleTest {
     }
 
     @Test
+    void objectiveIsTheLossStylizeStartsFromWithItsGradient() {
+        BufferedImage content = image(9, 12, 12);
+        List<WeightedStyle> style = List.of(new WeightedStyle(image(10, 16, 16), 1));
+        GatysStyle g = GatysStyle.of(NET).withContentLayer("r2").withStyleLayers(LAYERS, 1, 1).withTv(0.5)
+                .withInit(GatysStyle.Init.NOISE).withSeed(4).withSize(12).withSteps(0);
+        double atStart = g.stylize(content, style).history().get(0).loss();
+        try (StyleObjective f = g.objective(content, style)) {
+            assertEquals(12, f.height());
+            assertEquals(12, f.width());
+            double[] x = f.start();
+            double[] grad = new double[x.length];
+            double loss = f.evaluate(x, grad);
+            assertEquals(atStart, loss, 1e-12 * Math.abs(atStart), "the loss stylize reports at step 0");
+            assertTrue(f.terms(loss).get("content") > 0, "a noise start is far from the content: " + f.terms(loss));
+            double[] scratch = new double[x.length];
+            for (int i : new int[] {0, 77, 200, x.length - 1}) {
+                double h = 1e-3;
+                double[] xp = x.clone();
+                double[] xm = x.clone();
+                xp[i] += h;
+                xm[i] -= h;
+                double fd = (f.evaluate(xp, scratch) - f.evaluate(xm, scratch)) / (2 * h);
+                assertEquals(fd, grad[i], 1e-4 * Math.max(1, Math.abs(fd)), "d loss / d pixel " + i);
+            }
+            assertThrows(IllegalArgumentException.class, () -> f.evaluate(new double[3], new double[3]));
+        }
+    }
+
+    @Test
     void colourPreservationKeepsTheContentsChrominance() {
         BufferedImage content = image(7, 16, 16);
         BufferedImage style = image(8, 16, 16);
