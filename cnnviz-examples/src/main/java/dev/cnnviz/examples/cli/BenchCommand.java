@@ -46,6 +46,10 @@ import picocli.CommandLine;
             "-m class-visualization (--target, default class 0) and neuron-visualization (the centre neuron of channel 0 "
                 + "of --layer, default the last 4-D layer) run one optimization of --warmup + --runs steps and "
                 + "report the time per step of the last --runs.",
+            "-m gatys and -m texture time one evaluation of the Gatys style (or texture) loss at --size (default 256) "
+                + "on --loss-model (default: the shared SqueezeNet, caffe-bgr) with its default or the given layers: "
+                + "forward to the deepest loss layer, the losses, backward to the image; one run of --warmup + --runs "
+                + "Adam steps, the last --runs timed.",
             "",
             "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
         optionListHeading = "%nOptions:%n",
@@ -57,6 +61,7 @@ import picocli.CommandLine;
             "  cnnviz bench -m grad-cam --batch 32 --model squeezenet1.1.onnx --image cat.jpg",
             "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg",
             "  cnnviz bench -m class-visualization --model squeezenet1.1.onnx --preprocess caffe-bgr --target 543",
+            "  cnnviz bench -m gatys --size 256 --content chelsea.png --style starry_night.jpg",
             "  cnnviz bench -m embed --fashion-mnist --limit 5000 --batch 128   (embeddings: images per second)"})
 public final class BenchCommand implements Callable<Integer> {
     /** The most runs {@code --runs} and {@code --warmup} accept each. */
@@ -87,6 +92,25 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Repeat a single input N times to time a batch.")
     int batch;
 
+    @Option(names = "--loss-model", paramLabel = "FILE", description = "gatys|texture: the loss network "
+            + "(default: the shared SqueezeNet, caffe-bgr).")
+    java.nio.file.Path lossModel;
+
+    @Option(names = "--content", paramLabel = "FILE", description = "gatys: the content image (default: the shared chelsea.png).")
+    java.nio.file.Path content;
+
+    @Option(names = "--style", paramLabel = "FILE", description = "gatys|texture: the style image (default: the shared starry_night.jpg).")
+    java.nio.file.Path style;
+
+    @Option(names = "--content-layer", paramLabel = "L", description = "gatys: the content layer.")
+    String contentLayer;
+
+    @Option(names = "--style-layers", paramLabel = "L[:W]", split = ",", description = "gatys|texture: the style layers.")
+    java.util.List<String> styleLayers;
+
+    @Option(names = "--size", paramLabel = "N", description = "gatys|texture: the image is N x N (default 256).")
+    Integer size;
+
     @Override
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
@@ -98,6 +122,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (batch < 1) {
             throw new ParameterException(cmd, "--batch must be at least 1, found " + batch);
+        }
+        if (StyleBench.handles(methodOptions.methodName)) {
+            if (batch != 1 || input != null || modelOptions.model != null) {
+                throw new ParameterException(cmd, "bench --method " + methodOptions.methodName + " takes --loss-model, "
+                        + "--content, --style and --size, not --batch, --model, --image or --input-npy");
+            }
+            return StyleBench.run(cmd, cmd.getOut(), methodOptions.methodName, lossModel, modelOptions.preprocess, content,
+                    style, contentLayer, styleLayers, size, warmup, runs);
+        }
+        if (lossModel != null || content != null || style != null || contentLayer != null || styleLayers != null
+                || size != null) {
+            throw new ParameterException(cmd, "--loss-model, --content, --style, --content-layer, --style-layers and "
+                    + "--size apply only to --method gatys and texture");
         }
         if (methodOptions.isEmbed()) {
             return EmbedBench.run(cmd, modelOptions, datasetOptions, methodOptions, input != null, warmup, batch);

@@ -112,6 +112,20 @@ public final class LossModelOptions {
         return null;
     }
 
+    /**
+     * @param relative a path inside the shared folder, e.g. {@code images/chelsea.png}
+     * @return that file in the shared folder that holds the shared SqueezeNet, or null if either is missing
+     */
+    static Path sharedFile(String relative) {
+        Path model = findShared(new ArrayList<>());
+        if (model == null) {
+            return null;
+        }
+        // <shared>/models/squeezenet1.1/<file>: the shared folder is three levels up
+        Path f = model.getParent().getParent().getParent().resolve(relative);
+        return Files.isRegularFile(f) ? f : null;
+    }
+
     /** @return a short name of the loss model for messages */
     public String describe() {
         return lossModel == null ? "the shared SqueezeNet 1.1" : lossModel.toString();
