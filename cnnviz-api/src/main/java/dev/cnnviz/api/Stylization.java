@@ -39,6 +39,19 @@ public record Stylization(List<BufferedImage> images, Tensor pixels, List<Optimi
             throw new IllegalArgumentException("pixels must be [N, 3, H, W] with N = " + images.size()
                     + " images, got " + Arrays.toString(pixels.shape()));
         }
+        for (int i = 0; i < images.size(); i++) {
+            BufferedImage im = images.get(i);
+            if (im == null) {
+                throw new IllegalArgumentException("image " + i + " of a stylization is null");
+            }
+            if (im.getHeight() != pixels.size(2) || im.getWidth() != pixels.size(3)) {
+                throw new IllegalArgumentException("image " + i + " is " + im.getWidth() + "x" + im.getHeight()
+                        + " but the pixels are " + Arrays.toString(pixels.shape()) + " ([N, 3, H, W])");
+            }
+        }
+        if (history != null && history.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("the history of a stylization must not contain null steps");
+        }
         images = List.copyOf(images);
         history = history == null ? List.of() : history.stream().map(OptimizationStep::withoutSnapshot).toList();
     }
