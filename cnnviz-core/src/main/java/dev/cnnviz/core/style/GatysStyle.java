@@ -92,7 +92,7 @@ public final class GatysStyle implements Stylizer, Cloneable {
     public static final List<String> SQUEEZENET_STYLE_LAYERS = List.of("relu_conv1_2", "concat_fire3/concat_1",
             "concat_fire4/concat_1", "concat_fire5/concat_1");
     /** The style weights of {@link #SQUEEZENET_STYLE_LAYERS}: the CS231n assignment's, see the class comment. */
-    public static final double[] DEFAULT_STYLE_WEIGHTS = {300000, 1000, 15, 3};
+    public static final List<Double> DEFAULT_STYLE_WEIGHTS = List.of(300000.0, 1000.0, 15.0, 3.0);
     /** The default content weight (the CS231n assignment's, see the class comment). */
     public static final double DEFAULT_CONTENT_WEIGHT = 6e-2;
     /** The default total variation weight, in pixel units (0..255). */
@@ -145,7 +145,12 @@ public final class GatysStyle implements Stylizer, Cloneable {
         this.model = model;
         this.contentLayer = SQUEEZENET_CONTENT_LAYER;
         this.styleLayers = SQUEEZENET_STYLE_LAYERS;
-        this.styleLayerWeights = DEFAULT_STYLE_WEIGHTS.clone();
+        this.styleLayerWeights = defaultStyleWeights();
+    }
+
+    /** @return a fresh array of {@link #DEFAULT_STYLE_WEIGHTS} */
+    static double[] defaultStyleWeights() {
+        return DEFAULT_STYLE_WEIGHTS.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /**

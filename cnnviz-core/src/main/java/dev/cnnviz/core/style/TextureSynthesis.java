@@ -44,7 +44,7 @@ public final class TextureSynthesis implements Cloneable {
 
     private final Model model;
     private List<String> layers = GatysStyle.SQUEEZENET_STYLE_LAYERS;
-    private double[] weights = GatysStyle.DEFAULT_STYLE_WEIGHTS.clone();
+    private double[] weights = GatysStyle.defaultStyleWeights();
     private double tv;
     private double rangeWeight = GatysStyle.DEFAULT_RANGE_WEIGHT;
     private int steps = GatysStyle.DEFAULT_STEPS;

@@ -39,7 +39,7 @@ final class StyleArgs {
             double w;
             if (colon < 0) {
                 int k = GatysStyle.SQUEEZENET_STYLE_LAYERS.indexOf(name);
-                w = k >= 0 ? GatysStyle.DEFAULT_STYLE_WEIGHTS[k] : 1;
+                w = k >= 0 ? GatysStyle.DEFAULT_STYLE_WEIGHTS.get(k) : 1;
             } else {
                 try {
                     w = Double.parseDouble(t.substring(colon + 1));
