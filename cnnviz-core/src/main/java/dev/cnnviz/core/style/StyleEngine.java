@@ -191,6 +191,17 @@ final class StyleEngine {
             LossNetwork net = job.net();
             x = Nd4j.create(net.graph().dataType(), 1, 3, h, w);
             owned.add(x);
+            try {
+                build(content, contentColour, div);
+            } catch (RuntimeException | Error e) {
+                close();
+                throw e;
+            }
+        }
+
+        /** Allocates the seeds and scratch arrays and builds the loss terms (its arrays are in {@link #owned}). */
+        private void build(float[] content, float[] contentColour, int div) {
+            LossNetwork net = job.net();
             long[] in = {1, 3, h, w};
             for (String l : net.layers()) {
                 long[] shape = LayerGraphs.layerShape(net.graph(), l, in, "the image");
@@ -243,12 +254,22 @@ final class StyleEngine {
 
         /** The blended Gram target per style layer, from each style image at this scale. */
         private static List<INDArray> styleGrams(Job job, float[] contentColour, int h, int w, int div) {
-            LossNetwork net = job.net();
             double sum = 0;
             for (double b : job.blend()) {
                 sum += b;
             }
             List<INDArray> out = new ArrayList<>();
+            try {
+                addStyleGrams(job, contentColour, div, sum, out);
+            } catch (RuntimeException | Error e) {
+                out.forEach(INDArray::close);
+                throw e;
+            }
+            return out;
+        }
+
+        private static void addStyleGrams(Job job, float[] contentColour, int div, double sum, List<INDArray> out) {
+            LossNetwork net = job.net();
             for (int k = 0; k < job.styles().size(); k++) {
                 int[] size = job.styleSizes().get(k);
                 int sh = Math.max(1, (int) Math.round((double) size[0] / div));
@@ -271,7 +292,6 @@ final class StyleEngine {
                 }
                 f.values().forEach(INDArray::close);
             }
-            return out;
         }
 
         @Override
