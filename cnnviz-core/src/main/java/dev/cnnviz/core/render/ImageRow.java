@@ -17,16 +17,17 @@ import java.util.List;
  *         "Texture synthesis", 160);
  * }</pre>
  *
- * <p>Layout: margin 12 px, gap 12 px between tiles, a title strip of 26 px when a title is given, a caption strip of
- * 20 px per caption line (captions are split at {@code \n}). Tiles keep their aspect ratio
- * ({@code width = max(1, round(w · tileHeight / h))}); enlarging by 2× or more uses nearest neighbour, other scalings
- * {@link Resample#resize}.
+ * <p>Layout: margin 12 px, gap 12 px between tiles, a title strip of 26 px when a title is given (the figure is
+ * widened to fit the title), a caption strip of 20 px per caption line (captions are split at {@code \n}). Tiles
+ * keep their aspect ratio ({@code width = max(1, round(w · tileHeight / h))}); enlarging by 2× or more uses
+ * nearest neighbour, other scalings {@link Resample#resize}.
  */
 public final class ImageRow {
     private static final int MARGIN = 12;
     private static final int GAP = 12;
     private static final int TITLE = 26;
     private static final int LINE = 20;
+    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
 
     private ImageRow() {
     }
@@ -64,6 +65,9 @@ public final class ImageRow {
             lines = Math.max(lines, captions.get(i) == null ? 1 : captions.get(i).split("\n", -1).length);
         }
         boolean titled = title != null && !title.isBlank();
+        if (titled) {
+            total = Math.max(total, 2 * MARGIN + textWidth(title, TITLE_FONT));
+        }
         int height = 2 * MARGIN + (titled ? TITLE : 0) + tileHeight + 4 + lines * LINE;
         BufferedImage out = new BufferedImage(total, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
@@ -74,7 +78,7 @@ public final class ImageRow {
             g.setColor(Color.BLACK);
             int top = MARGIN;
             if (titled) {
-                g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+                g.setFont(TITLE_FONT);
                 g.drawString(title, MARGIN, top + 17);
                 top += TITLE;
             }
@@ -96,6 +100,17 @@ public final class ImageRow {
             g.dispose();
         }
         return out;
+    }
+
+    /** The width in pixels of {@code text} drawn in {@code font}. */
+    private static int textWidth(String text, Font font) {
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = probe.createGraphics();
+        try {
+            return (int) Math.ceil(g.getFontMetrics(font).getStringBounds(text, g).getWidth());
+        } finally {
+            g.dispose();
+        }
     }
 
     private static BufferedImage nearest(BufferedImage im, int w, int h) {

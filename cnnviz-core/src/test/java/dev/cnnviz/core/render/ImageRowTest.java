@@ -35,6 +35,21 @@ class ImageRowTest {
     }
 
     @Test
+    void aLongTitleWidensTheFigure() {
+        String title = "A title much wider than the single small tile under it";
+        BufferedImage row = ImageRow.of(List.of(solid(4, 4, 0)), List.of(""), title, 8);
+        assertTrue(row.getWidth() > 24 + 8 + 200, "width " + row.getWidth());
+        boolean inkNearTheEnd = false;
+        for (int y = 12; y < 12 + 26; y++) {
+            for (int x = row.getWidth() / 2; x < row.getWidth(); x++) {
+                inkNearTheEnd |= (row.getRGB(x, y) & 0xffffff) != 0xffffff;
+            }
+        }
+        assertTrue(inkNearTheEnd, "the title's right half is drawn");
+        assertEquals(24 + 8, ImageRow.of(List.of(solid(4, 4, 0)), List.of(""), null, 8).getWidth());
+    }
+
+    @Test
     void tilesKeepTheirColoursWhereTheyArePlaced() {
         BufferedImage row = ImageRow.of(List.of(solid(4, 4, 0xff0000), solid(4, 4, 0x0000ff)), List.of("", ""),
                 null, 16);
