@@ -1,6 +1,5 @@
 package dev.cnnviz.spark;
 
-import com.google.common.hash.Hashing;
 import dev.cnnviz.api.ModelImportException;
 import dev.cnnviz.api.Preprocessing;
 import dev.cnnviz.core.Labels;
@@ -154,10 +153,20 @@ public record ModelBundle(String fileName, byte[] bytes, List<String> labels, St
         try {
             tmp = Files.createTempFile("cnnviz-spark-model-", suffix);
             Files.write(tmp, bytes);
-            Model m = Models.load(tmp);
+            Model m;
+            try {
+                m = Models.load(tmp);
+            } catch (ModelImportException e) {
+                // name the user's model, not the temporary copy the importer saw
+                String message = e.getMessage();
+                String prefix = tmp + ": ";
+                message = (message.startsWith(prefix) ? message.substring(prefix.length()) : message)
+                        .replace(tmp.toString(), fileName);
+                throw new ModelImportException(sourcePath(), message, e);
+            }
             List<String> names = labels != null ? labels : m.labels();
             if (labels != null && m.labels() != null && !m.labels().isEmpty() && m.labels().size() != labels.size()) {
-                throw new ModelImportException(Path.of(fileName), labels.size() + " labels given, the model has "
+                throw new ModelImportException(sourcePath(), labels.size() + " labels given, the model has "
                         + m.labels().size());
             }
             Model out = new Model(m.graph(), m.inputSpec(), names, source);
@@ -167,7 +176,7 @@ public record ModelBundle(String fileName, byte[] bytes, List<String> labels, St
             }
             return out;
         } catch (IOException e) {
-            throw new ModelImportException(Path.of(fileName), "cannot write the shipped model to a temporary file: "
+            throw new ModelImportException(sourcePath(), "cannot write the shipped model to a temporary file: "
                     + e.getMessage(), e);
         } finally {
             if (tmp != null) {
@@ -180,15 +189,33 @@ public record ModelBundle(String fileName, byte[] bytes, List<String> labels, St
         }
     }
 
+    /** @return the model's source as a path for messages (its file name if the source is no valid path) */
+    private Path sourcePath() {
+        try {
+            return Path.of(source);
+        } catch (java.nio.file.InvalidPathException e) {
+            return Path.of(fileName);
+        }
+    }
+
     private static String hash(byte[] bytes, List<String> labels, String preprocess) {
-        var h = Hashing.sha256().newHasher().putInt(bytes.length).putBytes(bytes);
-        h.putString(String.valueOf(preprocess), java.nio.charset.StandardCharsets.UTF_8);
+        // the JDK's SHA-256, not Guava's: the job jar leaves Guava to the cluster, whose version varies
+        java.security.MessageDigest d;
+        try {
+            d = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256, which every Java SE platform must provide", e);
+        }
+        d.update(java.nio.ByteBuffer.allocate(4).putInt(bytes.length).array());
+        d.update(bytes);
+        d.update(String.valueOf(preprocess).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (labels != null) {
             for (String l : labels) {
-                h.putString(l, java.nio.charset.StandardCharsets.UTF_8).putByte((byte) 0);
+                d.update(l.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                d.update((byte) 0);
             }
         }
-        return h.hash().toString();
+        return java.util.HexFormat.of().formatHex(d.digest());
     }
 
     @Override
