@@ -35,7 +35,15 @@ import picocli.CommandLine.Option;
 @Command(name = "cnnviz-spark-throughput", mixinStandardHelpOptions = true,
         description = "Times batch attribution on Spark against the single-JVM path on the same images (images/s and ratio).")
 public final class SparkThroughput implements Callable<Integer> {
-    /** One measurement. */
+    /**
+     * One measurement: the best timed run of each path.
+     *
+     * @param method        the method's command-line name
+     * @param images        the images explained by each path
+     * @param partitions    the partitions of the Spark run
+     * @param singleSeconds the single-JVM path's wall time
+     * @param sparkSeconds  the Spark job's wall time
+     */
     public record Measurement(String method, long images, int partitions, double singleSeconds, double sparkSeconds) {
         /** @return images per second of the single-JVM path */
         public double singleRate() {
