@@ -32,7 +32,9 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
 
 import dev.cnnviz.core.graph.OneDnn.Step;
 import dev.cnnviz.core.graph.ops.Conv;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
@@ -50,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Forward: oneDNN's direct convolution ({@code dnnl_dilated_convolution_forward_desc_init}) reading {@code x}
  * and writing {@code y} in the plan's layouts, with the weights (and bias) reordered once into the layout the
- * primitive chose. Where no JIT kernel reads and writes those layouts (e.g. blocked input, plain 3-channel output),
+ * primitive chose; when they are trainable {@link Parameters}, reordered again before a step whenever their version
+ * changed. Where no JIT kernel reads and writes those layouts (e.g. blocked input, plain 3-channel output),
  * oneDNN chooses the layouts and reorders run around the convolution. When the only consumer is a ReLU, that
  * {@link ReluKernel} asks to be fused ({@link #fuseRelu}): after the trace the convolution writes the ReLU's output
  * directly (an eltwise ReLU post-op), and its own output is computed only when someone reads it.
@@ -73,6 +76,17 @@ final class ConvKernel extends PlanKernel {
     private final dnnl_memory_desc_t wUser;
     private final dnnl_memory wUserMem;
     private final INDArray w;
+    /** The trainable parameters read as weights and bias ({@link Parameters}), or null for fixed constants. */
+    private final Parameters.Slot wSlot;
+    private final Parameters.Slot bSlot;
+    /** The parameter versions last copied in; a step first copies again when they changed. */
+    private long wSeen;
+    private long bSeen;
+    /** The copies of the weights into each layout a primitive wants, run again when the weights change. */
+    private final List<Step> wLoads = new ArrayList<>();
+    private final INDArray b;
+    private dnnl_memory bUser;
+    private Step bLoad;
     private final dnnl_convolution_desc_t fwdDesc;
     private final dnnl_primitive_desc fwdPd;
     private final int[] fwdKinds;
@@ -93,11 +107,24 @@ final class ConvKernel extends PlanKernel {
     private dnnl_memory dyOwn;
     private Step dyIn;
 
-    /** @param geo {@link Conv#geometry}: {outH, outW, top, left, bottom, right} */
-    ConvKernel(OneDnnPlan plan, String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo) {
+    /**
+     * @param geo   {@link Conv#geometry}: {outH, outW, top, left, bottom, right}
+     * @param wSlot the parameter whose array {@code w} is, or null for a fixed constant
+     * @param bSlot the parameter whose array {@code b} is, or null for a fixed constant (or no bias)
+     */
+    ConvKernel(OneDnnPlan plan, String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo,
+               Parameters.Slot wSlot, Parameters.Slot bSlot) {
         super(plan, name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]}, true);
         this.x = x;
         this.w = plain(w);
+        this.b = b == null ? null : plain(b);
+        this.wSlot = wSlot;
+        this.bSlot = bSlot;
+        if ((wSlot != null && this.w != wSlot.array) || (bSlot != null && this.b != bSlot.array)) {
+            throw new IllegalStateException("a parameter of '" + name + "' is not a plain float32 array");
+        }
+        this.wSeen = wSlot == null ? 0 : wSlot.version();
+        this.bSeen = bSlot == null ? 0 : bSlot.version();
         int[] s = c.strides();
         int[] d = c.dilations();
         strides = new long[] {s[0], s[1]};
@@ -142,10 +169,11 @@ final class ConvKernel extends PlanKernel {
             fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_DST};
             fwdArgs = new dnnl_memory[] {src, wMem, dst};
         } else {
-            dnnl_memory bUser = res.handle(bMd);
+            bUser = res.handle(bMd);
             dnnl_memory bMem = res.memory(bMd);
-            OneDnn.wrap(bUser, plain(b));
-            res.reorder(bMd, bUser, bMd, bMem, false).run(stream);
+            OneDnn.wrap(bUser, this.b);
+            bLoad = res.reorder(bMd, bUser, bMd, bMem, false);
+            bLoad.run(stream);
             fwdKinds = new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST};
             fwdArgs = new dnnl_memory[] {src, wMem, bMem, dst};
         }
@@ -175,13 +203,37 @@ final class ConvKernel extends PlanKernel {
         return a;
     }
 
-    /** The weights reordered once into the layout a primitive wants. */
+    /**
+     * The weights reordered into the layout a primitive wants: once for fixed constants, and again whenever a
+     * trainable parameter changed ({@link #reloadChangedParameters}).
+     */
     private dnnl_memory weights(dnnl_memory_desc_t want) {
         dnnl_memory_desc_t layout = copy(want);
         dnnl_memory m = res.memory(layout);
         OneDnn.wrap(wUserMem, w);
-        res.reorder(wUser, wUserMem, layout, m, false).run(stream);
+        Step load = res.reorder(wUser, wUserMem, layout, m, false);
+        load.run(stream);
+        wLoads.add(load);
         return m;
+    }
+
+    /**
+     * Copies trainable weights and bias again into the primitives' layouts if their {@link Parameters} changed them
+     * since the last copy: two version reads per step otherwise. Every step reads the current values, as ND4J does.
+     */
+    private void reloadChangedParameters() {
+        if (wSlot != null && wSlot.version() != wSeen) {
+            wSeen = wSlot.version();
+            OneDnn.wrap(wUserMem, w);
+            for (Step load : wLoads) {
+                load.run(stream);
+            }
+        }
+        if (bSlot != null && bSlot.version() != bSeen) {
+            bSeen = bSlot.version();
+            OneDnn.wrap(bUser, b);
+            bLoad.run(stream);
+        }
     }
 
     /**
@@ -219,6 +271,7 @@ final class ConvKernel extends PlanKernel {
 
     @Override
     void forward() {
+        reloadChangedParameters();
         if (srcIn != null) {
             srcIn.run(stream);
         }
@@ -248,6 +301,7 @@ final class ConvKernel extends PlanKernel {
         if (!wanted[0]) {
             return;
         }
+        reloadChangedParameters();
         if (bwdPd == null) {
             buildBackward();
         }

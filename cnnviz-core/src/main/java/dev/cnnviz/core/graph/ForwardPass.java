@@ -146,6 +146,9 @@ public final class ForwardPass implements AutoCloseable {
             }
             if (op instanceof Constant c) {
                 values.put(node.name(), c.value());
+                if (plan != null && plan.built() && plan.imports(node.name()) && graph.parameterSlot(node.name()) != null) {
+                    plan.importValue(node.name(), c.value()); // a trainable value may have changed since the last pass
+                }
                 continue;
             }
             if (op instanceof Input in) {

@@ -29,7 +29,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * An immutable, topologically ordered DAG of named nodes: the differentiable form of a CNN.
  *
  * <p>Built by the importers or by {@link #builder()} in code and tests. A graph is safe to use from several
- * threads at once: it holds no mutable state, and every {@link #forward forward pass} is its own scope.
+ * threads at once: it holds no mutable state, and every {@link #forward forward pass} is its own scope. The one
+ * exception is a graph bound to trainable {@link Parameters} ({@link #withParameters}), whose constants change
+ * when the parameters do.
  *
  * <pre>{@code
  * Graph g = Graph.builder()
@@ -55,20 +57,24 @@ public final class Graph {
     private final int oneDnnBlock;
     /** The memory budget of this graph's passes, or null for {@link MemoryBudget#defaultBudget()}; copies keep it. */
     private final MemoryBudget budget;
+    /** The trainable values bound to this graph's constants ({@link #withParameters}), or null; copies keep them. */
+    private final Parameters parameters;
     /** Estimated bytes of a pass by input shapes and kind ({@link #passBytes}), computed once per shape. */
     private final Map<String, Long> passBytes = new ConcurrentHashMap<>();
 
     private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName) {
-        this(nodes, inputNames, outputName, scoresName, OneDnn.BLOCK, null);
+        this(nodes, inputNames, outputName, scoresName, OneDnn.BLOCK, null, null);
     }
 
     /**
      * @param oneDnnBlock the channel block of the oneDNN plans (8 or 16), or 0 to run through ND4J only
      * @param budget      the memory budget of passes, or null for the default
+     * @param parameters  the parameters whose arrays some constant nodes hold, or null
      */
     private Graph(Map<String, Node> nodes, List<String> inputNames, String outputName, String scoresName, int oneDnnBlock,
-                  MemoryBudget budget) {
+                  MemoryBudget budget, Parameters parameters) {
         this.budget = budget;
+        this.parameters = parameters;
         this.nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
         this.inputNames = List.copyOf(inputNames);
         this.outputName = outputName;
@@ -97,7 +103,7 @@ public final class Graph {
      * {@code -Dcnnviz.onednn=false}) every graph already behaves so.
      */
     public Graph withNd4jOnly() {
-        return new Graph(nodes, inputNames, outputName, scoresName, 0, budget);
+        return new Graph(nodes, inputNames, outputName, scoresName, 0, budget, parameters);
     }
 
     /**
@@ -106,7 +112,7 @@ public final class Graph {
      */
     Graph withOneDnnBlock(int block) {
         OneDnn.blockedTag(block);
-        return new Graph(nodes, inputNames, outputName, scoresName, block, budget);
+        return new Graph(nodes, inputNames, outputName, scoresName, block, budget, parameters);
     }
 
     /** @return whether forward passes run the convolutional nodes directly on oneDNN (see {@link #withNd4jOnly}). */
@@ -158,6 +164,17 @@ public final class Graph {
         String q = name == null ? "" : name.toLowerCase();
         return nodes.keySet().stream()
                 .filter(n -> !(nodes.get(n).op() instanceof Constant))
+                .sorted(Comparator.<String>comparingInt(n -> n.toLowerCase().contains(q) || q.contains(n.toLowerCase()) ? 0 : 1)
+                        .thenComparingInt(n -> editDistance(q, n.toLowerCase())))
+                .limit(k)
+                .collect(Collectors.toList());
+    }
+
+    /** @return up to {@code k} constant-node names closest to {@code name} (as {@link #closestNames}) */
+    List<String> closestConstantNames(String name, int k) {
+        String q = name == null ? "" : name.toLowerCase();
+        return nodes.keySet().stream()
+                .filter(n -> nodes.get(n).op() instanceof Constant)
                 .sorted(Comparator.<String>comparingInt(n -> n.toLowerCase().contains(q) || q.contains(n.toLowerCase()) ? 0 : 1)
                         .thenComparingInt(n -> editDistance(q, n.toLowerCase())))
                 .limit(k)
@@ -249,13 +266,79 @@ public final class Graph {
             }
             copy.put(e.getKey(), new Node(e.getKey(), new Constant(e.getValue()), List.of()));
         }
-        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock, budget);
+        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock, budget, parameters);
+    }
+
+    /**
+     * Returns a copy of this graph whose constant nodes named in {@code p} hold {@code p}'s arrays: every forward
+     * pass of the copy reads their current values, on ND4J and on the oneDNN plans alike (a plan copies a parameter
+     * again into its own layout when the parameter's version has changed since its last step, and only then).
+     * This graph is not changed. Gradients with respect to the parameters come from
+     * {@link ForwardPass#backward(Map, Collection)} with {@code wrt = p.names()}.
+     *
+     * <p>The copy is as thread-safe as {@code p}: no pass may run while {@code p} changes. Once {@code p} is closed,
+     * passes of the copy are refused. Several graphs may share one {@code Parameters} (e.g. an encoder and a decoder).
+     *
+     * <pre>{@code
+     * Parameters p = Parameters.of(graph, List.of("conv1_w", "conv1_b"));
+     * Graph trainable = graph.withParameters(p);
+     * p.update("conv1_w", w -> w.muli(0.5));            // the next pass of trainable sees it
+     * }</pre>
+     *
+     * @throws IllegalArgumentException when a name of {@code p} is not a constant of this graph (naming the closest
+     *                                  constants), or its constant has another shape or data type than the parameter
+     * @throws IllegalStateException    if {@code p} is closed
+     */
+    public Graph withParameters(Parameters p) {
+        Objects.requireNonNull(p, "parameters");
+        p.checkOpen();
+        if (parameters != null && parameters != p) {
+            throw new IllegalArgumentException("this graph is already bound to Parameters " + parameters.names()
+                    + "; a graph reads one Parameters: make one holding every trainable constant and bind it to the original graph");
+        }
+        Map<String, Node> copy = new LinkedHashMap<>(nodes);
+        for (String name : p.names()) {
+            Parameters.checkConstant(this, name);
+            INDArray old = constant(name);
+            INDArray now = p.slot(name).array;
+            if (!Arrays.equals(old.shape(), now.shape()) || old.dataType() != now.dataType()) {
+                throw new IllegalArgumentException("constant '" + name + "' is " + old.dataType() + " " + Arrays.toString(old.shape())
+                        + ", the parameter is " + now.dataType() + " " + Arrays.toString(now.shape()));
+            }
+            copy.put(name, new Node(name, new Constant(now), List.of()));
+        }
+        return new Graph(copy, inputNames, outputName, scoresName, oneDnnBlock, budget, p);
+    }
+
+    /** @return the {@link Parameters} bound by {@link #withParameters}, or null for a graph of fixed constants */
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    /**
+     * @return the slot of parameter {@code name} if node {@code name} holds that parameter's array, else null (for
+     *         the plans, which copy a constant once but a parameter whenever its version changes)
+     */
+    Parameters.Slot parameterSlot(String name) {
+        if (parameters == null || !parameters.contains(name) || !(nodes.get(name).op() instanceof Constant c)) {
+            return null;
+        }
+        Parameters.Slot s = parameters.slot(name);
+        return s.array == c.value() ? s : null;
+    }
+
+    /** @throws IllegalStateException when the bound parameters are closed */
+    void checkParameters() {
+        if (parameters != null && parameters.isClosed()) {
+            throw new IllegalStateException("the Parameters " + parameters.names() + " bound to this graph were closed; "
+                    + "its constants have no values");
+        }
     }
 
     /** Returns a copy whose class-score node is {@code name}. */
     public Graph withScoresNode(String name) {
         node(name);
-        return new Graph(nodes, inputNames, outputName, name, oneDnnBlock, budget);
+        return new Graph(nodes, inputNames, outputName, name, oneDnnBlock, budget, parameters);
     }
 
     /**
@@ -273,6 +356,7 @@ public final class Graph {
      *                                {@link #memoryBudget() memory budget} (checked before anything is allocated)
      */
     public ForwardPass forward(Map<String, INDArray> inputs) {
+        checkParameters();
         checkMemory(inputs, true);
         return ForwardPass.run(this, inputs, null);
     }
@@ -305,6 +389,7 @@ public final class Graph {
         for (String t : targets) {
             node(t);
         }
+        checkParameters();
         checkMemory(inputs, true);
         return ForwardPass.run(this, inputs, null, targets);
     }
@@ -325,6 +410,7 @@ public final class Graph {
      * @throws ResourceLimitException if the pass would need more than the {@link #memoryBudget() memory budget}
      */
     public ForwardPass infer(Map<String, INDArray> inputs, Collection<String> keep) {
+        checkParameters();
         checkMemory(inputs, false);
         Set<String> k = new HashSet<>(keep);
         for (String n : keep) {
@@ -344,7 +430,7 @@ public final class Graph {
      * }</pre>
      */
     public Graph withMemoryBudget(MemoryBudget budget) {
-        return new Graph(nodes, inputNames, outputName, scoresName, oneDnnBlock, Objects.requireNonNull(budget, "budget"));
+        return new Graph(nodes, inputNames, outputName, scoresName, oneDnnBlock, Objects.requireNonNull(budget, "budget"), parameters);
     }
 
     /** @return the budget this graph's passes are held to: the one chosen, or the default (read now) */

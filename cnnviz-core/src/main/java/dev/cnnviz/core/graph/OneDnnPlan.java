@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * (about 50 µs each) and reorders NCHW to the blocked layout and back around every convolution. On SqueezeNet
  * 1.1 at batch 1 the convolutions take 15.6 ms forward and 19.8 ms backward that way, and 4.8 and 4.5 ms here.
  *
- * <p>What runs here: {@link Conv} (any stride, padding, dilation and groups, with constant weights),
+ * <p>What runs here: {@link Conv} (any stride, padding, dilation and groups, with constant weights, or trainable
+ * {@link Parameters} that the kernel copies again whenever their version changed),
  * {@link Relu} (with the exact, guided and deconvnet backward rules, see {@link ReluGate}), {@link MaxPool},
  * {@link GlobalAveragePool}, channel {@link Concat}, {@link Identity} and {@link Dropout}, on 4-D float32
  * values. Every other node runs through its ND4J operator, exactly as without this plan: values cross between the
@@ -258,7 +259,8 @@ final class OneDnnPlan implements AutoCloseable {
         }
         long[] geo = c.geometry(xs, w.shape());
         PlanValue x = input(in.get(0), args[0]);
-        return new ConvKernel(this, node.name(), x, c, w, b, geo);
+        return new ConvKernel(this, node.name(), x, c, w, b, geo, graph.parameterSlot(in.get(1)),
+                in.size() > 2 ? graph.parameterSlot(in.get(2)) : null);
     }
 
     // ------------------------------------------------------------------ running
