@@ -3,8 +3,14 @@ package dev.cnnviz.core.train;
 import dev.cnnviz.core.graph.Graph;
 import dev.cnnviz.core.graph.Node;
 import dev.cnnviz.core.graph.ops.Input;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Joins two graphs into one: the second graph's input is fed by a node of the first. This is how a loss network is
@@ -75,5 +81,53 @@ public final class GraphComposer {
             b.add(new Node(name, n.op(), ins));
         }
         return b.output(prefix + second.outputName()).scores(prefix + second.scoresNode()).build();
+    }
+
+    /**
+     * The part of a single-input graph that some nodes depend on, with an input of any height and width: a loss
+     * network cut after its deepest loss layer, so that a training pass neither computes nor budgets the layers
+     * after it. The output and class-score node is the last of {@code keep} in topological order.
+     *
+     * @param graph a graph with one input
+     * @param keep  the nodes to keep, with what they depend on; at least one
+     * @return the cut graph (constants shared)
+     * @throws IllegalArgumentException for an unknown node (naming the closest names), an empty list or a graph with
+     *                                  several inputs
+     */
+    public static Graph prune(Graph graph, Collection<String> keep) {
+        if (keep == null || keep.isEmpty()) {
+            throw new IllegalArgumentException("prune needs at least one node to keep, found " + keep);
+        }
+        String input = graph.inputName();
+        Set<String> needed = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        for (String k : keep) {
+            graph.node(k);
+            todo.add(k);
+        }
+        while (!todo.isEmpty()) {
+            String n = todo.pop();
+            if (needed.add(n)) {
+                todo.addAll(graph.node(n).inputs());
+            }
+        }
+        Graph.Builder b = Graph.builder();
+        String last = null;
+        for (Node n : graph.nodes()) {
+            if (!needed.contains(n.name()) && !n.name().equals(input)) {
+                continue;
+            }
+            if (n.name().equals(input)) {
+                long[] shape = ((Input) n.op()).shape();
+                Arrays.fill(shape, 1, shape.length, -1);
+                b.input(input, shape);
+            } else {
+                b.add(n);
+            }
+            if (keep.contains(n.name())) {
+                last = n.name();
+            }
+        }
+        return b.output(last).scores(last).build();
     }
 }
