@@ -1,6 +1,7 @@
 package dev.cnnviz.core.train;
 
 import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.core.graph.Parameters;
 import dev.cnnviz.core.optim.Adam;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -65,6 +66,33 @@ public final class ParameterAdam implements AutoCloseable {
      *                                  is updated then
      */
     public void step(Map<String, INDArray> parameters, Map<String, INDArray> gradients) {
+        check(parameters, gradients);
+        t++;
+        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
+            update(e.getKey(), e.getValue(), gradients.get(e.getKey()));
+        }
+    }
+
+    /**
+     * Takes one Adam step on a graph's {@link Parameters}, through {@link Parameters#forEach} (so that graphs bound to
+     * them, and their compiled plans, see the new values).
+     *
+     * @param parameters the parameters
+     * @param gradients  a gradient per parameter name; a parameter without one is left as it is
+     * @throws IllegalArgumentException as {@link #step(Map, Map)}
+     * @throws NonFiniteResultException as {@link #step(Map, Map)}
+     */
+    public void step(Parameters parameters, Map<String, INDArray> gradients) {
+        Map<String, INDArray> live = new LinkedHashMap<>();
+        for (String n : parameters.names()) {
+            live.put(n, parameters.get(n));
+        }
+        check(live, gradients);
+        t++;
+        parameters.forEach((name, p) -> update(name, p, gradients.get(name)));
+    }
+
+    private void check(Map<String, INDArray> parameters, Map<String, INDArray> gradients) {
         int step = t + 1;
         for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
             INDArray g = gradients.get(e.getKey());
@@ -80,27 +108,26 @@ public final class ParameterAdam implements AutoCloseable {
                         + Arrays.toString(g.shape()) + " is not finite at step " + step);
             }
         }
-        t = step;
+    }
+
+    /** One parameter's update at step {@code t}. */
+    private void update(String name, INDArray p, INDArray g) {
+        if (g == null) {
+            return;
+        }
         double c1 = 1 - StrictMath.pow(options.beta1(), t);
         double c2 = 1 - StrictMath.pow(options.beta2(), t);
         double b1 = options.beta1();
         double b2 = options.beta2();
-        for (Map.Entry<String, INDArray> e : parameters.entrySet()) {
-            INDArray g = gradients.get(e.getKey());
-            if (g == null) {
-                continue;
-            }
-            INDArray p = e.getValue();
-            INDArray gp = g.castTo(p.dataType());
-            INDArray[] mv = moments.computeIfAbsent(e.getKey(), k -> new INDArray[] {p.ulike().assign(0), p.ulike().assign(0)});
-            INDArray m = mv[0];
-            INDArray v = mv[1];
-            m.muli(b1).addi(gp.mul(1 - b1));
-            v.muli(b2).addi(gp.mul(gp).muli(1 - b2));
-            try (INDArray denom = Transforms.sqrt(v.div(c2), false).addi(options.epsilon());
-                 INDArray step2 = m.div(denom).muli(options.learningRate() / c1)) {
-                p.subi(step2);
-            }
+        INDArray gp = g.castTo(p.dataType());
+        INDArray[] mv = moments.computeIfAbsent(name, k -> new INDArray[] {p.ulike().assign(0), p.ulike().assign(0)});
+        INDArray m = mv[0];
+        INDArray v = mv[1];
+        m.muli(b1).addi(gp.mul(1 - b1));
+        v.muli(b2).addi(gp.mul(gp).muli(1 - b2));
+        try (INDArray denom = Transforms.sqrt(v.div(c2), false).addi(options.epsilon());
+             INDArray change = m.div(denom).muli(options.learningRate() / c1)) {
+            p.subi(change);
         }
     }
 

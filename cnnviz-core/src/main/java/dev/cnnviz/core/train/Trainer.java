@@ -4,6 +4,7 @@ import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Gradients;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.Parameters;
 import dev.cnnviz.core.optim.Adam;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -20,15 +21,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * asks it for the loss and the gradient seeds, runs backward to the parameters and takes a {@link ParameterAdam}
  * step.
  *
- * <p>The trainer works on its own copies of the trainable values (made by {@link #of}), so the caller's graph is
- * never changed; {@link #graph()} is the graph with the current values and {@link #parameters()} copies them out.
+ * <p>The trainer works on its own copies of the trainable values ({@link Parameters}, bound to the graph with
+ * {@link Graph#withParameters}, so that compiled oneDNN plans see every update), and the caller's graph is never
+ * changed; {@link #graph()} is the graph with the current values and {@link #parameters()} copies them out.
  * The other constants (a loss network's weights, fixed preprocessing) are shared, not copied. With the same graph,
  * batches, objective and options, a run gives the same parameters bit for bit: batches are drawn from seeded
  * generators, the operators are deterministic, and the updates run in a fixed order.
  *
  * <p>The loop stops early when the listener returns false or the thread is interrupted (the interrupt flag stays
- * set); the history says so. Training graphs run their operators through ND4J (the weights change in place every
- * step, which compiled oneDNN plans would not see).
+ * set); the history says so.
  *
  * <pre>{@code
  * Graph chain = GraphComposer.append(net, "output", lossNet, "loss/");
@@ -39,10 +40,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Trainer implements AutoCloseable {
     private final Graph graph;
-    private final Map<String, INDArray> parameters;
+    private final Parameters parameters;
     private final ParameterAdam adam;
 
-    private Trainer(Graph graph, Map<String, INDArray> parameters, ParameterAdam adam) {
+    private Trainer(Graph graph, Parameters parameters, ParameterAdam adam) {
         this.graph = graph;
         this.parameters = parameters;
         this.adam = adam;
@@ -65,12 +66,9 @@ public final class Trainer implements AutoCloseable {
         if (trainable == null || trainable.isEmpty()) {
             throw new IllegalArgumentException("Trainer needs at least one trainable constant, found " + trainable);
         }
-        Map<String, INDArray> copies = new LinkedHashMap<>();
-        for (String name : trainable) {
-            copies.put(name, graph.constant(name).dup());
-        }
         ParameterAdam state = ParameterAdam.of(adam);
-        return new Trainer(graph.withConstants(copies).withNd4jOnly(), copies, state);
+        Parameters p = Parameters.of(graph, trainable);
+        return new Trainer(graph.withParameters(p), p, state);
     }
 
     /** @return the training graph, holding the current parameter values (which change as training goes on) */
@@ -80,7 +78,7 @@ public final class Trainer implements AutoCloseable {
 
     /** @return the names of the trainable constants */
     public List<String> trainable() {
-        return List.copyOf(parameters.keySet());
+        return parameters.names();
     }
 
     /** @return the steps taken so far (over every {@link #train} call) */
@@ -91,7 +89,9 @@ public final class Trainer implements AutoCloseable {
     /** @return copies of the current parameter values, by name */
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        parameters.forEach((k, v) -> out.put(k, v.dup()));
+        for (String n : parameters.names()) {
+            out.put(n, parameters.get(n).dup());
+        }
         return out;
     }
 
@@ -116,7 +116,7 @@ public final class Trainer implements AutoCloseable {
         if (steps < 0) {
             throw new IllegalArgumentException("steps must be at least 0, found " + steps);
         }
-        List<String> wrt = List.copyOf(parameters.keySet());
+        List<String> wrt = parameters.names();
         List<String> nodes = List.copyOf(objective.nodes());
         double[] losses = new double[steps];
         Map<String, List<Double>> terms = new LinkedHashMap<>();
@@ -174,9 +174,10 @@ public final class Trainer implements AutoCloseable {
         return new TrainingHistory(Arrays.copyOf(losses, done), termArrays, stopped, System.nanoTime() - t0);
     }
 
-    /** Frees the optimizer state. */
+    /** Frees the optimizer state and the parameters (the {@link #graph()} cannot run after this). */
     @Override
     public void close() {
         adam.close();
+        parameters.close();
     }
 }
