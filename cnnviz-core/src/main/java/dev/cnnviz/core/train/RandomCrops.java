@@ -14,7 +14,10 @@ import dev.cnnviz.core.image.ImageTensors;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -34,12 +37,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class RandomCrops implements BatchSource {
     private static final Preprocessing RAW_RGB = Preprocessing.raw(ChannelOrder.RGB);
+    /** The most pixels of resized images kept decoded between steps (128 MB as int RGB). */
+    static final long CACHE_PIXELS = 32L << 20;
 
     private final Dataset images;
     private final int size;
     private final int batch;
     private final double scale;
     private final long seed;
+    /** Resized images by dataset index, least recently used first, up to {@link #CACHE_PIXELS} pixels. */
+    private final Map<Integer, BufferedImage> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedPixels;
 
     private RandomCrops(Dataset images, int size, int batch, double scale, long seed) {
         this.images = images;
@@ -119,12 +127,10 @@ public final class RandomCrops implements BatchSource {
         for (int i = 0; i < batch; i++) {
             idx[i] = r.nextInt(images.size());
         }
-        Batch b = images.select(idx);
-        List<BufferedImage> raw = b.images(RAW_RGB);
+        BufferedImage[] resized = resized(idx);
         List<BufferedImage> crops = new ArrayList<>(batch);
-        int side = (int) Math.ceil(size * scale);
-        for (int i = 0; i < raw.size(); i++) {
-            BufferedImage img = ImageResize.resizeShorterSide(ImageIo.toRgb(raw.get(i)), side, ImageResize.DEFAULT_FILTER);
+        for (int i = 0; i < batch; i++) {
+            BufferedImage img = resized[i];
             int x0 = r.nextInt(img.getWidth() - size + 1);
             int y0 = r.nextInt(img.getHeight() - size + 1);
             boolean flip = r.nextBoolean();
@@ -144,6 +150,42 @@ public final class RandomCrops implements BatchSource {
             crops.add(out);
         }
         return ImageTensors.toBatch(crops, new InputSpec(3, size, size, Layout.NCHW, RAW_RGB));
+    }
+
+    /** The examples resized (shorter side {@code size · scale}), read and resized once while they fit the cache. */
+    private synchronized BufferedImage[] resized(int[] idx) throws IOException {
+        BufferedImage[] out = new BufferedImage[idx.length];
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = cache.get(idx[i]);
+            if (out[i] == null && !missing.contains(idx[i])) {
+                missing.add(idx[i]);
+            }
+        }
+        if (!missing.isEmpty()) {
+            Batch b = images.select(missing.stream().mapToInt(Integer::intValue).toArray());
+            List<BufferedImage> raw = b.images(RAW_RGB);
+            int side = (int) Math.ceil(size * scale);
+            Map<Integer, BufferedImage> read = new HashMap<>();
+            for (int k = 0; k < missing.size(); k++) {
+                BufferedImage img = ImageResize.resizeShorterSide(ImageIo.toRgb(raw.get(k)), side, ImageResize.DEFAULT_FILTER);
+                read.put(missing.get(k), img);
+                long px = (long) img.getWidth() * img.getHeight();
+                cache.put(missing.get(k), img);
+                cachedPixels += px;
+                while (cachedPixels > CACHE_PIXELS && !cache.isEmpty()) {
+                    Map.Entry<Integer, BufferedImage> eldest = cache.entrySet().iterator().next();
+                    cachedPixels -= (long) eldest.getValue().getWidth() * eldest.getValue().getHeight();
+                    cache.remove(eldest.getKey());
+                }
+            }
+            for (int i = 0; i < idx.length; i++) {
+                if (out[i] == null) {
+                    out[i] = read.get(idx[i]);
+                }
+            }
+        }
+        return out;
     }
 
     @Override
