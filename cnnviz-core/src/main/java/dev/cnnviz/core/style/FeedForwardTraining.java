@@ -46,8 +46,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * content at {@code concat_fire2/concat_1} (after the first pooling, as relu2_2), style at {@code relu_conv1_2},
  * {@code concat_fire3/concat_1}, {@code concat_fire4/concat_1}, {@code concat_fire5/concat_1} (one per resolution,
  * as relu1_2 … relu4_3); weights content 1, style {@value #DEFAULT_STYLE_WEIGHT}, TV {@value #DEFAULT_TV_WEIGHT}, which
- * on SqueezeNet's Caffe-preprocessed inputs make the initial style term about ten times the content term. Other loss
- * networks take their own layer names ({@link #withContentLayer}, {@link #withStyleLayers}). A small configuration
+ * on SqueezeNet's Caffe-preprocessed inputs make the initial style term some tens of times the content term
+ * (starry_night.jpg on the shared photos: about 30 times). Other loss networks take their own layer names
+ * ({@link #withContentLayer}, {@link #withStyleLayers}). A small configuration
  * that trains in minutes on two cores: {@code withWidth(16).withResidualBlocks(3).withSize(128).withBatch(2)} and a
  * few hundred steps.
  *
@@ -66,7 +67,7 @@ public final class FeedForwardTraining {
     public static final List<String> DEFAULT_STYLE_LAYERS = List.of("relu_conv1_2", "concat_fire3/concat_1",
             "concat_fire4/concat_1", "concat_fire5/concat_1");
     /** The default style weight λ_s. */
-    public static final double DEFAULT_STYLE_WEIGHT = 1e3;
+    public static final double DEFAULT_STYLE_WEIGHT = 100;
     /** The default total-variation weight λ_tv. */
     public static final double DEFAULT_TV_WEIGHT = 1e-6;
     /** The most steps a run may ask for. */
@@ -244,42 +245,93 @@ public final class FeedForwardTraining {
     }
 
     /**
-     * Trains a network.
+     * Trains a network: {@link #start} then {@link Run#train} for the steps asked, then {@link Run#result}.
      *
-     * @param images   the training photographs (each at least {@code size} pixels on its shorter side after resizing,
-     *                 which any image is)
+     * @param images   the training photographs (any size: each is resized to the crop size on its shorter side)
      * @param listener told each step; returning false stops early (the result holds the network so far)
      * @return the trained network
      * @throws IOException naming the file if an image cannot be read
      */
     public Result train(Dataset images, TrainingListener listener) throws IOException {
-        int size = (int) o.get("size");
-        int batch = (int) o.get("batch");
-        long seed = (long) o.get("seed");
-        String contentLayer = (String) o.get("contentLayer");
-        @SuppressWarnings("unchecked")
-        List<String> styleLayers = (List<String>) o.get("styleLayers");
-        List<String> lossLayers = new ArrayList<>(styleLayers);
-        lossLayers.add(contentLayer);
-        Graph net = TransformNet.builder().width((int) o.get("width")).residualBlocks((int) o.get("residualBlocks"))
-                .seed(seed).build();
-        Graph lossNet = lossGraph(lossModel, lossLayers);
-        Graph chain = GraphComposer.append(net, TransformNet.OUTPUT, lossNet, "");
-        List<StyleLoss> styleLosses = styleLosses(lossNet, styleLayers);
-        List<String> chainStyle = styleLayers.stream().map(l -> LOSS_PREFIX + l).toList();
-        PerceptualLoss loss = new PerceptualLoss(lossNet, LOSS_PREFIX + contentLayer, LOSS_PREFIX + contentLayer,
-                chainStyle, styleLosses, TransformNet.OUTPUT, (double) o.get("contentWeight"), (double) o.get("styleWeight"),
-                (double) o.get("tvWeight"));
-        RandomCrops crops = RandomCrops.of(images, size, batch).withSeed(seed ^ 0x5DEECE66DL);
-        try (Trainer t = Trainer.of(chain, net.constantNames(), Adam.create().withLearningRate((double) o.get("learningRate")))) {
-            TrainingHistory h = t.train(crops, loss, (int) o.get("steps"), listener);
-            Graph trained = net.withConstants(t.parameters());
+        try (Run run = start(images)) {
+            TrainingHistory h = run.train((int) o.get("steps"), listener);
+            return run.result(h);
+        }
+    }
+
+    /**
+     * Prepares a training run without taking a step: builds the network and the training graph and computes the
+     * style targets. For benchmarks and for training in stages.
+     *
+     * @param images the training photographs
+     * @return the run, at step 0; close it to free its native memory
+     */
+    public Run start(Dataset images) {
+        return new Run(images);
+    }
+
+    /** A training run in progress: the network, the training graph, the loss and Adam's state. */
+    public final class Run implements AutoCloseable {
+        private final Dataset images;
+        private final Graph net;
+        private final PerceptualLoss loss;
+        private final RandomCrops crops;
+        private final Trainer trainer;
+
+        private Run(Dataset images) {
+            int size = (int) o.get("size");
+            int batch = (int) o.get("batch");
+            long seed = (long) o.get("seed");
+            String contentLayer = (String) o.get("contentLayer");
+            @SuppressWarnings("unchecked")
+            List<String> styleLayers = (List<String>) o.get("styleLayers");
+            List<String> lossLayers = new ArrayList<>(styleLayers);
+            lossLayers.add(contentLayer);
+            this.images = images;
+            this.crops = RandomCrops.of(images, size, batch).withSeed(seed ^ 0x5DEECE66DL);
+            this.net = TransformNet.builder().width((int) o.get("width")).residualBlocks((int) o.get("residualBlocks"))
+                    .seed(seed).build();
+            Graph lossNet = lossGraph(lossModel, lossLayers);
+            Graph chain = GraphComposer.append(net, TransformNet.OUTPUT, lossNet, "");
+            List<StyleLoss> styleLosses = styleLosses(lossNet, styleLayers);
+            List<String> chainStyle = styleLayers.stream().map(l -> LOSS_PREFIX + l).toList();
+            this.loss = new PerceptualLoss(lossNet, LOSS_PREFIX + contentLayer, LOSS_PREFIX + contentLayer, chainStyle,
+                    styleLosses, TransformNet.OUTPUT, (double) o.get("contentWeight"), (double) o.get("styleWeight"),
+                    (double) o.get("tvWeight"));
+            this.trainer = Trainer.of(chain, net.constantNames(),
+                    Adam.create().withLearningRate((double) o.get("learningRate")));
+        }
+
+        /**
+         * Takes more steps.
+         *
+         * @param steps    the steps to take, at least 0
+         * @param listener told each step
+         * @return the history of these steps
+         * @throws IOException naming the file if an image cannot be read
+         */
+        public TrainingHistory train(int steps, TrainingListener listener) throws IOException {
+            return trainer.train(crops, loss, steps, listener);
+        }
+
+        /**
+         * @param history the history to report (e.g. that of {@link #train})
+         * @return the network with the current weights (copied), the history and the provenance
+         */
+        public Result result(TrainingHistory history) {
+            Graph trained = net.withConstants(trainer.parameters());
             Map<String, String> opts = new LinkedHashMap<>();
             o.forEach((k, v) -> opts.put(k, String.valueOf(v)));
             opts.put("images", images.name());
-            opts.put("stepsDone", String.valueOf(h.steps()));
-            return new Result(trained, h, new Provenance("feed-forward style (Johnson et al. 2016)", opts, contentLayer,
-                    seed, lossModel.source(), Instant.now()));
+            opts.put("stepsDone", String.valueOf(trainer.steps()));
+            return new Result(trained, history, new Provenance("feed-forward style (Johnson et al. 2016)", opts,
+                    (String) o.get("contentLayer"), (long) o.get("seed"), lossModel.source(), Instant.now()));
+        }
+
+        /** Frees the parameters and Adam's state. */
+        @Override
+        public void close() {
+            trainer.close();
         }
     }
 
