@@ -55,14 +55,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Supported operators: Conv, ConvTranspose, InstanceNorm, Pad (constant, reflect, edge), Resize, Relu, Tanh,
  * Sigmoid, Add, Sub, Mul, Scale, Identity, Concat and GlobalAveragePool; any other is an
  * {@link IllegalArgumentException} naming it and the node. The graph must have one input; sizes it declares as "any"
- * are written as symbolic dimensions ({@code N}, {@code H}, {@code W}).
+ * are written as symbolic dimensions ({@code N}, {@code H}, {@code W}), except a height and width given to
+ * {@link #write(Graph, Path, String, int, int)}: cnnviz's importer needs those fixed (a file with symbolic ones loads
+ * with {@code OnnxImporter.Options.withInputSize}).
  *
  * <p>The doc string is written on the model and on the graph input and output: say there what the pixels are, e.g.
  * {@code "Image(s) in RGB format, pixel values 0..255, NCHW float32"}, which cnnviz's importer reads for the channel
  * order (as it does in the {@code candy}/{@code mosaic} files' "Image(s) in BGR format").
  *
  * <pre>{@code
- * OnnxExporter.write(trained.network(), Path.of("starry.onnx"), "Image(s) in RGB format, 0..255; output the same");
+ * OnnxExporter.write(trained.network(), Path.of("starry.onnx"), "Image(s) in RGB format, 0..255; output the same", 256, 256);
  * Model back = Models.load(Path.of("starry.onnx"));
  * }</pre>
  */
@@ -88,7 +90,25 @@ public final class OnnxExporter {
      * @throws IOException              naming the file if it cannot be written
      */
     public static void write(Graph graph, Path file, String docString) throws IOException {
-        ModelProto m = toModel(graph, docString);
+        write(graph, file, docString, 0, 0);
+    }
+
+    /**
+     * Writes the graph to a file as {@link #write(Graph, Path, String)} does, declaring the input's height and width
+     * where the graph's input takes any size. ONNX importers that need fixed sizes, {@code Models.load} among them,
+     * then read the file without options; a fully convolutional network still runs on other sizes (as the shared
+     * {@code candy.onnx}, declared 720×720, does through {@code FeedForwardStyle.load}).
+     *
+     * @param graph     the graph, one input
+     * @param file      the .onnx file to write
+     * @param docString what the input and output are (pixel range, channel order)
+     * @param height    the height to declare when the graph's is "any", at least 1; or 0 to leave it symbolic
+     * @param width     the width to declare when the graph's is "any", at least 1; or 0 to leave it symbolic
+     * @throws IllegalArgumentException as {@link #write(Graph, Path, String)}, or for a negative height or width
+     * @throws IOException              naming the file if it cannot be written
+     */
+    public static void write(Graph graph, Path file, String docString, int height, int width) throws IOException {
+        ModelProto m = toModel(graph, docString, height, width);
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null && !Files.isDirectory(dir)) {
@@ -115,6 +135,26 @@ public final class OnnxExporter {
      * @throws IllegalArgumentException as {@link #write}
      */
     public static ModelProto toModel(Graph graph, String docString) {
+        return toModel(graph, docString, 0, 0);
+    }
+
+    /**
+     * The graph as an ONNX model, declaring the input's height and width where the graph's input takes any size.
+     *
+     * @param graph     the graph, one input
+     * @param docString the model's and its input's and output's doc string (may be empty)
+     * @param height    the height to declare when the graph's is "any", at least 1; or 0 to leave it symbolic
+     * @param width     the width to declare when the graph's is "any", at least 1; or 0 to leave it symbolic
+     * @return the model
+     * @throws IllegalArgumentException as {@link #write(Graph, Path, String, int, int)}, or when static shape
+     *                                  inference of the output fails at the input's declared size (64 and 68 pixels
+     *                                  stand in for symbolic sides, to tell which output sizes follow them)
+     */
+    public static ModelProto toModel(Graph graph, String docString, int height, int width) {
+        if (height < 0 || width < 0) {
+            throw new IllegalArgumentException("the declared input height and width must be at least 1 (or 0 for "
+                    + "symbolic), found " + height + "x" + width);
+        }
         if (graph == null) {
             throw new IllegalArgumentException("OnnxExporter needs a graph, found null");
         }
@@ -123,12 +163,19 @@ public final class OnnxExporter {
             throw new IllegalArgumentException("OnnxExporter writes graphs with one input, found " + graph.inputNames());
         }
         GraphProto.Builder g = GraphProto.newBuilder().setName("cnnviz").setDocString(doc);
+        long[] declared = null;
         for (Node n : graph.nodes()) {
             Op op = n.op();
             String name = n.name();
             List<String> in = n.inputs();
             if (op instanceof Input input) {
-                g.addInput(inputInfo(name, input.shape(), graph.dataType(), doc));
+                long[] shape = input.shape();
+                if (shape.length == 3) {
+                    shape[1] = shape[1] > 0 ? shape[1] : height > 0 ? height : -1;
+                    shape[2] = shape[2] > 0 ? shape[2] : width > 0 ? width : -1;
+                }
+                g.addInput(inputInfo(name, shape, graph.dataType(), doc));
+                declared = shape;
             } else if (op instanceof Constant c) {
                 g.addInitializer(tensor(name, c.value()));
             } else if (op instanceof Conv c) {
@@ -184,7 +231,7 @@ public final class OnnxExporter {
                         + op.kind() + " is not one of " + SUPPORTED);
             }
         }
-        g.addOutput(ValueInfoProto.newBuilder().setName(graph.outputName()).setDocString(doc));
+        g.addOutput(outputInfo(graph, declared, doc));
         return ModelProto.newBuilder().setIrVersion(7).setProducerName("cnnviz").setProducerVersion("0.1.0")
                 .setDocString(doc)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
@@ -248,6 +295,49 @@ public final class OnnxExporter {
         }
         return ValueInfoProto.newBuilder().setName(name).setDocString(doc).setType(TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType(type, name)).setShape(s))).build();
+    }
+
+    /**
+     * The output's type: its shape for a batch of {@code N} at the input's declared size, from static shape inference;
+     * sizes that depend on a symbolic input size are symbolic ({@code H_out}, {@code W_out}, ...).
+     */
+    private static ValueInfoProto outputInfo(Graph graph, long[] declared, String doc) {
+        String out = graph.outputName();
+        long[] fixed = declared.clone();
+        long[] other = declared.clone();
+        for (int k = 0; k < declared.length; k++) {
+            fixed[k] = declared[k] > 0 ? declared[k] : 64;
+            other[k] = declared[k] > 0 ? declared[k] : 68;
+        }
+        long[] a = shapeFor(graph, fixed);
+        long[] b = shapeFor(graph, other);
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+        String[] symbolic = {"C_out", "H_out", "W_out"};
+        for (int k = 1; k < a.length; k++) {
+            TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
+            if (a[k] == b[k]) {
+                d.setDimValue(a[k]);
+            } else {
+                d.setDimParam(k - 1 < symbolic.length ? symbolic[k - 1] : "d" + k + "_out");
+            }
+            s.addDim(d);
+        }
+        return ValueInfoProto.newBuilder().setName(out).setDocString(doc).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(elemType(graph.dataType(), out)).setShape(s))).build();
+    }
+
+    /** The output's shape for a batch of 1 of the given input shape (without batch). */
+    private static long[] shapeFor(Graph graph, long[] inputShape) {
+        long[] full = new long[inputShape.length + 1];
+        full[0] = 1;
+        System.arraycopy(inputShape, 0, full, 1, inputShape.length);
+        try {
+            return graph.shapes(full).get(graph.outputName());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("OnnxExporter infers the output shape for an input of shape "
+                    + java.util.Arrays.toString(full) + " and the graph does not take it: " + e.getMessage(), e);
+        }
     }
 
     private static int elemType(DataType type, String name) {
