@@ -62,6 +62,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             AttackCommand.class,
             UniversalCommand.class,
             RobustnessCommand.class,
+            TrainStyleCommand.class,
             BenchCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
