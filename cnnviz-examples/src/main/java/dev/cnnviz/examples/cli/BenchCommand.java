@@ -13,6 +13,7 @@ import dev.cnnviz.core.cam.GradCam;
 import dev.cnnviz.core.featurevis.ClassVisualization;
 import dev.cnnviz.core.featurevis.FeatureVisualization;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +51,9 @@ import picocli.CommandLine;
                 + "on --loss-model (default: the shared SqueezeNet, caffe-bgr) with its default or the given layers: "
                 + "forward to the deepest loss layer, the losses, backward to the image; one run of --warmup + --runs "
                 + "Adam steps, the last --runs timed.",
+            "-m train-style times training steps of the feed-forward style network (width 32, 5 residual blocks) with "
+                + "the perceptual loss on --loss-model (default: the shared SqueezeNet): --batch crops (give --batch 4) of "
+                + "--size pixels of --image (default: --style), forward, backward to the weights, one Adam step.",
             "",
             "Without --model: the embedded Fashion-MNIST CNN and, without an input, its default image."},
         optionListHeading = "%nOptions:%n",
@@ -92,14 +96,15 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Repeat a single input N times to time a batch.")
     int batch;
 
-    @Option(names = "--loss-model", paramLabel = "FILE", description = "gatys|texture: the loss network "
+    @Option(names = "--loss-model", paramLabel = "FILE", description = "gatys|texture|train-style: the loss network "
             + "(default: the shared SqueezeNet, caffe-bgr).")
     java.nio.file.Path lossModel;
 
     @Option(names = "--content", paramLabel = "FILE", description = "gatys: the content image (default: the shared chelsea.png).")
     java.nio.file.Path content;
 
-    @Option(names = "--style", paramLabel = "FILE", description = "gatys|texture: the style image (default: the shared starry_night.jpg).")
+    @Option(names = "--style", paramLabel = "FILE", description = "gatys|texture|train-style: the style image (default: the "
+            + "shared starry_night.jpg for gatys and texture, a generated one for train-style).")
     java.nio.file.Path style;
 
     @Option(names = "--content-layer", paramLabel = "L", description = "gatys: the content layer.")
@@ -108,7 +113,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--style-layers", paramLabel = "L[:W]", split = ",", description = "gatys|texture: the style layers.")
     java.util.List<String> styleLayers;
 
-    @Option(names = "--size", paramLabel = "N", description = "gatys|texture: the image is N x N (default 256).")
+    @Option(names = "--size", paramLabel = "N", description = "gatys|texture: the image is N x N (default 256); "
+            + "train-style: the crop side (default 128).")
     Integer size;
 
     @Override
@@ -123,6 +129,14 @@ public final class BenchCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new ParameterException(cmd, "--batch must be at least 1, found " + batch);
         }
+        if (methodOptions.methodName != null && methodOptions.methodName.strip().equalsIgnoreCase("train-style")) {
+            if (content != null || contentLayer != null || styleLayers != null) {
+                throw new ParameterException(cmd, "bench --method train-style takes --loss-model, --style, --image, --size "
+                        + "and --batch, not --content, --content-layer or --style-layers");
+            }
+            return TrainStyleBench.run(cmd, lossModel, modelOptions.preprocess, style, input == null ? null : input.image,
+                    size == null ? 128 : size, batch, warmup, runs);
+        }
         if (StyleBench.handles(methodOptions.methodName)) {
             if (batch != 1 || input != null || modelOptions.model != null) {
                 throw new ParameterException(cmd, "bench --method " + methodOptions.methodName + " takes --loss-model, "
@@ -134,7 +148,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (lossModel != null || content != null || style != null || contentLayer != null || styleLayers != null
                 || size != null) {
             throw new ParameterException(cmd, "--loss-model, --content, --style, --content-layer, --style-layers and "
-                    + "--size apply only to --method gatys and texture");
+                    + "--size apply only to --method gatys, texture and train-style");
         }
         if (methodOptions.isEmbed()) {
             return EmbedBench.run(cmd, modelOptions, datasetOptions, methodOptions, input != null, warmup, batch);
