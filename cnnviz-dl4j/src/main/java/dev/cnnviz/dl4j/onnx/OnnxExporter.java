@@ -38,6 +38,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -114,9 +115,11 @@ public final class OnnxExporter {
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("cannot write " + file + ": the folder " + dir + " does not exist");
         }
-        Path tmp = Files.createTempFile(dir, ".cnnviz-", ".onnx.tmp");
+        // a sibling created as any new file is (not Files.createTempFile, whose owner-only permissions the move would
+        // carry over to the model file)
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 m.writeTo(out);
             }
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);

@@ -42,6 +42,15 @@ class OnnxExporterTest {
         OnnxExporter.write(net, file, DOC, 20, 28);
         Model back = Models.load(file);
         assertEquals(List.of(20, 28), List.of(back.inputSpec().height(), back.inputSpec().width()));
+        Path plain = Files.createFile(dir.resolve("plain.bin"));
+        if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
+            assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file),
+                    "the model file gets the permissions of any new file, not a temporary file's owner-only ones");
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("net.onnx", "plain.bin"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "no temporary file left");
+        }
         assertEquals(ChannelOrder.RGB, back.inputSpec().preprocessing().order());
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 20, 28).muli(255);
         try (ForwardPass a = net.infer(x, List.of()); ForwardPass b = back.graph().infer(x, List.of())) {
