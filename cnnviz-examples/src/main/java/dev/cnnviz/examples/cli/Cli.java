@@ -64,6 +64,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             RobustnessCommand.class,
             TrainStyleCommand.class,
             BenchCommand.class,
+            TrainAdainCommand.class,
             HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {

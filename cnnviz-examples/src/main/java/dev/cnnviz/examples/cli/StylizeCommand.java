@@ -52,6 +52,7 @@ public final class StylizeCommand implements Callable<Integer> {
 
     static {
         METHODS.put("gatys", GatysMethod::new);
+        METHODS.put("adain", StylizeAdain::new);
     }
 
     /** One way to stylize: reads the command's options, returns the result. */
@@ -68,11 +69,17 @@ public final class StylizeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-m", "--method"}, paramLabel = "NAME", defaultValue = "gatys",
-            description = "How to stylize: gatys (optimization). Default: ${DEFAULT-VALUE}.")
+            description = "How to stylize: gatys (optimization), adain (a trained AdaIN model, --model). Default: ${DEFAULT-VALUE}.")
     String method;
 
     @Mixin
     LossModelOptions lossModel;
+
+    @Option(names = "--model", paramLabel = "DIR|FILE", description = "adain: the model that train-adain wrote (its directory or adain.properties).")
+    Path model;
+
+    @Option(names = "--alpha", paramLabel = "X", description = "adain: content-style trade-off in [0, 1] (1: full style). Default: 1.")
+    Double alpha;
 
     @Option(names = "--content", paramLabel = "FILE", required = true, description = "The content image (PNG, JPEG).")
     Path content;
