@@ -782,6 +782,11 @@ public final class AdaIn implements Stylizer {
                         break;
                     }
                     adam.step(params, grads);
+                    // this step's batch-sized arrays, freed now rather than when the collector gets to them
+                    for (INDArray x : List.of(c, s, fc, fs, t)) {
+                        x.close();
+                    }
+                    grads.values().forEach(INDArray::close);
                     if (!goOn || Thread.currentThread().isInterrupted()) {
                         break;
                     }
