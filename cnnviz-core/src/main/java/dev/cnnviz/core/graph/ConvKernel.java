@@ -6,7 +6,11 @@ import static dev.cnnviz.core.graph.OneDnn.pd;
 import static dev.cnnviz.core.graph.OneDnn.plain;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_backward_weights_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
@@ -47,8 +51,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Convolution ({@link Conv}: any stride, padding, dilation and groups, constant weights and optional bias) in a
- * {@link OneDnnPlan}: {@code y = W ⋆ x + b}; backward gives the input gradient only (no parameter gradients).
+ * Convolution ({@link Conv}: any stride, padding, dilation and groups, constant or trainable weights and optional
+ * bias) in a {@link OneDnnPlan}: {@code y = W ⋆ x + b}; backward gives the input gradient and, when asked, the
+ * weight and bias gradients.
  *
  * <p>Forward: oneDNN's direct convolution ({@code dnnl_dilated_convolution_forward_desc_init}) reading {@code x}
  * and writing {@code y} in the plan's layouts, with the weights (and bias) reordered once into the layout the
@@ -60,9 +65,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backward: the input gradient by oneDNN's convolution backward-data primitive
  * ({@code dnnl_dilated_convolution_backward_data_desc_init}), built at the first backward pass, with the output
- * and input gradients reordered when the primitive wants layouts of its own (see {@link #buildBackward}). Only the
- * {@link BackwardRule#STANDARD} rule runs here, and only for the data input; gradients for the weights and bias
- * fall back to ND4J.
+ * and input gradients reordered when the primitive wants layouts of its own (see {@link #buildBackward}). The
+ * weight and bias gradients, when the weight or bias constant is among the wanted inputs, by the backward-weights
+ * primitive ({@code dnnl_dilated_convolution_backward_weights_desc_init}), built once at the first backward pass
+ * that wants them, into the plan's parameter gradients (see {@link #backwardWeights}). Only the
+ * {@link BackwardRule#STANDARD} rule runs here.
  */
 final class ConvKernel extends PlanKernel {
     /** Logs under the plan's name, with the plan's other decisions about what runs where. */
@@ -87,6 +94,21 @@ final class ConvKernel extends PlanKernel {
     private final INDArray b;
     private dnnl_memory bUser;
     private Step bLoad;
+    /** The weight and bias constants' names (bias null when there is none), under which their gradients go. */
+    private final String wName;
+    private final String bName;
+    /** The forward primitive's source: x, or x reordered into the layout the primitive chose. */
+    private final dnnl_memory fwdSrc;
+    private final dnnl_memory_desc_t fwdSrcMd;
+    /** The weight-gradient primitive (built at the first backward pass that wants it) and what it reads and writes. */
+    private dnnl_primitive_desc bwdWPd;
+    private Step bwdW;
+    private Step srcWIn;
+    private Step dyWIn;
+    private dnnl_memory_desc_t dwMd;
+    private dnnl_memory dwOwn;
+    private dnnl_memory_desc_t dbMd;
+    private dnnl_memory dbOwn;
     private final dnnl_convolution_desc_t fwdDesc;
     private final dnnl_primitive_desc fwdPd;
     private final int[] fwdKinds;
@@ -109,15 +131,19 @@ final class ConvKernel extends PlanKernel {
 
     /**
      * @param geo   {@link Conv#geometry}: {outH, outW, top, left, bottom, right}
+     * @param wName the weight constant's name, under which its gradient goes
+     * @param bName the bias constant's name, or null without a bias
      * @param wSlot the parameter whose array {@code w} is, or null for a fixed constant
      * @param bSlot the parameter whose array {@code b} is, or null for a fixed constant (or no bias)
      */
-    ConvKernel(OneDnnPlan plan, String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo,
-               Parameters.Slot wSlot, Parameters.Slot bSlot) {
+    ConvKernel(OneDnnPlan plan, String name, PlanValue x, Conv c, INDArray w, INDArray b, long[] geo, String wName,
+               String bName, Parameters.Slot wSlot, Parameters.Slot bSlot) {
         super(plan, name, new long[] {x.dims[0], w.size(0), geo[0], geo[1]}, true);
         this.x = x;
         this.w = plain(w);
         this.b = b == null ? null : plain(b);
+        this.wName = wName;
+        this.bName = b == null ? null : bName;
         this.wSlot = wSlot;
         this.bSlot = bSlot;
         if ((wSlot != null && this.w != wSlot.array) || (bSlot != null && this.b != bSlot.array)) {
@@ -158,6 +184,8 @@ final class ConvKernel extends PlanKernel {
             src = res.memory(srcMd);
             srcIn = res.reorder(x.md, x.mem, srcMd, src, false);
         }
+        fwdSrc = src;
+        fwdSrcMd = srcMd;
         dnnl_memory dst = y.mem;
         dnnl_memory_desc_t dstMd = copy(dnnl_primitive_desc_query_md(fwdPd, dnnl_query_dst_md, 0));
         if (dnnl_memory_desc_equal(dstMd, y.md) == 0) {
@@ -288,20 +316,18 @@ final class ConvKernel extends PlanKernel {
 
     @Override
     boolean supports(BackwardRule rule, boolean[] wanted) {
-        for (int i = 1; i < wanted.length; i++) {
-            if (wanted[i]) {
-                return false;
-            }
-        }
         return rule == BackwardRule.STANDARD;
     }
 
     @Override
     void backward(BackwardRule rule, boolean[] wanted) {
+        reloadChangedParameters();
+        if ((wanted.length > 1 && wanted[1]) || (wanted.length > 2 && wanted[2])) {
+            backwardWeights(wanted.length > 1 && wanted[1], wanted.length > 2 && wanted[2]);
+        }
         if (!wanted[0]) {
             return;
         }
-        reloadChangedParameters();
         if (bwdPd == null) {
             buildBackward();
         }
@@ -316,6 +342,85 @@ final class ConvKernel extends PlanKernel {
         }
         bwd.computeIfAbsent(dxOwn, t -> res.step(bwdPd, kinds, dy, wBwd, t)).run(stream);
         x.addGradient(dxMd, dxOwn);
+    }
+
+    /**
+     * The weight (and bias) gradients, {@code dW = Σ_n dy ⋆ x} and {@code db = Σ dy}, by oneDNN's convolution
+     * backward-weights primitive, added to the plan's gradients of the weight and bias constants
+     * ({@link OneDnnPlan#parameterGradient}); both are computed in one primitive when either is wanted.
+     */
+    private void backwardWeights(boolean weights, boolean bias) {
+        if (bwdW == null) {
+            buildBackwardWeights();
+        }
+        if (srcWIn != null) {
+            srcWIn.run(stream);
+        }
+        if (dyWIn != null) {
+            dyWIn.run(stream);
+        }
+        bwdW.run(stream);
+        if (weights) {
+            plan.parameterGradient(wName, wUserDims(), w.shape()).addGradient(dwMd, dwOwn);
+        }
+        if (bias && bName != null) {
+            plan.parameterGradient(bName, new long[] {b.length()}, b.shape()).addGradient(dbMd, dbOwn);
+        }
+    }
+
+    /** The weights' dimensions as oneDNN sees them: OIHW, or GOIHW for a grouped convolution. */
+    private long[] wUserDims() {
+        long[] d = new long[(int) wUser.ndims()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = wUser.dims().get(i);
+        }
+        return d;
+    }
+
+    private dnnl_primitive_desc backwardWeightsPd(dnnl_memory_desc_t src, dnnl_memory_desc_t dy) {
+        dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+        long[] wDims = wUserDims();
+        dnnl_memory_desc_t db = b == null ? null : OneDnn.md(new long[] {w.size(0)}, dnnl_format_tag_any);
+        check(dnnl_dilated_convolution_backward_weights_desc_init(desc, dnnl_convolution_direct, src,
+                OneDnn.md(wDims, dnnl_format_tag_any), db, dy, strides, dilates, padL, padR),
+                "dnnl_dilated_convolution_backward_weights_desc_init");
+        return pd(res, desc, fwdPd);
+    }
+
+    /**
+     * The weight-gradient primitive, reading the forward's source (x, or x in the forward's own layout) and y's
+     * gradient where a JIT kernel reads those layouts; else layouts of oneDNN's choosing, with reorders into them.
+     */
+    private void buildBackwardWeights() {
+        bwdWPd = backwardWeightsPd(fwdSrcMd, y.md);
+        if (OneDnn.implementation(bwdWPd).startsWith("ref")) {
+            dnnl_primitive_desc any = backwardWeightsPd(OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(y.dims, dnnl_format_tag_any));
+            if (!OneDnn.implementation(any).startsWith("ref")) {
+                bwdWPd = any;
+            }
+        }
+        dnnl_memory src = fwdSrc;
+        dnnl_memory_desc_t srcMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_src_md, 0));
+        if (dnnl_memory_desc_equal(srcMd, fwdSrcMd) == 0) {
+            src = res.memory(srcMd);
+            srcWIn = res.reorder(x.md, x.mem, srcMd, src, false);
+        }
+        dnnl_memory dy = y.diff();
+        dnnl_memory_desc_t dyMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_diff_dst_md, 0));
+        if (dnnl_memory_desc_equal(dyMd, y.md) == 0) {
+            dy = res.memory(dyMd);
+            dyWIn = res.reorder(y.md, y.diff(), dyMd, dy, false);
+        }
+        dwMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_diff_weights_md, 0));
+        dwOwn = res.memory(dwMd);
+        if (b == null) {
+            bwdW = res.step(bwdWPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS}, src, dy, dwOwn);
+        } else {
+            dbMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_diff_weights_md, 1));
+            dbOwn = res.memory(dbMd);
+            bwdW = res.step(bwdWPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS},
+                    src, dy, dwOwn, dbOwn);
+        }
     }
 
     /**

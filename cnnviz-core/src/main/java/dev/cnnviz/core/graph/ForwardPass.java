@@ -233,6 +233,11 @@ public final class ForwardPass implements AutoCloseable {
         return plan != null && plan.runs(name);
     }
 
+    /** @return whether the last backward pass left a gradient of {@code name} in the oneDNN plan (for tests) */
+    boolean gradientOnOneDnn(String name) {
+        return plan != null && plan.hasGradient(name);
+    }
+
     /** @return the oneDNN implementations of this pass's plan that are reference kernels (for tests) */
     List<String> referenceKernels() {
         return plan == null ? List.of() : plan.referenceKernels();

@@ -57,6 +57,13 @@ final class OneDnnPlan implements AutoCloseable {
     /** Values in oneDNN memory: outputs of planned nodes, and copies of ND4J values that planned nodes read. */
     private final Map<String, PlanValue> vals = new HashMap<>();
     private final Map<String, PlanKernel> kernels = new HashMap<>();
+    /**
+     * Gradients of convolution weights and biases computed here (by {@link ConvKernel}), in plain layout, by the
+     * constant's name; their values stay ND4J's. Shapes as the constants' (a grouped convolution's 5-D weight
+     * gradient is exported in the constant's 4-D shape).
+     */
+    private final Map<String, PlanValue> paramGrads = new HashMap<>();
+    private final Map<String, long[]> paramShapes = new HashMap<>();
     /** Names of ND4J-computed values that planned nodes read (copied in when computed). */
     private final Map<String, PlanValue> imports = new HashMap<>();
     private boolean built;
@@ -259,8 +266,8 @@ final class OneDnnPlan implements AutoCloseable {
         }
         long[] geo = c.geometry(xs, w.shape());
         PlanValue x = input(in.get(0), args[0]);
-        return new ConvKernel(this, node.name(), x, c, w, b, geo, graph.parameterSlot(in.get(1)),
-                in.size() > 2 ? graph.parameterSlot(in.get(2)) : null);
+        return new ConvKernel(this, node.name(), x, c, w, b, geo, in.get(1), in.size() > 2 ? in.get(2) : null,
+                graph.parameterSlot(in.get(1)), in.size() > 2 ? graph.parameterSlot(in.get(2)) : null);
     }
 
     // ------------------------------------------------------------------ running
@@ -290,11 +297,30 @@ final class OneDnnPlan implements AutoCloseable {
         for (PlanValue v : vals.values()) {
             v.diffSet = false;
         }
+        for (PlanValue v : paramGrads.values()) {
+            v.diffSet = false;
+        }
     }
 
-    /** @return whether value {@code name} has a gradient in oneDNN memory. */
+    /**
+     * The gradient holder of constant {@code name} (a convolution's weights or bias), made at its first use.
+     *
+     * @param dims  the layout's dimensions (5 for a grouped convolution's weights: groups first)
+     * @param shape the constant's shape, which exported gradients take
+     */
+    PlanValue parameterGradient(String name, long[] dims, long[] shape) {
+        return paramGrads.computeIfAbsent(name, n -> {
+            paramShapes.put(n, shape.clone());
+            return new PlanValue(res, stream, n, dims, PlanValue.plainTag(dims.length), true);
+        });
+    }
+
+    /** @return whether value {@code name} has a gradient in oneDNN memory (an activation's or a parameter's). */
     boolean hasGradient(String name) {
         PlanValue v = vals.get(name);
+        if (v == null) {
+            v = paramGrads.get(name);
+        }
         return v != null && v.diffSet;
     }
 
@@ -305,7 +331,13 @@ final class OneDnnPlan implements AutoCloseable {
 
     /** @return a fresh NCHW copy of value {@code name}'s gradient (which must exist). */
     INDArray exportGradient(String name) {
-        return vals.get(name).export(true);
+        PlanValue v = vals.get(name);
+        if (v != null) {
+            return v.export(true);
+        }
+        INDArray g = paramGrads.get(name).export(true);
+        long[] shape = paramShapes.get(name);
+        return java.util.Arrays.equals(shape, g.shape()) ? g : g.reshape('c', shape);
     }
 
     /** @return whether the planned node can run backward here under {@code rule} for the wanted inputs. */
@@ -324,6 +356,7 @@ final class OneDnnPlan implements AutoCloseable {
     public void close() {
         res.close();
         vals.clear();
+        paramGrads.clear();
         kernels.clear();
     }
 }

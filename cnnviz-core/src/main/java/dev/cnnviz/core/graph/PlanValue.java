@@ -3,6 +3,10 @@ package dev.cnnviz.core.graph;
 import static dev.cnnviz.core.graph.OneDnn.check;
 import static dev.cnnviz.core.graph.OneDnn.plain;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_ab;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_abc;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_abcde;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
 
 import dev.cnnviz.core.graph.OneDnn.Resources;
@@ -18,7 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One value of a {@link OneDnnPlan} in oneDNN memory (a planned node's output, or a copy of an ND4J value that
- * planned nodes read), with its gradient (allocated at the first backward pass).
+ * planned nodes read), with its gradient (allocated at the first backward pass); or only the gradient of a
+ * convolution's weights or bias (plain layout, no value buffer: see {@link OneDnnPlan#parameterGradient}).
  *
  * <p>It holds the value in its plan's layout ({@link #md}: channel-blocked, or plain NCHW for few channels) and
  * makes the copies between that layout and ND4J's plain NCHW arrays: {@link #importValue} and {@link #export}
@@ -76,7 +81,7 @@ final class PlanValue {
         this.name = name;
         this.dims = dims.clone();
         this.md = OneDnn.md(dims, tag);
-        this.userMd = OneDnn.md(dims, dnnl_nchw);
+        this.userMd = OneDnn.md(dims, plainTag(dims.length));
         this.borrowsBuffer = borrowed;
         this.releasable = releasable;
         if (releasable) {
@@ -85,6 +90,18 @@ final class PlanValue {
         } else {
             this.mem = borrowed ? res.handle(md) : res.memory(md);
         }
+    }
+
+    /** The plain row-major layout of ND4J arrays for {@code rank} dimensions (NCHW for 4). */
+    static int plainTag(int rank) {
+        return switch (rank) {
+            case 1 -> dnnl_a;
+            case 2 -> dnnl_ab;
+            case 3 -> dnnl_abc;
+            case 4 -> dnnl_nchw;
+            case 5 -> dnnl_abcde;
+            default -> throw new IllegalArgumentException("plan values have 1 to 5 dimensions, found " + rank);
+        };
     }
 
     /**
