@@ -146,8 +146,9 @@ public final class ForwardPass implements AutoCloseable {
             }
             if (op instanceof Constant c) {
                 values.put(node.name(), c.value());
-                if (plan != null && plan.built() && plan.imports(node.name()) && graph.parameterSlot(node.name()) != null) {
-                    plan.importValue(node.name(), c.value()); // a trainable value may have changed since the last pass
+                Parameters.Slot slot = plan != null && plan.built() && plan.imports(node.name()) ? graph.parameterSlot(node.name()) : null;
+                if (slot != null) {
+                    plan.importParameter(node.name(), slot); // copied again only if changed since the last pass
                 }
                 continue;
             }

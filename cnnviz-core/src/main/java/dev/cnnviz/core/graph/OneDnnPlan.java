@@ -66,6 +66,8 @@ final class OneDnnPlan implements AutoCloseable {
     private final Map<String, long[]> paramShapes = new HashMap<>();
     /** Names of ND4J-computed values that planned nodes read (copied in when computed). */
     private final Map<String, PlanValue> imports = new HashMap<>();
+    /** The versions of trainable parameters last copied into {@link #imports} ({@link #importParameter}). */
+    private final Map<String, Long> importedVersions = new HashMap<>();
     private boolean built;
     /** Whether passes on this plan may run backward; inference plans skip max pooling's workspace. */
     final boolean training;
@@ -280,6 +282,19 @@ final class OneDnnPlan implements AutoCloseable {
     /** Copies an ND4J value that planned nodes read into oneDNN memory. */
     void importValue(String name, INDArray value) {
         imports.get(name).importValue(value);
+    }
+
+    /**
+     * Copies trainable parameter {@code name}, which planned nodes read as an activation, into oneDNN memory again
+     * if its version changed since the last copy (the trace's copy counts as unversioned: the first pass copies).
+     */
+    void importParameter(String name, Parameters.Slot slot) {
+        long version = slot.version();
+        Long seen = importedVersions.get(name);
+        if (seen == null || seen != version) {
+            imports.get(name).importValue(slot.array);
+            importedVersions.put(name, version);
+        }
     }
 
     /** @return the shape of a value held here. */
