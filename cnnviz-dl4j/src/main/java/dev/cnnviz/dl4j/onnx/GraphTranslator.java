@@ -153,6 +153,8 @@ final class GraphTranslator {
     /** Each input's shape for a batch of 1 (symbolic sizes replaced by the options' defaults). */
     private final Map<String, long[]> probeShapes = new HashMap<>();
     private int channels;
+    /** The image input's doc string, or empty. */
+    private String inputDoc = "";
     private int height;
     private int width;
     private String outputNode;
@@ -182,6 +184,17 @@ final class GraphTranslator {
 
     int height() {
         return height;
+    }
+
+    /**
+     * The channel order the image input's doc string states: BGR when it says "BGR" (as the feed-forward style
+     * networks of the Windows ML samples do: "Image(s) in BGR format"), RGB when it says "RGB" and not "BGR", else
+     * null (ONNX files rarely say).
+     */
+    dev.cnnviz.api.ChannelOrder statedChannelOrder() {
+        boolean bgr = java.util.regex.Pattern.compile("\\bBGR\\b").matcher(inputDoc).find();
+        boolean rgb = java.util.regex.Pattern.compile("\\bRGB\\b").matcher(inputDoc).find();
+        return bgr ? dev.cnnviz.api.ChannelOrder.BGR : rgb ? dev.cnnviz.api.ChannelOrder.RGB : null;
     }
 
     int width() {
@@ -351,6 +364,7 @@ final class GraphTranslator {
         }
         ValueInfoProto in = real.get(0);
         String name = in.getName();
+        inputDoc = in.getDocString();
         List<TensorShapeProto.Dimension> dims = inputDims(in, "image input");
         if (dims.size() != 4) {
             throw new ImportFailure("the graph input '" + name + "' has shape " + describeType(in) + " of rank " + dims.size()

@@ -446,7 +446,10 @@ public final class OnnxImporter {
         if (options.memoryBudget() != null) {
             graph = graph.withMemoryBudget(options.memoryBudget());
         }
-        Preprocessing pre = t.channels() == 3 ? Preprocessing.raw(ChannelOrder.RGB) : Preprocessing.unit(ChannelOrder.GREY);
+        // ONNX files do not say how to preprocess; some say the channel order in the input's doc string
+        ChannelOrder stated = t.statedChannelOrder();
+        Preprocessing pre = t.channels() == 3 ? Preprocessing.raw(stated != null ? stated : ChannelOrder.RGB)
+                : Preprocessing.unit(ChannelOrder.GREY);
         InputSpec spec = new InputSpec(t.channels(), t.height(), t.width(), Layout.NCHW, pre);
         String producer = producer(model);
         String source = "ONNX (opset " + opset + (producer.isEmpty() ? "" : ", producer " + producer) + "): " + displayName;
