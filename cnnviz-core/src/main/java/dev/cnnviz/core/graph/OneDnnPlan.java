@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * two worlds by copies, made only where a node on one side consumes a value of the other (or a user asks for it).
  *
  * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
- * (max and global average pooling), {@link ConcatKernel} and {@link CopyKernel} (identity, dropout); each value in
+ * (max and global average pooling), {@link ConcatKernel}, {@link CopyKernel} (identity, dropout),
+ * {@link TanhKernel} and {@link InstanceNormKernel}; each value in
  * oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
  * runs them forward and backward by node name.
  *
@@ -246,6 +247,19 @@ final class OneDnnPlan implements AutoCloseable {
                 xs[i] = input(in.get(i), args[i]);
             }
             return new ConcatKernel(this, node.name(), xs);
+        }
+        if (op instanceof dev.cnnviz.core.graph.ops.Tanh || op instanceof dev.cnnviz.core.graph.ops.InstanceNorm) {
+            long[] s = shapeOf(in.get(0), args[0]);
+            if (s == null || s.length != 4 || (args[0] != null && args[0].dataType() != DataType.FLOAT)
+                    || (op instanceof dev.cnnviz.core.graph.ops.InstanceNorm
+                        && (!InstanceNormKernel.plannable(this, s) || !(graph.node(in.get(1)).op() instanceof Constant)
+                            || !(graph.node(in.get(2)).op() instanceof Constant)))) {
+                return null;
+            }
+            PlanValue x = input(in.get(0), args[0]);
+            return op instanceof dev.cnnviz.core.graph.ops.InstanceNorm n
+                    ? new InstanceNormKernel(this, node.name(), x, n, graph.constant(in.get(1)), graph.constant(in.get(2)))
+                    : new TanhKernel(this, node.name(), x);
         }
         return null;
     }
