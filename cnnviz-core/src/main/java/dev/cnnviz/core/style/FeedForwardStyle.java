@@ -32,7 +32,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code output_shape} is imported as the padding it implies, which gives every size the geometry the network
  * was designed for). A network whose downsampling makes the output a little larger than the input (candy and
  * mosaic give {@code 4·⌈H/4⌉}) is cropped to the input's size, keeping the top-left corner, in
- * {@link #stylize(BufferedImage)} and {@link #stylizeRgb}; {@link #run} returns the raw output.
+ * {@link #stylize(BufferedImage)} and {@link #stylizeRgb}; {@link #run} returns the raw output. "Any size" has a
+ * floor: reflect padding needs an input larger than the pad (candy and mosaic pad by 40, so images of at least
+ * 41×41), which {@link #minWidth()} and {@link #minHeight()} give and every method checks.
  *
  * <p><b>Pixels.</b> The network takes pixels through the model's {@link Preprocessing} (for an ONNX file:
  * 0..255, no mean) in the model's channel order, and returns pixels 0..255 in the same order. The importer reads
@@ -57,11 +59,16 @@ public final class FeedForwardStyle {
     private final Model model;
     private final ChannelOrder order;
     private final int batchSize;
+    /** The smallest input height and width the network accepts (candy and mosaic: 41, their reflect padding is 40). */
+    private final int minHeight;
+    private final int minWidth;
 
-    private FeedForwardStyle(Model model, ChannelOrder order, int batchSize) {
+    private FeedForwardStyle(Model model, ChannelOrder order, int batchSize, int minHeight, int minWidth) {
         this.model = model;
         this.order = order;
         this.batchSize = batchSize;
+        this.minHeight = minHeight;
+        this.minWidth = minWidth;
     }
 
     /**
@@ -89,7 +96,48 @@ public final class FeedForwardStyle {
                     + spec.width() + " input: " + model.source());
         }
         ChannelOrder o = spec.preprocessing().order() == ChannelOrder.BGR ? ChannelOrder.BGR : ChannelOrder.RGB;
-        return new FeedForwardStyle(model.withGraph(anySize(g)), o, DEFAULT_BATCH_SIZE);
+        Graph free = anySize(g);
+        int minH = smallestAccepted(free, spec.height(), s -> new long[] {1, 3, s, spec.width()});
+        int minW = smallestAccepted(free, spec.width(), s -> new long[] {1, 3, spec.height(), s});
+        return new FeedForwardStyle(model.withGraph(free), o, DEFAULT_BATCH_SIZE, minH, minW);
+    }
+
+    /**
+     * The smallest side in {@code 1..declared} for which the graph's shapes are defined (reflect padding needs an
+     * input larger than the pad, strided convolutions at least one output pixel), by bisection: static shape
+     * inference only, nothing is computed.
+     */
+    private static int smallestAccepted(Graph g, int declared, java.util.function.IntFunction<long[]> shape) {
+        int lo = 1;
+        int hi = declared;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (accepts(g, shape.apply(mid))) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    private static boolean accepts(Graph g, long[] shape) {
+        try {
+            g.shapes(shape);
+            return true;
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return false;
+        }
+    }
+
+    /** @return the smallest image height the network accepts (41 for candy and mosaic) */
+    public int minHeight() {
+        return minHeight;
+    }
+
+    /** @return the smallest image width the network accepts (41 for candy and mosaic) */
+    public int minWidth() {
+        return minWidth;
     }
 
     /** The same graph with the image input's height and width free (kept: engine choice and memory budget). */
@@ -121,7 +169,7 @@ public final class FeedForwardStyle {
         if (newOrder != ChannelOrder.RGB && newOrder != ChannelOrder.BGR) {
             throw new IllegalArgumentException("a style network's channel order is RGB or BGR, found " + newOrder);
         }
-        return new FeedForwardStyle(model, newOrder, batchSize);
+        return new FeedForwardStyle(model, newOrder, batchSize, minHeight, minWidth);
     }
 
     /** @return the channel order of the network's input and output pixels */
@@ -138,7 +186,7 @@ public final class FeedForwardStyle {
         if (n < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, found " + n);
         }
-        return new FeedForwardStyle(model, order, n);
+        return new FeedForwardStyle(model, order, n, minHeight, minWidth);
     }
 
     /** @return the number of images of equal size run in one forward pass */
@@ -163,7 +211,8 @@ public final class FeedForwardStyle {
      *
      * @param batch float32 {@code [N, 3, H, W]}, any {@code H, W} the network accepts
      * @return float32 {@code [N, 3, H', W']}
-     * @throws IllegalArgumentException if the batch is not {@code [N, 3, H, W]}, or is too small for the network
+     * @throws IllegalArgumentException if the batch is not {@code [N, 3, H, W]}, or its images are smaller than
+     *                                  {@link #minWidth()} × {@link #minHeight()}
      * @throws dev.cnnviz.api.ResourceLimitException if the pass needs more than the graph's memory budget
      */
     public INDArray run(INDArray batch) {
@@ -171,6 +220,7 @@ public final class FeedForwardStyle {
         if (batch.rank() != 4 || batch.size(1) != 3) {
             throw new IllegalArgumentException("a style network takes a batch [N, 3, H, W], found " + Arrays.toString(batch.shape()));
         }
+        requireSize(batch.size(2), batch.size(3));
         try (ForwardPass pass = model.graph().infer(batch, List.of())) {
             return pass.output().dup();
         }
@@ -181,7 +231,7 @@ public final class FeedForwardStyle {
      *
      * @param content any image (its alpha is ignored)
      * @return a new RGB image of the content's size
-     * @throws IllegalArgumentException if the image is too small for the network
+     * @throws IllegalArgumentException if the image is smaller than {@link #minWidth()} × {@link #minHeight()}
      */
     public BufferedImage stylize(BufferedImage content) {
         return stylize(List.of(Objects.requireNonNull(content, "content"))).get(0);
@@ -193,6 +243,7 @@ public final class FeedForwardStyle {
      *
      * @param contents the images, at least one, none null
      * @return new RGB images, in the same order
+     * @throws IllegalArgumentException if an image is smaller than {@link #minWidth()} × {@link #minHeight()}
      */
     public List<BufferedImage> stylize(List<BufferedImage> contents) {
         List<BufferedImage> out = new ArrayList<>();
@@ -209,7 +260,8 @@ public final class FeedForwardStyle {
      *
      * @param contents images of equal size, at least one
      * @return a new array the caller owns
-     * @throws IllegalArgumentException if the images differ in size
+     * @throws IllegalArgumentException if the images differ in size or are smaller than {@link #minWidth()} ×
+     *                                  {@link #minHeight()}
      */
     public INDArray stylizeRgb(List<BufferedImage> contents) {
         requireImages(contents);
@@ -229,6 +281,14 @@ public final class FeedForwardStyle {
         INDArray all = Nd4j.concat(0, parts.toArray(new INDArray[0]));
         parts.forEach(INDArray::close);
         return all;
+    }
+
+    /** Throws if an {@code h × w} input is smaller than the network accepts. */
+    private void requireSize(long h, long w) {
+        if (h < minHeight || w < minWidth) {
+            throw new IllegalArgumentException("this style network needs images of at least " + minWidth + "x" + minHeight
+                    + " (width x height), found " + w + "x" + h + ": " + model.source());
+        }
     }
 
     private static void requireImages(List<BufferedImage> contents) {
@@ -257,6 +317,7 @@ public final class FeedForwardStyle {
                     && contents.get(j).getHeight() == h) {
                 j++;
             }
+            requireSize(h, w);
             InputSpec spec = new InputSpec(3, h, w, Layout.NCHW, pre);
             try (INDArray x = ImageTensors.toBatch(contents.subList(i, j), spec)) {
                 INDArray y = run(x);

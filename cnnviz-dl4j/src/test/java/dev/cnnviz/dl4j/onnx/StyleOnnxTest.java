@@ -28,8 +28,9 @@ class StyleOnnxTest {
 
     /**
      * The shared reference (an independent float32 evaluation, node by node, with PyTorch operators) on a 224×224
-     * crop of chelsea.png. Measured: max |Δ| = 0.0037 on values of magnitude up to ~300, relative L2 error 2.7e-6
-     * (float32 rounding: the reference's own float64 evaluation differs by 3e-7). Without the free input size the
+     * crop of chelsea.png. Measured: max |Δ| = 0.0017 on values of magnitude up to ~300, relative L2 error 9.0e-7
+     * with instance normalization and tanh on the oneDNN plan (2.7e-6, max |Δ| 0.0037, all on ND4J): float32
+     * rounding (the reference's own float64 evaluation differs by 3e-7). Without the free input size the
      * 224×224 input is rejected ("expects shape [N, 3, 720, 720]").
      */
     @Test
@@ -88,5 +89,28 @@ class StyleOnnxTest {
                 assertTrue(diff > 10, name + ": mean |stylized - photo| " + diff + " (a copy of the photo?)");
             }
         }
+    }
+
+    /**
+     * "Any size" has a floor: the 40-pixel reflect padding needs inputs of at least 41×41. A smaller image is an
+     * IllegalArgumentException naming its size and the minimum (before: the Pad node's message from deep inside the
+     * forward pass); 41×41 itself runs.
+     */
+    @Test
+    void imagesBelowTheReflectPaddingsFloorAreRejectedClearly() throws Exception {
+        FeedForwardStyle s = FeedForwardStyle.load(OnnxImporter.load(SharedData.require("models/style/candy.onnx")));
+        assertEquals(41, s.minHeight());
+        assertEquals(41, s.minWidth());
+        BufferedImage narrow = new BufferedImage(40, 60, BufferedImage.TYPE_INT_RGB);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> s.stylize(narrow));
+        assertTrue(e.getMessage().contains("at least 41x41") && e.getMessage().contains("found 40x60"), e.getMessage());
+        try (INDArray tiny = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 41, 12)) {
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> s.run(tiny));
+            assertTrue(e.getMessage().contains("found 12x41"), e.getMessage());
+        }
+        BufferedImage smallest = s.stylize(new BufferedImage(41, 41, BufferedImage.TYPE_INT_RGB));
+        assertEquals(41, smallest.getWidth());
+        assertEquals(41, smallest.getHeight());
     }
 }
