@@ -44,6 +44,8 @@ import picocli.CommandLine;
                 + "targeted, --steps sets its steps).",
             "-m inversion and -m deepdream (one octave at the input's size) time image optimizations at --layer: "
                 + "each run takes --steps steps (default 10) and reports milliseconds per step.",
+            "-m network --model FILE.onnx [--size N] times a feed-forward style network (e.g. candy.onnx) per image "
+                + "and prints its FLOPs per image and GFLOP/s.",
             "-m class-visualization (--target, default class 0) and neuron-visualization (the centre neuron of channel 0 "
                 + "of --layer, default the last 4-D layer) run one optimization of --warmup + --runs steps and "
                 + "report the time per step of the last --runs.",
@@ -66,6 +68,7 @@ import picocli.CommandLine;
             "  cnnviz bench -m deepdream --layer concat_fire5/concat_1 --model squeezenet1.1.onnx --image cat.jpg",
             "  cnnviz bench -m class-visualization --model squeezenet1.1.onnx --preprocess caffe-bgr --target 543",
             "  cnnviz bench -m gatys --size 256 --content chelsea.png --style starry_night.jpg",
+            "  cnnviz bench -m network --model candy.onnx --size 720 --runs 5",
             "  cnnviz bench -m embed --fashion-mnist --limit 5000 --batch 128   (embeddings: images per second)"})
 public final class BenchCommand implements Callable<Integer> {
     /** The most runs {@code --runs} and {@code --warmup} accept each. */
@@ -113,7 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--style-layers", paramLabel = "L[:W]", split = ",", description = "gatys|texture: the style layers.")
     java.util.List<String> styleLayers;
 
-    @Option(names = "--size", paramLabel = "N", description = "gatys|texture: the image is N x N (default 256); "
+    @Option(names = "--size", paramLabel = "N", description = "gatys|texture: the image is N x N (default 256); network: N x N images (default 224); "
             + "train-style: the crop side (default 128).")
     Integer size;
 
@@ -145,10 +148,17 @@ public final class BenchCommand implements Callable<Integer> {
             return StyleBench.run(cmd, cmd.getOut(), methodOptions.methodName, lossModel, modelOptions.preprocess, content,
                     style, contentLayer, styleLayers, size, warmup, runs);
         }
+        if (methodOptions.methodName != null && "network".equalsIgnoreCase(methodOptions.methodName.strip())) {
+            if (lossModel != null || content != null || style != null || contentLayer != null || styleLayers != null) {
+                throw new ParameterException(cmd, "bench --method network takes --model, --image, --size and --batch, not "
+                        + "--loss-model, --content, --style, --content-layer or --style-layers");
+            }
+            return NetworkBench.run(cmd, modelOptions, input == null ? null : input.image, size, warmup, runs, batch);
+        }
         if (lossModel != null || content != null || style != null || contentLayer != null || styleLayers != null
                 || size != null) {
             throw new ParameterException(cmd, "--loss-model, --content, --style, --content-layer, --style-layers and "
-                    + "--size apply only to --method gatys, texture and train-style");
+                    + "--size apply only to --method gatys, texture, train-style (and --size to network)");
         }
         if (methodOptions.isEmbed()) {
             return EmbedBench.run(cmd, modelOptions, datasetOptions, methodOptions, input != null, warmup, batch);

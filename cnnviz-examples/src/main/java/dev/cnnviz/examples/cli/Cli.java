@@ -51,6 +51,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             EvaluateCommand.class,
             VisualizeCommand.class,
             InvertCommand.class,
+            StylizeCommand.class,
             DreamCommand.class,
             StylizeCommand.class,
             TextureCommand.class,

@@ -34,6 +34,14 @@ import picocli.CommandLine.Spec;
                 + "content layer concat_fire2/concat_1, style layers relu_conv1_2, concat_fire3/concat_1, "
                 + "concat_fire4/concat_1, concat_fire5/concat_1 as in the CS231n assignment).",
             "",
+            "--method adain (Huang & Belongie 2017): a decoder trained by 'cnnviz train-adain' (--model DIR) renders "
+                + "the content's features with the style's channel means and deviations; --alpha trades content for style.",
+            "",
+            "--method network: runs a feed-forward style network (Johnson et al. 2016), e.g. candy.onnx (--model FILE), "
+                + "on the content image(s) at their own size, one forward pass each. The channel order is read from the "
+                + "model's doc strings where they state it (candy and mosaic: BGR), else RGB; --channel-order sets it. "
+                + "Takes --content or --images DIR; prints one line per image.",
+            "",
             "Prints a progress bar on stderr (with --json: one line per step on stdout, "
                 + "{\"step\":k,\"loss\":...,\"terms\":{\"content\":...,\"style:LAYER\":...,\"tv\":...,\"range\":...}}, "
                 + "then a summary line); --steps 0 prints the initial losses."},
@@ -44,6 +52,8 @@ import picocli.CommandLine.Spec;
             "  cnnviz stylize --content chelsea.png --style starry_night.jpg,the_scream.jpg --style-weights 0.7,0.3 \\",
             "      --size 384 --scales 2 --preserve-color --out blend.png",
             "  cnnviz stylize --content chelsea.png --style the_scream.jpg --steps 0 --json",
+            "  cnnviz stylize --method network --model candy.onnx --content chelsea.png --out chelsea-candy.png",
+            "  cnnviz stylize --method network --model mosaic.onnx --images photos/ --out mosaic.png --save-npy mosaic.npy",
             "",
             "Layer names: 'cnnviz summary --model FILE'."})
 public final class StylizeCommand implements Callable<Integer> {
@@ -54,6 +64,9 @@ public final class StylizeCommand implements Callable<Integer> {
         METHODS.put("gatys", GatysMethod::new);
         METHODS.put("adain", StylizeAdain::new);
     }
+
+    /** The methods that write their own outputs (several images), by name. */
+    static final java.util.Set<String> SELF_WRITING = java.util.Set.of("network");
 
     /** One way to stylize: reads the command's options, returns the result. */
     interface StylizeMethod {
@@ -69,20 +82,29 @@ public final class StylizeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-m", "--method"}, paramLabel = "NAME", defaultValue = "gatys",
-            description = "How to stylize: gatys (optimization), adain (a trained AdaIN model, --model). Default: ${DEFAULT-VALUE}.")
+            description = "How to stylize: gatys (optimization), adain (a trained AdaIN model, --model DIR), network "
+                    + "(a feed-forward style network, --model FILE.onnx). Default: ${DEFAULT-VALUE}.")
     String method;
 
     @Mixin
     LossModelOptions lossModel;
 
-    @Option(names = "--model", paramLabel = "DIR|FILE", description = "adain: the model that train-adain wrote (its directory or adain.properties).")
+    @Option(names = "--model", paramLabel = "DIR|FILE", description = "adain: the model that train-adain wrote (its directory "
+            + "or adain.properties); network: the style network (.onnx, e.g. candy.onnx).")
     Path model;
 
     @Option(names = "--alpha", paramLabel = "X", description = "adain: content-style trade-off in [0, 1] (1: full style). Default: 1.")
     Double alpha;
 
-    @Option(names = "--content", paramLabel = "FILE", required = true, description = "The content image (PNG, JPEG).")
+    @Option(names = {"--content", "--image"}, paramLabel = "FILE", description = "The content image (PNG, JPEG).")
     Path content;
+
+    @Option(names = "--images", paramLabel = "DIR", description = "network: a folder of content images, in file-name order.")
+    Path images;
+
+    @Option(names = "--channel-order", paramLabel = "rgb|bgr", converter = StylizeNetwork.OrderConverter.class,
+            description = "network: the network's channel order. Default: what the model's doc strings say, else rgb.")
+    dev.cnnviz.api.ChannelOrder channelOrder;
 
     @Option(names = "--style", paramLabel = "FILE", split = ",",
             description = "The style image(s), comma-separated to blend several.")
@@ -138,7 +160,7 @@ public final class StylizeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, paramLabel = "PNG", description = "The result (PNG). Default: stylized.png.")
     Path out;
 
-    @Option(names = "--save-npy", paramLabel = "FILE", description = "Also write the result as float32 [1,3,H,W] RGB 0..255 (.npy).")
+    @Option(names = "--save-npy", paramLabel = "FILE", description = "Also write the result(s) as float32 [N,3,H,W] RGB 0..255 (.npy).")
     Path saveNpy;
 
     @Option(names = "--json", description = "One JSON line per step on stdout instead of the progress bar.")
@@ -148,9 +170,19 @@ public final class StylizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CommandLine cmd = spec.commandLine();
         Supplier<StylizeMethod> m = METHODS.get(method.toLowerCase(Locale.ROOT));
-        if (m == null) {
-            throw new ParameterException(cmd, "--method must be one of " + String.join(", ", METHODS.keySet())
-                    + ", found '" + method + "'");
+        if (m == null && !SELF_WRITING.contains(method.toLowerCase(Locale.ROOT))) {
+            throw new ParameterException(cmd, "--method must be one of " + String.join(", ", METHODS.keySet()) + ", "
+                    + String.join(", ", SELF_WRITING) + ", found '" + method + "'");
+        }
+        String name = method.toLowerCase(Locale.ROOT);
+        if (SELF_WRITING.contains(name)) {
+            return StylizeNetwork.run(this);
+        }
+        if (images != null || channelOrder != null) {
+            throw new ParameterException(cmd, "--images and --channel-order apply only to --method network");
+        }
+        if (content == null) {
+            throw new ParameterException(cmd, "--method " + name + " needs --content FILE");
         }
         Path png = out != null ? out : Path.of("stylized.png");
         OutputChecks checks = new OutputChecks(cmd).input("--content", content).input("--loss-model", lossModel.lossModel);
