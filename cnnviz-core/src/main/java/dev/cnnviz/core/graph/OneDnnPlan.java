@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
  * (max and global average pooling), {@link ConcatKernel}, {@link CopyKernel} (identity, dropout),
- * {@link TanhKernel} and {@link InstanceNormKernel}; each value in
+ * {@link TanhKernel}, {@link InstanceNormKernel} and {@link DeconvKernel}; each value in
  * oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
  * runs them forward and backward by node name.
  *
@@ -247,6 +247,13 @@ final class OneDnnPlan implements AutoCloseable {
                 xs[i] = input(in.get(i), args[i]);
             }
             return new ConcatKernel(this, node.name(), xs);
+        }
+        if (op instanceof dev.cnnviz.core.graph.ops.ConvTranspose t) {
+            long[] s = shapeOf(in.get(0), args[0]);
+            return DeconvKernel.plannable(graph, node, t, s) && (args[0] == null || args[0].dataType() == DataType.FLOAT)
+                    ? new DeconvKernel(this, node.name(), input(in.get(0), args[0]), t, graph.constant(in.get(1)),
+                            in.size() > 2 ? graph.constant(in.get(2)) : null)
+                    : null;
         }
         if (op instanceof dev.cnnviz.core.graph.ops.Tanh || op instanceof dev.cnnviz.core.graph.ops.InstanceNorm) {
             long[] s = shapeOf(in.get(0), args[0]);

@@ -108,6 +108,27 @@ public record ConvTranspose(int[] strides, int[] pads, int[] dilations, int grou
         return new long[] {full, begin, out};
     }
 
+    /**
+     * The geometry of one call in a convolution engine's terms (used by the oneDNN plan's deconvolution): the
+     * output size and the pads at the beginning and the end of each axis, with
+     * {@code out = (in - 1)·s + (k - 1)·d + 1 - begin - end}. {@code end} is negative where output padding adds
+     * rows/columns past the full result (candy's {@code output_shape}: -1).
+     *
+     * @param x the input shape {@code [N, C, H, W]}
+     * @param w the weight shape {@code [C, O/group, kH, kW]}
+     * @return {@code {outH, outW, beginH, beginW, endH, endW}}
+     * @throws IllegalArgumentException if the shapes are not 4-D
+     */
+    public long[] geometry(long[] x, long[] w) {
+        if (x.length != 4 || w.length != 4) {
+            throw new IllegalArgumentException("ConvTranspose geometry needs 4-D input and weights, found "
+                    + Arrays.toString(x) + " and " + Arrays.toString(w));
+        }
+        long[] h = axis(x[2], w[2], 0);
+        long[] wd = axis(x[3], w[3], 1);
+        return new long[] {h[2], wd[2], h[1], wd[1], h[0] - h[1] - h[2], wd[0] - wd[1] - wd[2]};
+    }
+
     private Plan plan(INDArray[] in) {
         INDArray x = in[0];
         INDArray w = in[1];
