@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
  * (max and global average pooling), {@link ConcatKernel}, {@link CopyKernel} (identity, dropout),
- * {@link TanhKernel}, {@link InstanceNormKernel} and {@link DeconvKernel}; each value in
+ * {@link TanhKernel}, {@link InstanceNormKernel}, {@link DeconvKernel}, {@link CropKernel} and {@link AddKernel};
+ * each value in
  * oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
  * runs them forward and backward by node name.
  *
@@ -248,6 +249,14 @@ final class OneDnnPlan implements AutoCloseable {
             }
             return new ConcatKernel(this, node.name(), xs);
         }
+        // crops and additions only where a value is already here (else they would copy ND4J values in and out)
+        if (op instanceof dev.cnnviz.core.graph.ops.Pad p && in.size() == 1 && args[0] == null) {
+            return CropKernel.plannable(p, shapeOf(in.get(0), args[0])) ? new CropKernel(this, node.name(), input(in.get(0), args[0]), p) : null;
+        }
+        if (op instanceof dev.cnnviz.core.graph.ops.Add && in.size() == 2 && (args[0] == null || args[1] == null) && floats(args)) {
+            return AddKernel.plannable(shapeOf(in.get(0), args[0]), shapeOf(in.get(1), args[1]))
+                    ? new AddKernel(this, node.name(), input(in.get(0), args[0]), input(in.get(1), args[1])) : null;
+        }
         if (op instanceof dev.cnnviz.core.graph.ops.ConvTranspose t) {
             long[] s = shapeOf(in.get(0), args[0]);
             return DeconvKernel.plannable(graph, node, t, s) && (args[0] == null || args[0].dataType() == DataType.FLOAT)
@@ -269,6 +278,16 @@ final class OneDnnPlan implements AutoCloseable {
                     : new TanhKernel(this, node.name(), x);
         }
         return null;
+    }
+
+    /** @return whether every ND4J argument (null: held here) is float32 */
+    private static boolean floats(INDArray[] args) {
+        for (INDArray a : args) {
+            if (a != null && a.dataType() != DataType.FLOAT) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private PlanKernel conv(Graph graph, Node node, Conv c, INDArray[] args) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cnnviz.core.graph.ops.Add;
 import dev.cnnviz.core.graph.ops.AutoPad;
 import dev.cnnviz.core.graph.ops.Concat;
 import dev.cnnviz.core.graph.ops.Constant;
@@ -16,6 +15,7 @@ import dev.cnnviz.core.graph.ops.Input;
 import dev.cnnviz.core.graph.ops.MaxPool;
 import dev.cnnviz.core.graph.ops.Relu;
 import dev.cnnviz.core.graph.ops.Softmax;
+import dev.cnnviz.core.graph.ops.Sub;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -75,8 +75,9 @@ class OneDnnPlanTest {
                 .add("e3", Conv.padded(1), "relu_s", "we3", "be3")
                 .add("relu_e3", new Relu(), "e3")
                 .add("cat", new Concat(1), "relu_e1", "relu_e3")
-                // An ND4J operator between planned ones: its inputs are copied out, its output copied in.
-                .add("sum", new Add(), "relu_e1", "relu_e3")
+                // An ND4J operator between planned ones: its inputs are copied out, its output copied in (a
+                // subtraction: an addition of two equal shapes runs on oneDNN, see AddKernel and StyleKernelsTest).
+                .add("sum", new Sub(), "relu_e1", "relu_e3")
                 .constant("wm", w(rnd, 8, 8, 1, 1))
                 .add("mix", Conv.simple(), "sum", "wm")
                 .add("relu_mix", new Relu(), "mix")

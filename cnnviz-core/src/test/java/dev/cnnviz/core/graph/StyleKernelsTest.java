@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cnnviz.core.graph.ops.Add;
 import dev.cnnviz.core.graph.ops.AutoPad;
 import dev.cnnviz.core.graph.ops.Conv;
 import dev.cnnviz.core.graph.ops.ConvTranspose;
 import dev.cnnviz.core.graph.ops.InstanceNorm;
+import dev.cnnviz.core.graph.ops.Pad;
+import dev.cnnviz.core.graph.ops.PadMode;
 import dev.cnnviz.core.graph.ops.Relu;
 import dev.cnnviz.core.graph.ops.Tanh;
 import java.util.List;
@@ -193,6 +196,66 @@ class StyleKernelsTest {
             Gradients gb = b.backward(Map.of("out", seed), wrt);
             for (String n : wrt) {
                 assertClose(gb.get(n), ga.get(n), "gradient at " + n);
+            }
+        }
+    }
+
+    /**
+     * A residual block as candy's (an unpadded convolution and instance norm, the skip path cropped by one pixel on
+     * each side, added), then an asymmetric crop, an addition of a value to itself (two gradient contributions),
+     * and a crop of the 3-channel (plain layout) result.
+     */
+    private static Graph residualNet(long seed) {
+        Random rnd = new Random(seed);
+        return Graph.builder()
+                .input("x", 3, 12, 11)
+                .constant("w0", w(rnd, 16, 3, 3, 3)).constant("c0", w(rnd, 16))
+                .add("conv0", Conv.padded(1), "x", "w0", "c0")
+                .add("relu0", new Relu(), "conv0")
+                .constant("w1", w(rnd, 16, 16, 3, 3)).constant("c1", w(rnd, 16))
+                .add("conv1", Conv.padded(0), "relu0", "w1", "c1")
+                .constant("s1", w(rnd, 16)).constant("b1", w(rnd, 16))
+                .add("in1", new InstanceNorm(1e-5), "conv1", "s1", "b1")
+                .add("crop0", Pad.spatial(-1, -1, -1, -1, PadMode.CONSTANT, 0), "relu0")
+                .add("add0", new Add(), "in1", "crop0")
+                .add("crop1", Pad.spatial(0, -1, -2, 0, PadMode.CONSTANT, 0), "add0")
+                .add("t1", new Tanh(), "crop1")
+                .add("dbl", new Add(), "t1", "t1")
+                .constant("w2", w(rnd, 3, 16, 3, 3))
+                .add("conv2", Conv.padded(1), "dbl", "w2")
+                .add("out", Pad.spatial(-1, 0, 0, -2, PadMode.CONSTANT, 0), "conv2")
+                .build();
+    }
+
+    @ParameterizedTest(name = "blocks of {0} channels")
+    @ValueSource(ints = {8, 16})
+    void cropsAndResidualAdditionsMatchNd4jForwardAndBackward(int block) {
+        Graph g = residualNet(block).withOneDnnBlock(block);
+        Graph ref = g.withNd4jOnly();
+        for (int batch : new int[] {1, 3}) {
+            Random rnd = new Random(90 + batch);
+            INDArray x = w(rnd, batch, 3, 12, 11).muli(2);
+            for (int rep = 0; rep < 2; rep++) {
+                try (ForwardPass a = g.forward(x); ForwardPass b = ref.forward(x)) {
+                    assertArrayEquals(new long[] {batch, 16, 8, 8}, a.get("crop1").shape());
+                    assertArrayEquals(new long[] {batch, 3, 7, 6}, a.output().shape());
+                    for (String n : List.of("crop0", "add0", "crop1", "dbl", "out")) {
+                        assertTrue(a.ranOnOneDnn(n), n + " runs on oneDNN");
+                        assertClose(b.get(n), a.get(n), "batch " + batch + " pass " + rep + " value " + n);
+                    }
+                    INDArray seed = w(rnd, a.output().shape());
+                    INDArray inner = w(rnd, batch, 16, 10, 9);
+                    Map<String, INDArray> seeds = Map.of("out", seed, "add0", inner);
+                    List<String> wrt = List.of("x", "relu0", "in1", "add0", "crop1", "t1", "conv2");
+                    Gradients ga = a.backward(seeds, wrt);
+                    Gradients gb = b.backward(seeds, wrt);
+                    for (String n : wrt) {
+                        assertClose(gb.get(n), ga.get(n), "batch " + batch + " pass " + rep + " gradient at " + n, 1e-4);
+                    }
+                    if (OneDnnPlanTest.jitOnly(block)) {
+                        assertEquals(List.of(), a.referenceKernels(), "reference kernels");
+                    }
+                }
             }
         }
     }
