@@ -195,6 +195,21 @@ public record AdversarialExample(Tensor original, Tensor adversarial, Target tar
         return (int) Math.round(Math.max(0, Math.min(1, v)) * 255.0);
     }
 
+    /**
+     * One line for JShell and logs: whether it was targeted, then {@link #describe()} with the L0 norm, e.g.
+     * {@code "AdversarialExample[PGD (L∞), untargeted: 285 Egyptian cat (p=0.762) -> 283 Persian cat (p=0.410),
+     * L∞ 0.0078, L2 1.32, L0 9120 of 150528, 10 steps, success]"}.
+     *
+     * @return the description (never the pixels)
+     */
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "AdversarialExample[%s, %s: %s -> %s, L∞ %.4g, L2 %.4g, L0 %d of %d, %d steps, %s%s]",
+                provenance.method(), targeted() ? "targeted at " + target.describe() : "untargeted", before, after,
+                linf(), l2(), l0(), original.data().length, steps, success ? "success" : "failure",
+                interrupted ? ", interrupted" : "");
+    }
+
     /** @return one line: e.g. {@code "PGD (L∞): 285 Egyptian cat (p=0.762) -> 283 Persian cat (p=0.41), L∞ 0.0078, L2 1.32, 10 steps, success"}. */
     public String describe() {
         return String.format(Locale.ROOT, "%s: %s -> %s, L∞ %.4g, L2 %.4g, %d steps, %s", provenance.method(), before,

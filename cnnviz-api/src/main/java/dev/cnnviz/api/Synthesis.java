@@ -57,4 +57,31 @@ public record Synthesis(List<BufferedImage> images, Tensor input, List<Optimizat
     public int steps() {
         return (int) history.stream().filter(s -> s.step() > 0).count();
     }
+
+    /**
+     * One line for JShell and logs: the method and layer, the images' number and size, the steps and the loss
+     * from the first step to the last, e.g.
+     * {@code "Synthesis[Class visualization · fc_preact, 1 image 28x28, 60 steps, loss -0.412 -> -38.1]"}.
+     *
+     * @return the description (never the pixels)
+     */
+    @Override
+    public String toString() {
+        BufferedImage first = images.get(0);
+        StringBuilder sb = new StringBuilder("Synthesis[").append(provenance.describe()).append(", ")
+                .append(images.size()).append(images.size() == 1 ? " image " : " images ")
+                .append(first.getWidth()).append('x').append(first.getHeight())
+                .append(", ").append(steps()).append(steps() == 1 ? " step" : " steps");
+        if (!history.isEmpty()) {
+            sb.append(String.format(java.util.Locale.ROOT, ", loss %.4g -> %.4g", history.get(0).loss(),
+                    history.get(history.size() - 1).loss()));
+        }
+        if (!snapshots.isEmpty()) {
+            sb.append(", ").append(snapshots.size()).append(" snapshots");
+        }
+        if (interrupted) {
+            sb.append(", interrupted");
+        }
+        return sb.append(']').toString();
+    }
 }

@@ -5,6 +5,7 @@ import dev.cnnviz.api.Tensor;
 import dev.cnnviz.core.Model;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -66,6 +67,21 @@ public final class UniversalPerturbation {
      */
     public record Result(Tensor perturbation, Norm norm, double xi, double trainFoolingRate, double heldOutFoolingRate,
                          int passes, Provenance provenance, boolean interrupted) {
+
+        /**
+         * One line for JShell and logs, e.g. {@code "UniversalPerturbation.Result[L∞ ξ=0.0392 (10.0/255) on [1, 28,
+         * 28], fooling rate 0.812 on the training images, 0.780 held out, 3 passes]"}.
+         *
+         * @return the description (never the perturbation's values)
+         */
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "UniversalPerturbation.Result[%s ξ=%.4g (%.1f/255) on %s, fooling rate %.3f on the "
+                    + "training images, %s, %d passes%s]", norm == Norm.LINF ? "L∞" : "L2", xi, 255 * xi, Arrays.toString(perturbation.shape()),
+                    trainFoolingRate, Double.isNaN(heldOutFoolingRate) ? "none held out"
+                            : String.format(Locale.ROOT, "%.3f held out", heldOutFoolingRate), passes,
+                    interrupted ? ", interrupted" : "");
+        }
     }
 
     private UniversalPerturbation(Model model, Norm norm, double xi, double foolingRate, int passes, int batchSize, long seed) {

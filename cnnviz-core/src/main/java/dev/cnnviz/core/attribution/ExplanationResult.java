@@ -100,8 +100,18 @@ public record ExplanationResult(Tensor attribution, Map2D map, boolean signed, R
         return panelBuilder().save(png);
     }
 
+    /**
+     * One line for JShell and logs: the method and layer, the target with its score and probability, the map's size
+     * and range, and the raw attribution's shape, e.g. {@code "Explanation[Grad-CAM · relu3, class 9 Ankle boot ·
+     * score 6.124 · p=0.959, map 7x7 in [0, 3.41], attribution Tensor[7, 7]]"}.
+     *
+     * @return the description (never the values)
+     */
     @Override
     public String toString() {
-        return "Explanation[" + provenance.describe() + ", " + target.describe() + ", attribution " + attribution + "]";
+        return "Explanation[" + provenance.describe() + ", " + target.describe() + ", "
+                + String.format(java.util.Locale.ROOT, "%smap %dx%d in [%.4g, %.4g]", signed ? "signed " : "", map.width(),
+                        map.height(), map.min(), map.max())
+                + ", attribution " + attribution + "]";
     }
 }

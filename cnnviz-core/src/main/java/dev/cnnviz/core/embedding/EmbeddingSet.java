@@ -60,6 +60,19 @@ public final class EmbeddingSet {
         this.source = Objects.requireNonNull(source, "source");
     }
 
+    /**
+     * One line for JShell and logs, e.g. {@code "EmbeddingSet[300 x 128 at gap, 300 labelled of 10 classes, from
+     * test images]"}.
+     *
+     * @return the description (never the vectors)
+     */
+    @Override
+    public String toString() {
+        long labelled = Arrays.stream(labels).filter(l -> l != Batch.NO_LABEL).count();
+        return "EmbeddingSet[" + size() + " x " + dimension() + " at " + layer + ", " + labelled + " labelled"
+                + (classes.isEmpty() ? "" : " of " + classes.size() + " classes") + ", from " + source + "]";
+    }
+
     /** @return N */
     public int size() {
         return (int) vectors.size(0);

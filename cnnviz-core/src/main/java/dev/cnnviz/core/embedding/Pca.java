@@ -2,6 +2,7 @@ package dev.cnnviz.core.embedding;
 
 import dev.cnnviz.core.MemoryBudget;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,6 +39,33 @@ public final class Pca {
      */
     public record Result(double[] mean, double[][] components, double[] explainedVariance,
             double[] explainedVarianceRatio, double totalVariance) {
+
+        /**
+         * One line for JShell and logs, e.g. {@code "Pca.Result[2 components of 128 dimensions, explained variance
+         * 34.1% + 12.0% = 46.1%]"} (the first five components' shares, then the sum of all).
+         *
+         * @return the description (never the components)
+         */
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder("Pca.Result[").append(components.length)
+                    .append(components.length == 1 ? " component of " : " components of ").append(mean.length)
+                    .append(" dimensions, explained variance ");
+            double sum = 0;
+            for (int i = 0; i < explainedVarianceRatio.length; i++) {
+                sum += explainedVarianceRatio[i];
+                if (i < 5) {
+                    sb.append(i == 0 ? "" : " + ").append(String.format(Locale.ROOT, "%.1f%%", 100 * explainedVarianceRatio[i]));
+                }
+            }
+            if (explainedVarianceRatio.length > 5) {
+                sb.append(" + ...");
+            }
+            if (explainedVarianceRatio.length > 1) {
+                sb.append(String.format(Locale.ROOT, " = %.1f%%", 100 * sum));
+            }
+            return sb.append(']').toString();
+        }
 
         /**
          * Projects rows onto the components.

@@ -24,6 +24,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeSet;
@@ -147,6 +148,33 @@ public final class MaxActivatingPatches {
         @Override
         public int[] channels() {
             return channels.clone();
+        }
+
+        /**
+         * One line for JShell and logs, e.g. {@code "MaxActivatingPatches.Result[relu3, channels 0..7, top 9 of 300
+         * images scanned, activations 0.512 to 7.93]"}.
+         *
+         * @return the description (never the patches)
+         */
+        @Override
+        public String toString() {
+            int k = hits.stream().mapToInt(List::size).max().orElse(0);
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (List<Hit> row : hits) {
+                for (Hit h : row) {
+                    lo = Math.min(lo, h.activation());
+                    hi = Math.max(hi, h.activation());
+                }
+            }
+            String chans = channels.length == 0 ? "no channels"
+                    : channels.length == 1 ? "channel " + channels[0]
+                    : channels[channels.length - 1] - channels[0] == channels.length - 1
+                            ? "channels " + channels[0] + ".." + channels[channels.length - 1]
+                            : channels.length + " channels";
+            return "MaxActivatingPatches.Result[" + layer + ", " + chans + ", top " + k + " of " + scanned
+                    + " images scanned" + (k == 0 ? "" : String.format(Locale.ROOT, ", activations %.4g to %.4g", lo, hi))
+                    + (guided.stream().anyMatch(g -> !g.isEmpty()) ? ", with guided backprop" : "") + "]";
         }
 
         /**

@@ -192,6 +192,23 @@ public record ModelSummary(List<Row> rows) {
         return rows.stream().mapToLong(Row::params).sum();
     }
 
+    /**
+     * One line for JShell and logs (the table is {@link #table()}), e.g.
+     * {@code "ModelSummary[16 layers, input [1, 1, 28, 28] -> output [1, 10], 94,858 parameters, 0.0149 GFLOP per
+     * example]"}.
+     *
+     * @return the description
+     */
+    @Override
+    public String toString() {
+        if (rows.isEmpty()) {
+            return "ModelSummary[no layers]";
+        }
+        return String.format(Locale.ROOT, "ModelSummary[%d layers, input %s -> output %s, %,d parameters, %.3g GFLOP per example]",
+                rows.size(), Arrays.toString(rows.get(0).outputShape()),
+                Arrays.toString(rows.get(rows.size() - 1).outputShape()), totalParams(), totalFlops() / 1e9);
+    }
+
     /** @return the sum of every row's FLOPs (one example). */
     public long totalFlops() {
         return rows.stream().mapToLong(Row::flops).sum();
