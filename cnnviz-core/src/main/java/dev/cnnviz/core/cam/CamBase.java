@@ -31,13 +31,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>This class owns everything the methods share:
  * <ul>
- *   <li>the <b>layer</b>: {@link #layer(String)}, or by default the last node the class scores depend on whose
+ *   <li>the <b>layer</b>: {@link #withLayer(String)}, or by default the last node the class scores depend on whose
  *       output is 4-D with more than one spatial position — the layer that feeds the global pooling (or the
  *       flatten) of a classifier, e.g. SqueezeNet's final ReLU, ResNet's last block, VGG's last max pool. It is
  *       found once, lazily, from a forward pass on a zero batch;</li>
  *   <li>the <b>capture</b>: per batch one forward pass keeping the layer's activation {@code A}, and (for
  *       gradient methods) one backward pass from the targets' seeds giving {@code G = ∂S/∂A};</li>
- *   <li>the weighted sum over channels and the final <b>ReLU</b> (on by default; {@link #relu(boolean)});</li>
+ *   <li>the weighted sum over channels and the final <b>ReLU</b> (on by default; {@link #withRelu(boolean)});</li>
  *   <li>the <b>results</b>: {@link Explanation#attribution()} and {@link Explanation#map()} are the map
  *       {@code [h, w]} at the layer's resolution (upsampling for display happens in rendering), non-negative
  *       unless the ReLU is switched off (then {@link Explanation#signed()} is true); the provenance names the
@@ -140,7 +140,7 @@ public abstract class CamBase<T extends CamBase<T>> extends AttributionBase {
     }
 
     /**
-     * @return the layer explained: the one given to {@link #layer(String)}, or the default layer (found on first
+     * @return the layer explained: the one given to {@link #withLayer(String)}, or the default layer (found on first
      * use by a forward pass on a zero batch)
      * @throws IllegalArgumentException if no layer was given and the model has no suitable 4-D layer
      */

@@ -18,7 +18,7 @@ import java.util.Map;
  *
  * <p>The paper does not centre {@code O}, and neither does this class by default. pytorch-grad-cam's
  * {@code EigenCAM} subtracts each channel's mean over positions before the SVD (and does not fix the sign);
- * {@link #centred(boolean) centred(true)} reproduces that, with the sign fixed by the map's sum, or if that is
+ * {@link #withCentred(boolean) withCentred(true)} reproduces that, with the sign fixed by the map's sum, or if that is
  * zero, by its correlation with the mean activation over channels.
  *
  * <p>Defaults: the last 4-D layer before the global pooling, not centred, ReLU on, batch size

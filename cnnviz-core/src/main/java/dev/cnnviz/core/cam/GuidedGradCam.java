@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * model calls; here one forward pass serves both backward passes (exact, then guided).
  *
  * <p>Defaults: Grad-CAM's (the last 4-D layer before the global pooling, ReLU on), batch size
- * {@value CamBase#DEFAULT_BATCH_SIZE}; {@link #relu(boolean)} applies to the Grad-CAM factor.
+ * {@value CamBase#DEFAULT_BATCH_SIZE}; {@link #withRelu(boolean)} applies to the Grad-CAM factor.
  *
  * <pre>{@code
  * Explanation e = GuidedGradCam.of(model).explain(image, 285);

@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * (Definition 2 of the paper, "channel-wise increase of confidence", {@code C(A_k) = f(X ⊙ H_k) − f(X_b)}):
  * <pre>  α_k = p_c(X ⊙ H_k)          (default, {@link Weighting#PROBABILITY})
  *   M   = ReLU( Σ_k α_k A_k )</pre>
- * with {@code p_c} the softmax probability of the target class. Choices, selected by {@link #weighting(Weighting)}:
+ * with {@code p_c} the softmax probability of the target class. Choices, selected by {@link #withWeighting(Weighting)}:
  * <ul>
  *   <li>{@link Weighting#PROBABILITY} (default): the post-softmax score of the masked input, which the paper
  *       prefers to the raw score because it lies in a fixed range whatever the forward pass, and which the

@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * 2-D average pooling, ONNX {@code AveragePool} (without the opset-19 {@code dilations}) on
  * {@code X [N, C, H, W]}:
- * <pre>  Y[n,c,y,x] = (1 / count[y,x]) · Σ_{i<kH, j<kW} Xpad[n, c, y·sH + i, x·sW + j]</pre>
+ * <pre>  Y[n,c,y,x] = (1 / count[y,x]) · Σ_{i&lt;kH, j&lt;kW} Xpad[n, c, y·sH + i, x·sW + j]</pre>
  * with {@code Xpad} the zero-padded input. The divisor {@code count = countH[y] · countW[x]} counts, per axis,
  * the window elements that lie
  * <ul>

@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * 2-D max pooling, ONNX {@code MaxPool} (single output, no {@code Indices}) on {@code X [N, C, H, W]}:
- * <pre>  Y[n,c,y,x] = max_{i<kH, j<kW} Xpad[n, c, y·sH + i·dH, x·sW + j·dW]</pre>
+ * <pre>  Y[n,c,y,x] = max_{i&lt;kH, j&lt;kW} Xpad[n, c, y·sH + i·dH, x·sW + j·dW]</pre>
  * where {@code Xpad} is X padded with {@code -∞} ({@code pads} begin/end), so padding never wins the max.
  * Output size per axis, with {@code effK = (k-1)·d + 1}:
  * <pre>  floor mode: out = floor((in + padBegin + padEnd - effK) / s) + 1
