@@ -20,11 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs {@code src/main/jshell/gradcam.jsh} as a user would: the {@code jshell} binary of this JDK with the test
- * class path, in an empty directory; the script must exit with 0 and leave a valid PNG behind.
+ * Runs {@code src/main/jshell/gradcam.jsh} as a user would with {@code ./cnnviz jshell gradcam.jsh}: the
+ * {@code jshell} binary of this JDK with the test class path and the launcher's startup (JShell's DEFAULT and
+ * {@code src/main/jshell/startup.jsh}), in an empty directory; the script must exit with 0 and leave a valid PNG
+ * behind.
  */
 class JShellScriptTest {
     private static final Path SCRIPT = Path.of("src/main/jshell/gradcam.jsh");
+    private static final Path STARTUP = Path.of("src/main/jshell/startup.jsh");
 
     @Test
     void gradCamScriptWritesAPicture(@TempDir Path work) throws IOException, InterruptedException {
@@ -37,6 +40,7 @@ class JShellScriptTest {
                 "-R-Xmx2g",
                 "-R-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "--feedback", "normal",
+                "--startup", "DEFAULT", "--startup", STARTUP.toAbsolutePath().toString(),
                 SCRIPT.toAbsolutePath().toString()));
         Path log = work.resolve("jshell.log");
         Process p = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
