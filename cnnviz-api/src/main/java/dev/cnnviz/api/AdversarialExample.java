@@ -206,7 +206,7 @@ public record AdversarialExample(Tensor original, Tensor adversarial, Target tar
     public String toString() {
         return String.format(Locale.ROOT, "AdversarialExample[%s, %s: %s -> %s, L∞ %.4g, L2 %.4g, L0 %d of %d, %d steps, %s%s]",
                 provenance.method(), targeted() ? "targeted at " + target.describe() : "untargeted", before, after,
-                linf(), l2(), l0(), original.data().length, steps, success ? "success" : "failure",
+                linf(), l2(), l0(), original.length(), steps, success ? "success" : "failure",
                 interrupted ? ", interrupted" : "");
     }
 
