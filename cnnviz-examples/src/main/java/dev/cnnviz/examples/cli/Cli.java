@@ -53,7 +53,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
             InvertCommand.class,
             StylizeCommand.class,
             DreamCommand.class,
-            StylizeCommand.class,
             TextureCommand.class,
             SummaryCommand.class,
             FiltersCommand.class,
