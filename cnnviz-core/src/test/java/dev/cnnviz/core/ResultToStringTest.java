@@ -89,9 +89,12 @@ class ResultToStringTest {
     @Test
     void universalPerturbationResultGivesNormRadiusAndFoolingRates() {
         var r = new UniversalPerturbation.Result(Tensor.of(new float[3 * 4 * 4], 3, 4, 4), Norm.LINF, 10 / 255.0, 0.8125,
-                Double.NaN, 3, new Provenance("Universal perturbation", Map.of(), "", 1L, "tiny", null));
+                Double.NaN, 3, new Provenance("Universal perturbation", Map.of(), "", 1L, "tiny", null), false);
         assertEquals("UniversalPerturbation.Result[L∞ ξ=0.03922 (10.0/255) on [3, 4, 4], fooling rate 0.813 on the "
                 + "training images, none held out, 3 passes]", r.toString());
+        var cut = new UniversalPerturbation.Result(r.perturbation(), r.norm(), r.xi(), r.trainFoolingRate(),
+                r.heldOutFoolingRate(), 1, r.provenance(), true);
+        assertTrue(cut.toString().endsWith("1 passes, interrupted]"), cut.toString());
     }
 
     @Test
