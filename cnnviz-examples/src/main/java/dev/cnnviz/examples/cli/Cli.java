@@ -45,6 +45,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
         subcommands = {
+            TourCommand.class,
             PredictCommand.class,
             ExplainCommand.class,
             SegmentCommand.class,

@@ -164,7 +164,12 @@ public final class SynthesisOutput {
         return panel(start, "start", s, title);
     }
 
-    private static BufferedImage panel(BufferedImage start, String startCaption, Synthesis s, String title) {
+    /**
+     * @param start        the first tile (the start, or the user's photograph), or null to leave it out
+     * @param startCaption its caption, e.g. {@code "original"}
+     * @return the panel {@link #writePanel(BufferedImage, String, Synthesis, String, Path)} writes
+     */
+    public static BufferedImage panel(BufferedImage start, String startCaption, Synthesis s, String title) {
         List<BufferedImage> tiles = new ArrayList<>();
         List<String> captions = new ArrayList<>();
         if (start != null) {
