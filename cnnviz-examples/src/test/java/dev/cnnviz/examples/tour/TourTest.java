@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +75,24 @@ class TourTest {
         assertTrue(err.toString().contains("refused does not apply to this model: no spatial layer 'x'"), err.toString());
         String home = Files.readString(index, StandardCharsets.UTF_8);
         assertTrue(home.contains("href=\"demo.html\"") && home.contains("a &lt;boot&gt;") && !home.contains("http"), home);
+    }
+
+    @Test
+    void theStyleSectionDrawsTheGramMatricesOfThreeDepths() throws Exception {
+        TourContext ctx = context(new StringWriter());
+        List<Figure> figures = new StylizeSection().run(ctx);
+        assertEquals(1, figures.size());
+        Figure f = figures.get(0);
+        assertTrue(f.image() != null && f.wide() && f.seconds() >= 0, f.toString());
+        assertTrue(f.settings().contains(ctx.earlyLayer()) && f.settings().contains(ctx.lateLayer()), f.settings());
+        // Three 192-pixel tiles side by side, each a colour map of a Gram matrix: not one flat colour.
+        assertTrue(f.image().getWidth() >= 3 * 192, "width " + f.image().getWidth());
+        BufferedImage img = f.image();
+        Set<Integer> colours = new HashSet<>();
+        for (int x = 0; x < img.getWidth(); x += 3) {
+            colours.add(img.getRGB(x, img.getHeight() / 3));
+        }
+        assertTrue(colours.size() > 10, colours.size() + " colours across the panel");
     }
 
     @Test
