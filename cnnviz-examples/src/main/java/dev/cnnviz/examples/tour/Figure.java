@@ -33,12 +33,24 @@ public record Figure(String technique, String paper, String settings, double sec
         }
     }
 
-    /** @return a picture figure, its time not yet measured */
+    /**
+     * @param technique what ran
+     * @param paper     where it comes from (empty or null for none)
+     * @param settings  the settings it ran with
+     * @param image     the picture
+     * @return a picture figure, its time not yet measured
+     */
     public static Figure of(String technique, String paper, String settings, BufferedImage image) {
         return new Figure(technique, paper, settings, Double.NaN, Objects.requireNonNull(image, "image"), null, false);
     }
 
-    /** @return a text figure (a table), spanning the row, its time not yet measured */
+    /**
+     * @param technique what ran
+     * @param paper     where it comes from (empty or null for none)
+     * @param settings  the settings it ran with
+     * @param text      the preformatted text (a table)
+     * @return a text figure, spanning the row, its time not yet measured
+     */
     public static Figure text(String technique, String paper, String settings, String text) {
         return new Figure(technique, paper, settings, Double.NaN, null, Objects.requireNonNull(text, "text"), true);
     }
@@ -48,7 +60,10 @@ public record Figure(String technique, String paper, String settings, double sec
         return new Figure(technique, paper, settings, seconds, image, text, true);
     }
 
-    /** @return this figure with the seconds it took */
+    /**
+     * @param s the wall-clock seconds the figure took
+     * @return this figure with them
+     */
     public Figure withSeconds(double s) {
         return new Figure(technique, paper, settings, s, image, text, wide);
     }

@@ -56,6 +56,9 @@ public final class Tour {
     /**
      * Runs the given sections and writes the gallery.
      *
+     * @param ctx      the model, image and dataset
+     * @param sections the sections, in page order
+     * @param dir      the output folder (created)
      * @return the index page
      * @throws Exception if a technique fails or a file cannot be written
      */
@@ -71,7 +74,9 @@ public final class Tour {
     /**
      * Writes the gallery of figures already computed.
      *
+     * @param ctx     the model, image and dataset they were computed on
      * @param figures each section's figures, in page order
+     * @param dir     the output folder (created)
      * @return the index page
      * @throws IOException if the folder is not a folder or a file cannot be written
      */

@@ -120,7 +120,11 @@ public final class TourContext {
         return err;
     }
 
-    /** @return {@code full}, or {@code reduced} in a quick tour */
+    /**
+     * @param full    a step count for the full tour
+     * @param reduced the step count for a quick tour
+     * @return {@code full}, or {@code reduced} in a quick tour
+     */
     public int steps(int full, int reduced) {
         return quick ? reduced : full;
     }
@@ -161,12 +165,18 @@ public final class TourContext {
         return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
     }
 
-    /** @return the probability the model gives class {@code c} for the image */
+    /**
+     * @param c a class index
+     * @return the probability the model gives class {@code c} for the image
+     */
     public double probability(int c) {
         return probabilities[c];
     }
 
-    /** @return e.g. {@code 9 (Ankle boot)}, or {@code 9} without labels */
+    /**
+     * @param c a class index
+     * @return e.g. {@code 9 (Ankle boot)}, or {@code 9} without labels
+     */
     public String describeClass(int c) {
         return model.label(c).map(l -> c + " (" + l + ")").orElse(Integer.toString(c));
     }
@@ -194,7 +204,11 @@ public final class TourContext {
         return spatialLayers.get(spatialLayers.size() - 1);
     }
 
-    /** @return the output shape of a layer for one image */
+    /**
+     * @param layer a node of the model's graph
+     * @return its output shape for one image
+     * @throws IllegalArgumentException if the graph has no such node
+     */
     public long[] shape(String layer) {
         long[] s = model.graph().shapes(model.inputSpec().batchShape(1)).get(layer);
         if (s == null) {
@@ -238,7 +252,10 @@ public final class TourContext {
         };
     }
 
-    /** @return the first {@code n} dataset images in the attacks' image space ([0, 1], the model's size) */
+    /**
+     * @param n how many images (at most the dataset's size)
+     * @return the first {@code n} dataset images in the attacks' image space ([0, 1], the model's size)
+     */
     public Tensor imageSpace(int n) {
         int k = Math.min(n, images.size());
         ImageSpace space = ImageSpace.of(model.inputSpec());
@@ -247,7 +264,10 @@ public final class TourContext {
         return Tensor.of(u, k, s[0], s[1], s[2]);
     }
 
-    /** @return the first {@code n} true classes, or null when unknown */
+    /**
+     * @param n how many
+     * @return the first {@code n} true classes, or null when unknown
+     */
     public int[] labels(int n) {
         return labels == null ? null : Arrays.copyOf(labels, Math.min(n, labels.length));
     }
