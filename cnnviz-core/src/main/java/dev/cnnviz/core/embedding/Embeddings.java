@@ -2,6 +2,7 @@ package dev.cnnviz.core.embedding;
 
 import dev.cnnviz.api.NonFiniteResultException;
 import dev.cnnviz.core.MemoryBudget;
+import dev.cnnviz.core.data.ScanProgress;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.data.Dataset;
 import dev.cnnviz.core.graph.ForwardPass;

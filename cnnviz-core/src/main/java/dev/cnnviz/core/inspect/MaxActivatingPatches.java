@@ -1,5 +1,6 @@
 package dev.cnnviz.core.inspect;
 
+import dev.cnnviz.core.data.ScanProgress;
 import dev.cnnviz.api.ChannelOrder;
 import dev.cnnviz.api.Explanation;
 import dev.cnnviz.api.InputSpec;
@@ -69,19 +70,6 @@ public final class MaxActivatingPatches {
     public static final int DEFAULT_BATCH_SIZE = 32;
     /** The patch width in pixels that the grid's nearest-neighbour upscaling aims at. */
     public static final int TARGET_PATCH = 64;
-
-    /** Told after every batch of a scan. */
-    @FunctionalInterface
-    public interface ScanListener {
-        /** A listener that does nothing. */
-        ScanListener NONE = (done, total) -> { };
-
-        /**
-         * @param done  images scanned so far
-         * @param total images in the dataset
-         */
-        void scanned(int done, int total);
-    }
 
     /**
      * One of a channel's strongest units.
@@ -227,10 +215,10 @@ public final class MaxActivatingPatches {
     private final int top;
     private final int batchSize;
     private final boolean guidedBackprop;
-    private final ScanListener listener;
+    private final ScanProgress listener;
 
     private MaxActivatingPatches(Model model, String layer, int from, int to, int top, int batchSize, boolean guidedBackprop,
-            ScanListener listener) {
+            ScanProgress listener) {
         this.model = model;
         this.layer = layer;
         this.from = from;
@@ -252,7 +240,7 @@ public final class MaxActivatingPatches {
         if (model == null) {
             throw new IllegalArgumentException("MaxActivatingPatches need a model, found null");
         }
-        return new MaxActivatingPatches(model, null, 0, 0, DEFAULT_TOP, DEFAULT_BATCH_SIZE, false, ScanListener.NONE);
+        return new MaxActivatingPatches(model, null, 0, 0, DEFAULT_TOP, DEFAULT_BATCH_SIZE, false, ScanProgress.NONE);
     }
 
     /**
@@ -348,15 +336,15 @@ public final class MaxActivatingPatches {
      * @return a copy
      * @throws IllegalArgumentException if null
      */
-    public MaxActivatingPatches withListener(ScanListener l) {
+    public MaxActivatingPatches withListener(ScanProgress l) {
         if (l == null) {
-            throw new IllegalArgumentException("the listener must not be null (use ScanListener.NONE)");
+            throw new IllegalArgumentException("the listener must not be null (use ScanProgress.NONE)");
         }
         return new MaxActivatingPatches(model, layer, from, to, top, batchSize, guidedBackprop, l);
     }
 
     /** @return the scan listener. */
-    public ScanListener listener() {
+    public ScanProgress listener() {
         return listener;
     }
 
@@ -428,7 +416,7 @@ public final class MaxActivatingPatches {
                 }
             }
             done[0] += batch.size();
-            listener.scanned(done[0], total);
+            listener.progress(done[0], total);
         });
         List<List<Hit>> hits = new ArrayList<>();
         for (PriorityQueue<Candidate> heap : heaps) {

@@ -1,6 +1,6 @@
 package dev.cnnviz.examples.cli;
 
-import dev.cnnviz.core.embedding.ScanProgress;
+import dev.cnnviz.core.data.ScanProgress;
 import java.io.PrintWriter;
 import java.util.Locale;
 
