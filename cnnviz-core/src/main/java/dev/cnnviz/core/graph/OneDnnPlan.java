@@ -260,6 +260,7 @@ final class OneDnnPlan implements AutoCloseable {
         if (op instanceof dev.cnnviz.core.graph.ops.ConvTranspose t) {
             long[] s = shapeOf(in.get(0), args[0]);
             return DeconvKernel.plannable(graph, node, t, s) && (args[0] == null || args[0].dataType() == DataType.FLOAT)
+                    && !trainable(graph, in.subList(1, in.size()))
                     ? new DeconvKernel(this, node.name(), input(in.get(0), args[0]), t, graph.constant(in.get(1)),
                             in.size() > 2 ? graph.constant(in.get(2)) : null)
                     : null;
@@ -269,7 +270,7 @@ final class OneDnnPlan implements AutoCloseable {
             if (s == null || s.length != 4 || (args[0] != null && args[0].dataType() != DataType.FLOAT)
                     || (op instanceof dev.cnnviz.core.graph.ops.InstanceNorm
                         && (!InstanceNormKernel.plannable(this, s) || !(graph.node(in.get(1)).op() instanceof Constant)
-                            || !(graph.node(in.get(2)).op() instanceof Constant)))) {
+                            || !(graph.node(in.get(2)).op() instanceof Constant) || trainable(graph, in.subList(1, 3))))) {
                 return null;
             }
             PlanValue x = input(in.get(0), args[0]);
@@ -278,6 +279,19 @@ final class OneDnnPlan implements AutoCloseable {
                     : new TanhKernel(this, node.name(), x);
         }
         return null;
+    }
+
+    /**
+     * @return whether any of these nodes is a trainable parameter: the deconvolution and instance-norm kernels copy
+     *     their weights once at trace time, so such nodes stay on ND4J, which reads the parameters' current arrays
+     */
+    private static boolean trainable(Graph graph, List<String> names) {
+        for (String n : names) {
+            if (graph.parameterSlot(n) != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether every ND4J argument (null: held here) is float32 */
