@@ -5,10 +5,14 @@
   8-bit RGB), preprocessed (Caffe: BGR 0..255 minus the mean) and run through SqueezeNet 1.1 in batches of 32 up
   to the
   global average pool of relu(conv10) (1,000 values: cnnviz's default layer, the input of the class node);
+- fmnist: the 10,000 Fashion-MNIST test images (read from the gzipped IDX file inside the timed loop, as cnnviz's
+  dataset stream does) through the embedded model's architecture in torch.nn (conv 3x3 same + batch norm (eval) +
+  ReLU + 2x2 max pool, 32/64/128 channels, global average pool: cnnviz's "gap" layer) in batches of 256; the weights
+  are random (the run time does not depend on them; the trained ones live in a DL4J zip);
 - tsne: scikit-learn's Barnes-Hut t-SNE (perplexity 30, 1,000 iterations) of 10,000 points of dimension 128
   (a Gaussian mixture of 10 clusters: the run time depends on n, d and the iterations, not on the values).
 
-Usage: /usr/bin/python3 embed_tsne.py [crops|tsne] [--shared ../shared] [--threads 2] [--reps 3]
+Usage: /usr/bin/python3 embed_tsne.py [crops|fmnist|tsne] [--shared ../shared] [--threads 2] [--reps 3]
 (Debian: python3-torch python3-onnx python3-sklearn python3-pil)
 """
 import argparse
@@ -53,10 +57,36 @@ def embed(net, images, batch=32):
     return torch.cat(feats)
 
 
+def fmnist_net():
+    layers = []
+    c = 1
+    for i, out in enumerate([32, 64, 128]):
+        layers += [torch.nn.Conv2d(c, out, 3, padding=1), torch.nn.BatchNorm2d(out), torch.nn.ReLU()]
+        if i < 2:
+            layers.append(torch.nn.MaxPool2d(2))
+        c = out
+    layers += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten()]
+    return torch.nn.Sequential(*layers).eval()
+
+
+def fmnist_embed(net, path, batch=256):
+    import gzip
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    n = int.from_bytes(raw[4:8], "big")
+    images = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, 28, 28)
+    feats = []
+    with torch.no_grad():
+        for i in range(0, n, batch):
+            x = torch.from_numpy(images[i:i + batch].astype(np.float32) / 255.0)
+            feats.append(net(x))
+    return torch.cat(feats)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("what", choices=["crops", "tsne"])
+    ap.add_argument("what", choices=["crops", "fmnist", "tsne"])
     ap.add_argument("--shared", default=os.path.join(here, "..", "..", "..", "..", "..", "shared"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
@@ -74,6 +104,17 @@ def main():
         print(f"# torch {torch.__version__}, {a.threads} threads, embeddings {tuple(e.shape)}")
         print(f"torch squeezenet crops 1000: min {min(times):.2f} s, median {statistics.median(times):.2f} s, "
               f"{1000 / min(times):.0f} images/s")
+    elif a.what == "fmnist":
+        net = fmnist_net()
+        path = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        fmnist_embed(net, path)
+        for _ in range(a.reps):
+            t0 = time.perf_counter()
+            e = fmnist_embed(net, path)
+            times.append(time.perf_counter() - t0)
+        print(f"# torch {torch.__version__}, {a.threads} threads, embeddings {tuple(e.shape)}")
+        print(f"torch fashion-mnist test 10000: min {min(times):.3f} s, median {statistics.median(times):.3f} s, "
+              f"{10000 / min(times):.0f} images/s")
     else:
         from sklearn.manifold import TSNE
         import sklearn
