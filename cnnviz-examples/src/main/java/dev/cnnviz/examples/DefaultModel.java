@@ -188,4 +188,51 @@ public final class DefaultModel {
         }
         return url;
     }
+
+    /**
+     * The bundled test images ({@link #testImages()}) as a cnnviz dataset: index order, ids are the file names, the
+     * true labels; what the JShell notebook and the Spark jobs read when no dataset is given.
+     *
+     * @return the dataset
+     */
+    public static dev.cnnviz.core.data.Dataset testDataset() {
+        List<TestImage> all = testImages();
+        List<String> classes = labels();
+        return new dev.cnnviz.core.data.Dataset() {
+            @Override
+            public String name() {
+                return "cnnviz default model's test images";
+            }
+
+            @Override
+            public int size() {
+                return all.size();
+            }
+
+            @Override
+            public List<String> classes() {
+                return classes;
+            }
+
+            @Override
+            public dev.cnnviz.core.data.Batch read(int from, int to) {
+                if (from < 0 || from > to || to > all.size()) {
+                    throw new IllegalArgumentException("range " + from + ".." + to + " is outside 0.." + all.size());
+                }
+                int n = to - from;
+                int[] indices = new int[n];
+                int[] labels = new int[n];
+                List<String> ids = new ArrayList<>(n);
+                List<BufferedImage> images = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    TestImage t = all.get(from + i);
+                    indices[i] = from + i;
+                    labels[i] = t.label();
+                    ids.add(t.name());
+                    images.add(t.image());
+                }
+                return dev.cnnviz.core.data.Batch.ofImages(indices, ids, labels, images);
+            }
+        };
+    }
 }

@@ -8,7 +8,6 @@ import dev.cnnviz.api.Synthesis;
 import dev.cnnviz.core.Labels;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.adversarial.AttackFigures;
-import dev.cnnviz.core.data.Batch;
 import dev.cnnviz.core.data.Dataset;
 import dev.cnnviz.core.image.ImageIo;
 import dev.cnnviz.core.inspect.ModelSummary;
@@ -141,44 +140,7 @@ public final class Notebook {
      * @return the dataset
      */
     public static Dataset testImages() {
-        List<DefaultModel.TestImage> all = DefaultModel.testImages();
-        List<String> classes = DefaultModel.labels();
-        return new Dataset() {
-            @Override
-            public String name() {
-                return "cnnviz default model's test images";
-            }
-
-            @Override
-            public int size() {
-                return all.size();
-            }
-
-            @Override
-            public List<String> classes() {
-                return classes;
-            }
-
-            @Override
-            public Batch read(int from, int to) {
-                if (from < 0 || from > to || to > all.size()) {
-                    throw new IllegalArgumentException("range " + from + ".." + to + " is outside 0.." + all.size());
-                }
-                int n = to - from;
-                int[] indices = new int[n];
-                int[] labels = new int[n];
-                List<String> ids = new ArrayList<>(n);
-                List<BufferedImage> images = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    DefaultModel.TestImage t = all.get(from + i);
-                    indices[i] = from + i;
-                    labels[i] = t.label();
-                    ids.add(t.name());
-                    images.add(t.image());
-                }
-                return Batch.ofImages(indices, ids, labels, images);
-            }
-        };
+        return DefaultModel.testDataset();
     }
 
     /**

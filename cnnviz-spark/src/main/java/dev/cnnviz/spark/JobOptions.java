@@ -6,8 +6,6 @@ import dev.cnnviz.core.data.IdxDataset;
 import dev.cnnviz.examples.DefaultModel;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -141,44 +139,7 @@ public final class JobOptions {
      * @return the dataset
      */
     public static Dataset bundledImages() {
-        List<DefaultModel.TestImage> all = DefaultModel.testImages();
-        List<String> classes = DefaultModel.labels();
-        return new Dataset() {
-            @Override
-            public String name() {
-                return "the embedded model's bundled test images";
-            }
-
-            @Override
-            public int size() {
-                return all.size();
-            }
-
-            @Override
-            public List<String> classes() {
-                return classes;
-            }
-
-            @Override
-            public dev.cnnviz.core.data.Batch read(int from, int to) {
-                if (from < 0 || to < from || to > all.size()) {
-                    throw new IllegalArgumentException("range " + from + ".." + to + " is outside 0.." + all.size());
-                }
-                int n = to - from;
-                int[] idx = new int[n];
-                int[] lab = new int[n];
-                List<String> ids = new ArrayList<>(n);
-                List<java.awt.image.BufferedImage> imgs = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    DefaultModel.TestImage t = all.get(from + i);
-                    idx[i] = from + i;
-                    lab[i] = t.label();
-                    ids.add(t.name());
-                    imgs.add(t.image());
-                }
-                return dev.cnnviz.core.data.Batch.ofImages(idx, ids, lab, imgs);
-            }
-        };
+        return DefaultModel.testDataset();
     }
 
     /**
