@@ -65,6 +65,25 @@ public interface Attack {
      */
     List<AdversarialExample> attackLabelled(Tensor images, int[] trueClasses);
 
+    /**
+     * The adversarial images alone, image-space {@code [N, C, H, W]} in {@code [0, 1]}: the same images, bit for bit,
+     * as {@link #attackTensor}'s {@link AdversarialExample#adversarial()}s, without the inference pass that judges
+     * them and without building the results. This is what attack libraries return (torchattacks'
+     * {@code atk(images, labels)}); use it where the model's verdict on the result is not needed (adversarial
+     * training, a scan that evaluates in its own batches). FGSM is then one forward and one input-gradient pass per
+     * batch.
+     *
+     * <pre>{@code
+     * Tensor adv = Fgsm.of(model).perturb(images, List.of(Target.topClass()));   // [N, C, H, W]
+     * }</pre>
+     *
+     * @param images  image-space images {@code [N, C, H, W]} (or one {@code [C, H, W]}) in {@code [0, 1]}
+     * @param targets one target per image, or one for all
+     * @return the adversarial images, in the order given, {@code [N, C, H, W]}
+     * @throws IllegalArgumentException as {@link #attackTensor}
+     */
+    Tensor perturb(Tensor images, List<Target> targets);
+
     /** Attacks one image for a target ({@link Target#topClass()}: untargeted). */
     default AdversarialExample attack(BufferedImage image, Target target) {
         return attackAll(List.of(image), List.of(target)).get(0);

@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * The template of every attack: it turns images and image-space tensors into batches in {@code [0, 1]} (see
  * {@link Attack} for the image space), validates targets, runs the leaf's {@link #run} on batches of
  * {@link #batchSize()} images with one {@link GradientEngine} per batch, optionally quantizes the results to 8 bits,
- * evaluates the model before and after, and builds the {@link AdversarialExample}s with provenance.
+ * evaluates the model before and after, and builds the {@link AdversarialExample}s with provenance;
+ * {@link #perturb} returns the adversarial images alone, without the pass after.
  *
  * <p>Options common to all attacks, as immutable copies: {@link #withBatchSize} (default
  * {@value #DEFAULT_BATCH_SIZE} images per pass), {@link #withQuantize} (default off: results are exact floats; on,
@@ -272,10 +273,39 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
         return out;
     }
 
-    private List<AdversarialExample> attackBatch(float[] u, List<Target> targets, int[] trueClasses, int offset) {
+    /** {@inheritDoc} Batches of {@link #batchSize()} images, as {@link #attackTensor}. */
+    @Override
+    public Tensor perturb(Tensor images, List<Target> targets) {
+        float[] all = checkImages(images);
+        int len = space.imageLength();
+        int n = all.length / len;
+        List<Target> expanded = expand(targets, n);
+        float[] out = new float[all.length];
+        for (int start = 0; start < n; start += batchSize()) {
+            int end = Math.min(n, start + batchSize());
+            float[] u = Arrays.copyOfRange(all, start * len, end * len);
+            try (GradientEngine engine = new GradientEngine(model, space, end - start, classes)) {
+                Attacked a = attackInEngine(engine, u, expanded.subList(start, end), null, start);
+                System.arraycopy(a.b.adv, 0, out, start * len, a.b.adv.length);
+            }
+        }
+        int[] shape = space.imageShape();
+        return Tensor.of(out, new int[] {n, shape[0], shape[1], shape[2]});
+    }
+
+    /** A batch after the leaf's run: its clean scores, reference classes and clipped (quantized) images. */
+    private record Attacked(Batch b, double[] before, int[] reference, int[] steps) {
+    }
+
+    /**
+     * Runs the leaf on one batch: clean scores (from the clean gradient pass when the leaf wants it), the
+     * per-image classes, the leaf's {@link #run}, then the clip to {@code [0, 1]} and the optional quantization.
+     */
+    private Attacked attackInEngine(GradientEngine engine, float[] u, List<Target> targets, int[] trueClasses,
+                                    int offset) {
         int n = targets.size();
         GradientEngine.Pass cleanPass = null;
-        try (GradientEngine engine = new GradientEngine(model, space, n, classes)) {
+        try {
             double[] before;
             if (gradientAtClean()) {
                 cleanPass = engine.forward(u);
@@ -315,27 +345,36 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
                 v = Math.max(0f, Math.min(1f, v));
                 adv[i] = settings.quantize() ? Math.max(0f, Math.min(1f, Math.round(v * 255f) / 255f)) : v;
             }
+            return new Attacked(b, before, reference, steps);
+        } finally {
+            if (cleanPass != null) {
+                cleanPass.close();
+            }
+        }
+    }
+
+    private List<AdversarialExample> attackBatch(float[] u, List<Target> targets, int[] trueClasses, int offset) {
+        int n = targets.size();
+        try (GradientEngine engine = new GradientEngine(model, space, n, classes)) {
+            Attacked a = attackInEngine(engine, u, targets, trueClasses, offset);
+            Batch b = a.b;
             boolean interrupted = Thread.currentThread().isInterrupted();
-            double[] after = engine.scores(adv);
+            double[] after = engine.scores(b.adv);
             Provenance prov = new Provenance(name(), allOptions(), "", settings.seed(), model.source(), Instant.now());
             List<AdversarialExample> out = new ArrayList<>(n);
             int len = space.imageLength();
             int[] shape = space.imageShape();
             for (int i = 0; i < n; i++) {
-                AdversarialExample.Prediction pb = prediction(before, i);
+                AdversarialExample.Prediction pb = prediction(a.before, i);
                 AdversarialExample.Prediction pa = prediction(after, i);
-                boolean success = targeted[i] ? pa.classIndex() == cls[i] : pa.classIndex() != reference[i];
+                boolean success = b.targeted[i] ? pa.classIndex() == b.cls[i] : pa.classIndex() != a.reference[i];
                 out.add(new AdversarialExample(
                         Tensor.of(Arrays.copyOfRange(u, i * len, (i + 1) * len), shape),
-                        Tensor.of(Arrays.copyOfRange(adv, i * len, (i + 1) * len), shape),
-                        targets.get(i), targeted[i] ? argMax(before, i, classes) : reference[i], pb, pa, steps[i],
-                        success, prov, interrupted));
+                        Tensor.of(Arrays.copyOfRange(b.adv, i * len, (i + 1) * len), shape),
+                        targets.get(i), b.targeted[i] ? argMax(a.before, i, classes) : a.reference[i], pb, pa,
+                        a.steps[i], success, prov, interrupted));
             }
             return out;
-        } finally {
-            if (cleanPass != null) {
-                cleanPass.close();
-            }
         }
     }
 

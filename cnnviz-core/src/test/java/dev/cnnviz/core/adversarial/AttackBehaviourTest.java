@@ -89,6 +89,27 @@ class AttackBehaviourTest {
     }
 
     @Test
+    void perturbGivesTheAttacksImagesBitForBitWithoutJudgingThem() {
+        List<Target> mixed = List.of(Target.topClass(), Target.classIndex(1), Target.topClass(), Target.classIndex(2));
+        for (AttackBase<?> attack : List.<AttackBase<?>>of(Fgsm.of(m).withEpsilon(0.05), Pgd.of(m).withSeed(5).withBatchSize(3),
+                Fgsm.of(m).withQuantize(true))) {
+            List<AdversarialExample> full = attack.attackTensor(imgs, mixed);
+            Tensor adv = attack.perturb(imgs, mixed);
+            int[] s = imgs.shape();
+            assertArrayEquals(s, adv.shape(), attack.toString());
+            int len = s[1] * s[2] * s[3];
+            for (int i = 0; i < full.size(); i++) {
+                assertArrayEquals(full.get(i).adversarial().data(),
+                        java.util.Arrays.copyOfRange(adv.data(), i * len, (i + 1) * len), attack + " image " + i);
+            }
+        }
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> Fgsm.of(m).perturb(imgs, List.of(Target.classIndex(3)))), "class 3", "3 classes");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> Fgsm.of(m).perturb(AttackNets.images(1, 0, 2, 1, 3, 4, 4), List.of(Target.topClass()))), "[0, 1]");
+    }
+
+    @Test
     void aStoppedImageDoesNotStopTheBatch() {
         // Per-image steps differ when images reach the target at different times; all are reported.
         List<AdversarialExample> r = FoolingImage.of(m).withTargetClass(2).withAlpha(0.01).withSteps(300)

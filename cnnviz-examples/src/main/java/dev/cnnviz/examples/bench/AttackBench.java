@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <h2>Running</h2>
  * <pre>
  *   ./cnnviz jmh AttackBench -f 1 -wi 2 -i 5
- *   ./cnnviz jmh AttackBench.fgsm1 GraphBench.forwardInputGradient   # FGSM against one forward + input gradient
+ *   ./cnnviz jmh 'AttackBench.fgsm' GraphBench.forwardInputGradient   # FGSM against one forward + input gradient
  * </pre>
  * The model comes from {@code -p model=FILE}, {@code -Dcnnviz.shared=DIR} or {@code ../shared} (see
  * {@link GraphBench}). The PyTorch twin of {@code pgd32} is {@code src/main/python/attack_pgd.py}.
@@ -43,8 +43,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <h2>Reading the numbers</h2>
  * Milliseconds per call (one batch). The arithmetic: {@code pgd32} is 10 forward + input-gradient passes at batch 32
  * plus two forward passes (the model's answer before and after), about {@code 32 · (10 · 1.4 + 2 · 0.7) = 493}
- * GFLOP; {@code fgsm1} is one forward + input gradient and two forward passes, about 2.8 GFLOP. Attacks per second
- * are {@code 32000 / pgd32} and {@code 1000 / fgsm1}.
+ * GFLOP; {@code fgsm1} is one forward + input gradient (its clean scores come from that pass) and one forward pass
+ * that judges the result, about 2.1 GFLOP; {@code fgsmPerturb1} is the adversarial image alone
+ * ({@link dev.cnnviz.api.Attack#perturb}), one forward + input gradient, 1.4 GFLOP, to set beside
+ * {@code GraphBench.forwardInputGradient} at batch 1. Attacks per second are {@code 32000 / pgd32} and
+ * {@code 1000 / fgsm1}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -96,5 +99,11 @@ public class AttackBench {
     @Benchmark
     public List<AdversarialExample> fgsm1(Inputs in) {
         return in.fgsm.attackTensor(in.one, List.of(Target.topClass()));
+    }
+
+    /** FGSM's adversarial image alone on one image: one forward + input-gradient pass, nothing judged after. */
+    @Benchmark
+    public Tensor fgsmPerturb1(Inputs in) {
+        return in.fgsm.perturb(in.one, List.of(Target.topClass()));
     }
 }
