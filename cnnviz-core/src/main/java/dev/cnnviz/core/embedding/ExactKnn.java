@@ -118,56 +118,73 @@ public final class ExactKnn {
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
         int candidates = Math.min(self ? n - 1 : n, k + Math.max(8, k));
-        int block = (int) Math.max(1, Math.min(1024, BLOCK_BYTES / (4L * n)));
+        int block = (int) Math.max(1, Math.min(Math.min(1024, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
         INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
-        double[] qNorms = metric == Metric.COSINE ? null : squaredNorms(queryHost, d);
-        INDArray xt = prepared.transpose();
+        // The coarse ranking key, in float: cosine 1 - q·x ranks as -q·x; L2 ||q||² + ||x||² - 2 q·x ranks as
+        // ||x||²/2 - q·x (the query's norm is the same for every x).
+        float[] offset = new float[n];
+        if (metric != Metric.COSINE) {
+            for (int j = 0; j < n; j++) {
+                offset[j] = (float) (norms[j] / 2);
+            }
+        }
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
-        TopK coarse = new TopK(candidates);
-        TopK fine = new TopK(k);
-        int[] candIdx = new int[candidates];
-        double[] candVal = new double[candidates];
-        int[] idx = new int[k];
-        double[] val = new double[k];
-        float[] a = new float[d];
-        float[] b = new float[d];
-        for (int from = 0; from < qn; from += block) {
-            int to = Math.min(qn, from + block);
-            INDArray g = preparedQ.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).mmul(xt);
-            float[] gram = g.dup('c').data().asFloat();
-            for (int r = 0; r < to - from; r++) {
-                int qi = from + r;
-                coarse.clear();
-                int base = r * n;
-                for (int j = 0; j < n; j++) {
-                    if (self && j == qi) {
-                        continue;
-                    }
-                    double score = metric == Metric.COSINE ? 1 - gram[base + j]
-                            : qNorms[qi] + norms[j] - 2.0 * gram[base + j];
-                    if (coarse.accepts(score, j)) {
-                        coarse.offer(score, j);
-                    }
-                }
-                int c = coarse.size();
-                coarse.drainSorted(candIdx, candVal);
-                System.arraycopy(queryHost, qi * d, a, 0, d);
-                fine.clear();
-                for (int t = 0; t < c; t++) {
-                    System.arraycopy(host, candIdx[t] * d, b, 0, d);
-                    fine.offer(metric.distance(a, b), candIdx[t]);
-                }
-                fine.drainSorted(idx, val);
-                for (int t = 0; t < k; t++) {
-                    outIdx[qi][t] = idx[t];
-                    outDist[qi][t] = (float) val[t];
-                }
+        float[] gram = new float[block * n];
+        try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
+            for (int from = 0; from < qn; from += block) {
+                int rows = Math.min(qn, from + block) - from;
+                INDArray out = rows == block ? products : products.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
+                Nd4j.gemm(preparedQ.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), prepared, out,
+                        false, true, 1.0, 0.0);
+                ((org.bytedeco.javacpp.FloatPointer) products.data().pointer()).get(gram, 0, rows * n);
+                int first = from;
+                // Rows are independent: scan them on the common pool (the product above already used every core).
+                java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
+                    int qi = first + r;
+                    selectRow(gram, r * n, offset, self ? qi : -1, candidates, k, queryHost, qi, outIdx[qi], outDist[qi]);
+                });
             }
         }
         return new Neighbours(metric, outIdx, outDist);
+    }
+
+    /**
+     * One query's neighbours: the {@code candidates} best by the float ranking key in a bounded heap (a float compare
+     * per data row, the heap touched only by rows that beat its worst), then those re-ranked by their distances in
+     * double precision.
+     */
+    private void selectRow(float[] gram, int base, float[] offset, int skip, int candidates, int k, float[] queryHost,
+                           int qi, int[] outIdx, float[] outDist) {
+        TopK coarse = new TopK(candidates);
+        float bound = Float.POSITIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            float key = offset[j] - gram[base + j];
+            if (key < bound && j != skip) {
+                coarse.offer(key, j);
+                bound = (float) coarse.bound();
+            }
+        }
+        int c = coarse.size();
+        int[] candIdx = new int[c];
+        double[] candVal = new double[c];
+        coarse.drainSorted(candIdx, candVal);
+        float[] a = Arrays.copyOfRange(queryHost, qi * d, (qi + 1) * d);
+        float[] b = new float[d];
+        TopK fine = new TopK(k);
+        for (int t = 0; t < c; t++) {
+            System.arraycopy(host, candIdx[t] * d, b, 0, d);
+            fine.offer(metric.distance(a, b), candIdx[t]);
+        }
+        int[] idx = new int[k];
+        double[] val = new double[k];
+        fine.drainSorted(idx, val);
+        for (int t = 0; t < k; t++) {
+            outIdx[t] = idx[t];
+            outDist[t] = (float) val[t];
+        }
     }
 
     private static INDArray normalizeRows(INDArray m, float[] host, int d) {

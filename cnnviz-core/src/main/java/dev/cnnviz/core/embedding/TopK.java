@@ -40,6 +40,11 @@ final class TopK {
         return size;
     }
 
+    /** @return the value a newcomer must beat (strictly, or equal with a smaller index), +∞ while not full */
+    double bound() {
+        return size < k ? Double.POSITIVE_INFINITY : values[0];
+    }
+
     /** Empties the heap into the arrays, best first. */
     void drainSorted(int[] outIndices, double[] outValues) {
         int n = size;

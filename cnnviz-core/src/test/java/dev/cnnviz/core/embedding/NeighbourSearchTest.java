@@ -73,6 +73,16 @@ class NeighbourSearchTest {
     }
 
     @Test
+    void blocksOfQueriesIncludingAPartialLastOneEqualBruteForce() {
+        float[][] data = clustered(2300, 5, 4, 5);   // 2300 queries: blocks of 1024, 1024 and 252
+        INDArray x = Nd4j.createFromArray(data);
+        for (Metric metric : Metric.values()) {
+            assertArrayEquals(bruteForce(data, data, 3, metric, true), ExactKnn.of(x).withMetric(metric).searchSelf(3).indices(),
+                    metric.name());
+        }
+    }
+
+    @Test
     void tiesGoToTheSmallerIndexAndSelfIsExcluded() {
         float[][] data = {{0, 0}, {1, 0}, {0, 1}, {-1, 0}, {0, 0}};
         Neighbours n = ExactKnn.of(Nd4j.createFromArray(data)).searchSelf(3);

@@ -47,7 +47,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  */
 public final class SynthesisOutput {
-    private static final int BAR_WIDTH = 30;
     private static final int TILE = 224;
     private static final int MARGIN = 12;
     private static final int CAPTION = 22;
@@ -56,9 +55,8 @@ public final class SynthesisOutput {
     }
 
     /**
-     * @param json with {@code true}, one JSON line per step on {@code out}; otherwise a one-line progress bar on
-     *             {@code err} (redrawn with a carriage return at most every 200 ms, and at the last step, so that a
-     *             log of stderr stays short)
+     * @param json with {@code true}, one JSON line per step on {@code out}; otherwise the {@link ProgressBar} on
+     *             {@code err} (steps, elapsed, ETA and the loss)
      * @return a listener that never stops the run
      */
     public static ProgressListener listener(boolean json, PrintWriter out, PrintWriter err) {
@@ -69,16 +67,7 @@ public final class SynthesisOutput {
                 return true;
             };
         }
-        long[] last = {Long.MIN_VALUE};
-        return step -> {
-            long now = System.nanoTime();
-            if (step.step() >= step.steps() || last[0] == Long.MIN_VALUE || now - last[0] >= 200_000_000L) {
-                last[0] = now;
-                err.print("\r" + bar(step));
-                err.flush();
-            }
-            return true;
-        };
+        return ProgressBar.steps(err, "");
     }
 
     /** Ends the progress bar's line (nothing for JSON output). */
@@ -87,17 +76,6 @@ public final class SynthesisOutput {
             err.println();
             err.flush();
         }
-    }
-
-    /** @return e.g. {@code [=========>          ]  31/100  loss -12.345} */
-    static String bar(OptimizationStep step) {
-        int total = Math.max(1, step.steps());
-        int filled = (int) Math.min(BAR_WIDTH, (long) step.step() * BAR_WIDTH / total);
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < BAR_WIDTH; i++) {
-            sb.append(i < filled ? '=' : i == filled ? '>' : ' ');
-        }
-        return sb.append(String.format(Locale.ROOT, "] %4d/%d  loss %.5g", step.step(), step.steps(), step.loss())).toString();
     }
 
     /** @return {@code {"step":k,"loss":...,"terms":{"name":value,...}}} */

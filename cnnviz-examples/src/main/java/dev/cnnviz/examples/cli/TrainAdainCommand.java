@@ -1,6 +1,5 @@
 package dev.cnnviz.examples.cli;
 
-import dev.cnnviz.api.OptimizationStep;
 import dev.cnnviz.api.ProgressListener;
 import dev.cnnviz.core.Model;
 import dev.cnnviz.core.data.ImageFolder;
@@ -111,22 +110,12 @@ public final class TrainAdainCommand implements Callable<Integer> {
         PrintWriter err = cmd.getErr();
         long start = System.nanoTime();
         double[] last = {Double.NaN, Double.NaN, Double.NaN};
-        ProgressListener bar = SynthesisOutput.listener(json, w, err);
-        long[] drawn = {Long.MIN_VALUE};
+        ProgressListener shown = SynthesisOutput.listener(json, w, err);
         ProgressListener listener = step -> {
             last[0] = step.loss();
             last[1] = step.terms().getOrDefault("content", Double.NaN);
             last[2] = step.terms().getOrDefault("style", Double.NaN);
-            if (json) {
-                return bar.onStep(step);
-            }
-            long now = System.nanoTime();
-            if (step.step() >= step.steps() || drawn[0] == Long.MIN_VALUE || now - drawn[0] >= 200_000_000L) {
-                drawn[0] = now;
-                err.print("\r" + SynthesisOutput.bar(step) + eta(step, now - start));
-                err.flush();
-            }
-            return true;
+            return shown.onStep(step);
         };
         AdaIn adain;
         try {
@@ -150,15 +139,5 @@ public final class TrainAdainCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
-    }
-
-    /** @return e.g. {@code "  12 s, ETA 3 min"} */
-    static String eta(OptimizationStep step, long elapsedNanos) {
-        double s = elapsedNanos / 1e9;
-        if (step.step() <= 0 || step.steps() <= 0) {
-            return String.format(Locale.ROOT, "  %.0f s", s);
-        }
-        double left = s / step.step() * (step.steps() - step.step());
-        return String.format(Locale.ROOT, "  %.0f s, ETA %s", s, left >= 120 ? Math.round(left / 60) + " min" : Math.round(left) + " s");
     }
 }

@@ -169,7 +169,7 @@ public final class TrainStyleCommand implements Callable<Integer> {
             w.println(jsonStep(p));
             w.flush();
             return true;
-        } : new Bar(err);
+        } : ProgressBar.training(err, "train-style");
         FeedForwardTraining.Result r = t.train(photos, listener);
         OnnxExporter.write(r.network(), onnx, "Image(s) in RGB format, pixel values 0..255, NCHW float32, height and width "
                 + "multiples of 4; output: the stylized image(s), RGB 0..255 (clamp when saving). Feed-forward style network "
@@ -206,49 +206,5 @@ public final class TrainStyleCommand implements Callable<Integer> {
         }
         return sb.append("},\"elapsed_ms\":").append(p.elapsedNanos() / 1_000_000).append(",\"eta_ms\":")
                 .append(p.etaNanos() / 1_000_000).append('}').toString();
-    }
-
-    /** A progress bar with the loss terms and an ETA on stderr, redrawn at most every 200 ms and at the end. */
-    static final class Bar implements TrainingListener {
-        private static final int WIDTH = 30;
-        private final PrintWriter err;
-        private long last;
-
-        Bar(PrintWriter err) {
-            this.err = err;
-        }
-
-        @Override
-        public boolean onStep(TrainingProgress p) {
-            long now = System.nanoTime();
-            if (p.step() < p.steps() && now - last < 200_000_000L) {
-                return true;
-            }
-            last = now;
-            int filled = (int) ((long) p.step() * WIDTH / Math.max(1, p.steps()));
-            StringBuilder bar = new StringBuilder("\rtrain-style [");
-            for (int i = 0; i < WIDTH; i++) {
-                bar.append(i < filled ? '=' : i == filled ? '>' : ' ');
-            }
-            bar.append(String.format(Locale.ROOT, "] %d/%d steps, loss %.4g (", p.step(), p.steps(), p.loss()));
-            boolean firstTerm = true;
-            for (Map.Entry<String, Double> e : p.terms().entrySet()) {
-                bar.append(firstTerm ? "" : " ").append(e.getKey()).append(String.format(Locale.ROOT, " %.3g", e.getValue()));
-                firstTerm = false;
-            }
-            bar.append(String.format(Locale.ROOT, "), %s, ETA %s ", clock(p.elapsedNanos()), clock(p.etaNanos())));
-            err.print(bar);
-            if (p.step() >= p.steps()) {
-                err.println();
-            }
-            err.flush();
-            return true;
-        }
-
-        private static String clock(long nanos) {
-            long s = nanos / 1_000_000_000L;
-            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
-        }
     }
 }
