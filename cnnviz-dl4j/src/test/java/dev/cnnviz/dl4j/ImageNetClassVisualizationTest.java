@@ -73,21 +73,22 @@ class ImageNetClassVisualizationTest {
         String layer = "concat_fire5/concat_1";
         FeatureVisualization fv = FeatureVisualization.of(m).withSteps(64).withSize(64);
         List<Synthesis> grid = fv.channelGrid(layer, 6, Path.of("target", "squeezenet-fire5-channels.png"));
-        int alive = 0;
         StringBuilder all = new StringBuilder();
+        int offAtStart = 0;
+        for (int c = 0; c < grid.size(); c++) {
+            double[] losses = grid.get(c).losses();
+            all.append(String.format(java.util.Locale.ROOT, " %d: %.3g -> %.3g", c, -losses[0], -losses[losses.length - 1]));
+            offAtStart += -losses[0] == 0 ? 1 : 0;
+        }
         for (int c = 0; c < grid.size(); c++) {
             double[] losses = grid.get(c).losses();
             double start = -losses[0];
             double end = -losses[losses.length - 1];
-            all.append(String.format(java.util.Locale.ROOT, " %d: %.3g -> %.3g", c, start, end));
-            if (start > 0) {
-                alive++;
-                // a channel that is active on the grey start image must end well above its start
-                assertTrue(end > 2 * start + 0.5, "channel " + c + "'s mean went from " + start + " to " + end);
-            }
+            // every channel, including one that is off on the near-uniform start (Lucid's redirected ReLU gradient
+            // starts it), ends well above its start
+            assertTrue(end > 2 * start + 0.5, "channel " + c + "'s mean went from " + start + " to " + end + ";" + all);
         }
-        // a ReLU channel that is 0 on the near-uniform start has no gradient; most are active
-        assertTrue(alive >= 3, "channels active at the start:" + all);
+        System.out.println("fire5 channel means (start -> end), " + offAtStart + " off at the start:" + all);
     }
 
     static void writeRow(List<BufferedImage> images, List<String> captions, Path file) throws Exception {

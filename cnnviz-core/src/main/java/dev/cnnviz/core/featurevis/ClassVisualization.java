@@ -349,7 +349,8 @@ public final class ClassVisualization implements FeatureVisualizer {
         SynthesisEngine.Settings settings = new SynthesisEngine.Settings(model, terms, null,
                 jitterPx > 0 ? new Roll(jitterPx) : null, NormalizedGradientStep.l2().withLearningRate(s * sizeFactor * learningRate),
                 steps, 1, spec.height(), spec.width(), seed, s * initialStd, start, blurEvery, blurSigma,
-                clipNormPercentile, clipContributionPercentile, true, octaves, octaveScale, snapshotEvery, name(), options, layer);
+                clipNormPercentile, clipContributionPercentile, true, octaves, octaveScale, snapshotEvery, name(), options, layer,
+                dev.cnnviz.core.graph.BackwardRules.standard());
         return new SynthesisEngine(settings).run(listener);
     }
 

@@ -5,6 +5,9 @@ import dev.cnnviz.api.ProgressListener;
 import dev.cnnviz.api.Synthesis;
 import dev.cnnviz.api.Target;
 import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.BackwardRules;
+import dev.cnnviz.core.graph.RedirectedRelu;
+import dev.cnnviz.core.graph.ops.Relu;
 import dev.cnnviz.core.optim.Adam;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -22,7 +25,8 @@ import java.util.Objects;
  * ({@link ImageParameterization#lucid}); every step draws Lucid's standard transforms ({@link StandardTransforms}:
  * pad, jitter, scale, rotate, jitter, crop back), maps the RGB image to the model's input through its
  * {@link dev.cnnviz.api.Preprocessing} (channel order, grey as the mean of RGB), and takes an Adam step
- * ({@code lr = 0.05}) on the parameters to maximize the objective. A model that takes only one input size sees
+ * ({@code lr = 0.05}) on the parameters to maximize the objective, with ReLU gradients redirected while a unit is off
+ * ({@link #withRedirectedRelu}, Lucid's default). A model that takes only one input size sees
  * the image resized bilinearly to it after the transforms (Lucent's {@code fixed_image_size}). Defaults: 512 steps, 128 x 128 pixels (or the
  * model's input size if smaller), FFT parameterization, seed {@value #DEFAULT_SEED}.
  *
@@ -59,10 +63,11 @@ public final class FeatureVisualization implements FeatureVisualizer {
     private final String diversityLayer;
     private final int snapshotEvery;
     private final boolean transforms;
+    private final boolean redirectedRelu;
 
     private FeatureVisualization(Model model, Parameterization parameterization, int steps, double learningRate, int size,
                                  long seed, double diversityWeight, int batch, String diversityLayer, int snapshotEvery,
-                                 boolean transforms) {
+                                 boolean transforms, boolean redirectedRelu) {
         this.model = model;
         this.parameterization = parameterization;
         this.steps = steps;
@@ -74,13 +79,14 @@ public final class FeatureVisualization implements FeatureVisualizer {
         this.diversityLayer = diversityLayer;
         this.snapshotEvery = snapshotEvery;
         this.transforms = transforms;
+        this.redirectedRelu = redirectedRelu;
     }
 
     /** @return Lucid's defaults for {@code model} */
     public static FeatureVisualization of(Model model) {
         Objects.requireNonNull(model, "model");
         int s = Math.min(128, Math.min(model.inputSpec().height(), model.inputSpec().width()));
-        return new FeatureVisualization(model, Parameterization.FFT, 512, 0.05, s, DEFAULT_SEED, 0, 1, null, 0, true);
+        return new FeatureVisualization(model, Parameterization.FFT, 512, 0.05, s, DEFAULT_SEED, 0, 1, null, 0, true, true);
     }
 
     /** @return a copy with another parameterization */
@@ -89,7 +95,7 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("the parameterization must be PIXELS or FFT, found null");
         }
         return new FeatureVisualization(model, p, steps, learningRate, size, seed, diversityWeight, batch, diversityLayer,
-                snapshotEvery, transforms);
+                snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return a copy taking {@code n} (>= 0) Adam steps */
@@ -98,7 +104,7 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("steps must be >= 0, found " + n);
         }
         return new FeatureVisualization(model, parameterization, n, learningRate, size, seed, diversityWeight, batch,
-                diversityLayer, snapshotEvery, transforms);
+                diversityLayer, snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return a copy with Adam's learning rate {@code lr} (finite, > 0), in the parameters' units */
@@ -107,7 +113,7 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("the learning rate must be a finite number > 0, found " + lr);
         }
         return new FeatureVisualization(model, parameterization, steps, lr, size, seed, diversityWeight, batch,
-                diversityLayer, snapshotEvery, transforms);
+                diversityLayer, snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return a copy rendering {@code pixels} x {@code pixels} images (8..4096) */
@@ -116,19 +122,37 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("the image size must be 8..4096 pixels, found " + pixels);
         }
         return new FeatureVisualization(model, parameterization, steps, learningRate, pixels, seed, diversityWeight, batch,
-                diversityLayer, snapshotEvery, transforms);
+                diversityLayer, snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return a copy drawing its initial parameters and transforms from this seed */
     public FeatureVisualization withSeed(long newSeed) {
         return new FeatureVisualization(model, parameterization, steps, learningRate, size, newSeed, diversityWeight, batch,
-                diversityLayer, snapshotEvery, transforms);
+                diversityLayer, snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return a copy with ({@code true}, default) or without Lucid's standard transforms */
     public FeatureVisualization withTransforms(boolean on) {
         return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, diversityWeight, batch,
-                diversityLayer, snapshotEvery, on);
+                diversityLayer, snapshotEvery, on, redirectedRelu);
+    }
+
+    /**
+     * Lucid's redirected ReLU gradient ({@link dev.cnnviz.core.graph.RedirectedRelu}, on by default as in Lucid's
+     * {@code render_vis}): a unit that is off on the start image still receives gradient in the directions that raise
+     * it, so that its optimization starts; once it fires, its gradient is the exact one. Off: the exact gradient from
+     * the first step, as in Lucent.
+     *
+     * @return a copy with ({@code true}) or without it
+     */
+    public FeatureVisualization withRedirectedRelu(boolean on) {
+        return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, diversityWeight, batch,
+                diversityLayer, snapshotEvery, transforms, on);
+    }
+
+    /** @return whether ReLU gradients are redirected while a unit is off ({@link #withRedirectedRelu}) */
+    public boolean redirectedRelu() {
+        return redirectedRelu;
     }
 
     /** @return a copy taking a snapshot of the first image every {@code every} steps (0: none) and of the start */
@@ -137,7 +161,7 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("snapshot every must be >= 0 steps, found " + every);
         }
         return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, diversityWeight, batch,
-                diversityLayer, every, transforms);
+                diversityLayer, every, transforms, redirectedRelu);
     }
 
     /**
@@ -160,7 +184,7 @@ public final class FeatureVisualization implements FeatureVisualizer {
             throw new IllegalArgumentException("diversity needs a batch of 2..64 images, found " + newBatch);
         }
         return new FeatureVisualization(model, parameterization, steps, learningRate, size, seed, weight, newBatch, layer,
-                snapshotEvery, transforms);
+                snapshotEvery, transforms, redirectedRelu);
     }
 
     /** @return the parameterization */
@@ -225,10 +249,12 @@ public final class FeatureVisualization implements FeatureVisualizer {
         options.put("batch", Integer.toString(batch));
         options.put("diversity", Double.toString(diversityWeight));
         options.put("transforms", transforms ? "standard" : "none");
+        options.put("reluGradient", redirectedRelu ? "redirected" : "exact");
         SynthesisEngine.Settings settings = new SynthesisEngine.Settings(model, terms,
                 h -> ImageParameterization.of(n, h, h, fft, true, true),
                 transformsFor(px), Adam.create().withLearningRate(learningRate), steps, n,
-                px, px, seed, 0, null, 0, 0, 0, 0, false, 1, 2, snapshotEvery, name(), options, layer);
+                px, px, seed, 0, null, 0, 0, 0, 0, false, 1, 2, snapshotEvery, name(), options, layer,
+                redirectedRelu ? BackwardRules.standard().with(Relu.class, RedirectedRelu.RULE) : BackwardRules.standard());
         return new SynthesisEngine(settings).run(listener);
     }
 

@@ -1,6 +1,7 @@
 package dev.cnnviz.core.featurevis;
 
 import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.core.graph.BackwardRules;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Gradients;
 import dev.cnnviz.core.graph.Graph;
@@ -35,10 +36,12 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class GraphObjective {
     private final Graph graph;
     private final Objective objective;
+    private final BackwardRules rules;
 
-    private GraphObjective(Graph graph, Objective objective) {
+    private GraphObjective(Graph graph, Objective objective, BackwardRules rules) {
         this.graph = graph;
         this.objective = objective;
+        this.rules = rules;
     }
 
     /**
@@ -48,7 +51,22 @@ public final class GraphObjective {
     public static GraphObjective of(Graph graph, Objective objective) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(objective, "objective");
-        return new GraphObjective(graph, objective.bind(graph));
+        return new GraphObjective(graph, objective.bind(graph), BackwardRules.standard());
+    }
+
+    /**
+     * @param newRules the backward rule per operator kind, e.g. {@link dev.cnnviz.core.graph.RedirectedRelu}
+     *                 for {@link dev.cnnviz.core.graph.ops.Relu} (Lucid's default for feature visualization)
+     * @return a copy whose input gradient flows back through {@code newRules} (the value is unchanged)
+     */
+    public GraphObjective withRules(BackwardRules newRules) {
+        Objects.requireNonNull(newRules, "rules");
+        return new GraphObjective(graph, objective, newRules);
+    }
+
+    /** @return the backward rules of the input gradient (the exact ones unless {@link #withRules}) */
+    public BackwardRules rules() {
+        return rules;
     }
 
     /** @return the bound objective */
@@ -86,7 +104,7 @@ public final class GraphObjective {
             if (!Double.isFinite(value)) {
                 throw new NonFiniteResultException("the objective " + objective.describe() + " is " + value);
             }
-            Gradients g = pass.backward(seeds, List.of(graph.inputName()));
+            Gradients g = pass.backward(seeds, List.of(graph.inputName()), rules);
             INDArray dx = g.get(graph.inputName());
             if (!isFinite(dx)) {
                 throw new NonFiniteResultException("the gradient of " + objective.describe() + " holds NaN or infinite values");

@@ -75,7 +75,8 @@ final class SynthesisEngine {
                     ImageTransform transform, Optimizer optimizer, int steps, int batch, int height, int width,
                     long seed, double initialStd, Tensor start, int blurEvery, double blurSigma,
                     double clipNormPercentile, double clipContributionPercentile, boolean clamp, int octaves,
-                    double octaveScale, int snapshotEvery, String method, Map<String, String> options, String layer) {
+                    double octaveScale, int snapshotEvery, String method, Map<String, String> options, String layer,
+                    dev.cnnviz.core.graph.BackwardRules rules) {
     }
 
     private final Settings s;
@@ -109,7 +110,7 @@ final class SynthesisEngine {
             Objective r = new Recorded(t.objective(), slot);
             total = total == null ? r : total.plus(r);
         }
-        GraphObjective f = GraphObjective.of(s.model().graph(), total);
+        GraphObjective f = GraphObjective.of(s.model().graph(), total).withRules(s.rules());
         boolean pixels = s.parameterization() == null;
         int octaves = pixels ? s.octaves() : 1;
         int totalSteps = s.steps() * octaves;

@@ -20,7 +20,8 @@ import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 
 /**
- * ReLU ({@link Relu}) in a {@link OneDnnPlan}, with the exact, guided or deconvnet backward ({@link ReluGate}).
+ * ReLU ({@link Relu}) in a {@link OneDnnPlan}, with the exact, guided or deconvnet backward ({@link ReluGate}) or
+ * Lucid's redirected gradient ({@link RedirectedRelu}).
  * The mask {@code [x > 0]} is read from the output ({@code y > 0} exactly where {@code x > 0}), so a ReLU fused
  * into the convolution before it needs no pre-activation: after the trace that convolution writes this ReLU's
  * output directly ({@link ConvKernel#fuseRelu}).
@@ -29,7 +30,8 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
  *
  * <p>Backward, by gate: the input gate is the eltwise backward primitive ({@code dnnl_eltwise_relu_use_dst_for_bwd},
  * {@code dx = [y > 0] · dy}); the gradient gate clips with an eltwise ReLU forward ({@code max(·, 0)}), in place
- * after the input gate or from {@code dy}; with neither gate the gradient is copied by a reorder.
+ * after the input gate or from {@code dy}; with neither gate the gradient is copied by a reorder. The redirected rule
+ * runs the input gate, then {@link RedirectedRelu#redirect} on the host over the three memories (same layout).
  */
 final class ReluKernel extends PlanKernel {
     private final Step fwd;
@@ -62,7 +64,7 @@ final class ReluKernel extends PlanKernel {
 
     @Override
     boolean supports(BackwardRule rule, boolean[] wanted) {
-        return rule == BackwardRule.STANDARD || rule instanceof ReluGate;
+        return rule == BackwardRule.STANDARD || rule instanceof ReluGate || rule instanceof RedirectedRelu;
     }
 
     /** {@code to = max(from, 0)}. */
@@ -73,6 +75,23 @@ final class ReluKernel extends PlanKernel {
                     "dnnl_eltwise_forward_desc_init");
             return res.step(pd(res, desc, null), OneDnn.srcDst(), from, t);
         });
+    }
+
+    /** The exact gradient {@code [y > 0] · dy} into {@code target}: the eltwise backward primitive. */
+    private Step maskedStep(dnnl_memory target) {
+        if (bwdPd == null) {
+            dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+            check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, y.md, y.md, 0f, 0f),
+                    "dnnl_eltwise_backward_desc_init");
+            bwdPd = pd(res, desc, hintPd);
+        }
+        return masked.computeIfAbsent(target, t -> res.step(bwdPd,
+                new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.mem, y.diff(), t));
+    }
+
+    /** A host view of {@code count} floats of a memory (the stream runs in order on the CPU: its steps are done). */
+    private static java.nio.FloatBuffer floats(dnnl_memory m, long count) {
+        return new org.bytedeco.javacpp.FloatPointer(OneDnn.dataHandle(m)).capacity(count).asBuffer();
     }
 
     @Override
@@ -87,15 +106,15 @@ final class ReluKernel extends PlanKernel {
             gradientGate = gate.gradientGate();
         }
         dnnl_memory target = x.target();
+        if (rule instanceof RedirectedRelu) {
+            maskedStep(target).run(stream);
+            long count = OneDnn.bytes(y.md) / Float.BYTES;
+            RedirectedRelu.redirect(floats(y.mem, count), floats(y.diff(), count), floats(target, count), (int) y.dims[0]);
+            x.contributed(target);
+            return;
+        }
         if (inputGate) {
-            if (bwdPd == null) {
-                dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
-                check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, y.md, y.md, 0f, 0f),
-                        "dnnl_eltwise_backward_desc_init");
-                bwdPd = pd(res, desc, hintPd);
-            }
-            masked.computeIfAbsent(target, t -> res.step(bwdPd,
-                    new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.mem, y.diff(), t)).run(stream);
+            maskedStep(target).run(stream);
             if (gradientGate) {
                 clip(target, target, clippedInPlace).run(stream);
             }

@@ -114,6 +114,26 @@ class ClassVisualizationTest {
                 fv.withSeed(8).visualize(Target.channel("r", 2)).input().data()));
     }
 
+    /**
+     * A channel that is off on the grey start (3×3 sum of ones, bias −6: −1.5 at grey 0.5) has no exact gradient;
+     * Lucid's redirected ReLU gradient starts it, and once it fires the exact gradient takes over.
+     */
+    @Test
+    void aChannelOffAtTheStartRisesOnlyWithTheRedirectedReluGradient() {
+        INDArray w = Nd4j.ones(DataType.FLOAT, 1, 1, 3, 3);
+        INDArray b = Nd4j.createFromArray(-6f);
+        Graph g = Graph.builder().input("x", 1, 8, 8).constant("w", w).constant("b", b)
+                .add("c", Conv.simple(), "x", "w", "b").add("r", new Relu(), "c").build();
+        Model m = new Model(g, new InputSpec(1, 8, 8, Layout.NCHW, Preprocessing.unit(ChannelOrder.GREY)), List.of(), "off");
+        FeatureVisualization fv = FeatureVisualization.of(m).withSteps(100).withTransforms(false);
+        assertTrue(fv.redirectedRelu(), "on by default, as in Lucid");
+        double[] exact = fv.withRedirectedRelu(false).visualize(Target.channel("r", 0)).losses();
+        assertEquals(0.0, -exact[exact.length - 1], "without the redirect the channel never starts");
+        double[] redirected = fv.visualize(Target.channel("r", 0)).losses();
+        assertEquals(0.0, -redirected[0], "off at the start");
+        assertTrue(-redirected[redirected.length - 1] > 0.5, "channel mean after 100 steps: " + (-redirected[redirected.length - 1]));
+    }
+
     @Test
     void channelVisualizationRaisesTheChannelAndDiversitySeparatesTheBatch() {
         FeatureVisualization fv = FeatureVisualization.of(small()).withSteps(40).withTransforms(false);

@@ -41,7 +41,9 @@ import picocli.CommandLine.Spec;
                 + "et al. 2015; CS231n's defaults: lr 25, l2 1e-3, 100 steps, blur 0.5 every 10, jitter 16, scaled "
                 + "to the model's input). --lr and --l2 are then in the units of the model's preprocessed input.",
             "--param fft (the default for channel and neuron objectives): Lucid's decorrelated Fourier "
-                + "parameterization with a sigmoid, Adam at 0.05, 512 steps, 128 px, standard transforms.",
+                + "parameterization with a sigmoid, Adam at 0.05, 512 steps, 128 px, standard transforms, and Lucid's "
+                + "redirected ReLU gradient (a unit that is off on the grey start still gets gradient that raises it; "
+                + "--exact-relu turns it off, as in Lucent).",
             "",
             "Objectives (sum them with '+', weight them with 'W*'):",
             "  class:N                the score of class N before the softmax",
@@ -90,6 +92,10 @@ public final class VisualizeCommand implements Callable<Integer> {
 
     @Option(names = "--size", paramLabel = "N", description = "Image size in pixels (fft only; default 128 or the model's size).")
     Integer size;
+
+    @Option(names = "--exact-relu", description = "fft only: exact ReLU gradients from the first step, without Lucid's "
+            + "redirect for units that are off at the start (Lucent's behaviour).")
+    boolean exactRelu;
 
     @Option(names = "--seed", paramLabel = "S", description = "Random seed (default 42).")
     Long seed;
@@ -248,6 +254,8 @@ public final class VisualizeCommand implements Callable<Integer> {
             }
         } else if (size != null) {
             throw new ParameterException(cmd, "--size applies only to --param fft; pixels use the model's input size");
+        } else if (exactRelu) {
+            throw new ParameterException(cmd, "--exact-relu applies only to --param fft; pixels always use the exact gradient");
         }
         if (steps != null && (steps < 0 || steps > 100_000)) {
             throw new ParameterException(cmd, "--steps must be 0..100000, found " + steps);
@@ -316,6 +324,7 @@ public final class VisualizeCommand implements Callable<Integer> {
                 if (seed != null) {
                     fv = fv.withSeed(seed);
                 }
+                fv = fv.withRedirectedRelu(!exactRelu);
                 if (snapshots) {
                     fv = fv.withSnapshotEvery(Math.max(1, fv.steps() / 50));
                 }

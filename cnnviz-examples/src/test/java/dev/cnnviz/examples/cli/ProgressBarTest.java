@@ -36,7 +36,8 @@ class ProgressBarTest {
         }
         bar.progress(1000, 1000);                  // the last always draws
         String s = out.toString();
-        assertEquals(2, s.chars().filter(c -> c == '\r').count(), s);
+        long draws = s.chars().filter(c -> c == '\r').count();
+        assertTrue(draws >= 2 && draws < 10, draws + " drawings of 1001 updates: " + s);   // 2 unless a pause > 200 ms
         assertTrue(s.endsWith("1000/1000 images, 0:00" + System.lineSeparator()), s);
     }
 

@@ -82,6 +82,9 @@ class VisualizeCommandTest {
         String[] lines = r.out().strip().split("\n");
         assertEquals(9, lines.length);
         assertTrue(lines[0].contains("channel(relu3, 5)"), lines[0]);
+        CliTest.Run exact = CliTest.cli("visualize", "--objective", "channel:relu3:5", "--steps", "8", "--exact-relu",
+                "--out", dir.resolve("ch-exact.png").toString()).expect(0);
+        assertTrue(exact.out().contains("ch-exact.png"), exact.out());
     }
 
     @Test
@@ -96,6 +99,9 @@ class VisualizeCommandTest {
         CliTest.Run r = CliTest.cli("visualize", "--objective", "channel:relu3:1", "--jitter", "3",
                 "--out", dir.resolve("bad.png").toString()).expect(2);
         assertTrue(r.err().contains("--jitter applies only to --param pixels"), r.err());
+        CliTest.Run e = CliTest.cli("visualize", "--objective", "class:1", "--exact-relu",
+                "--out", dir.resolve("bad.png").toString()).expect(2);
+        assertTrue(e.err().contains("--exact-relu applies only to --param fft"), e.err());
     }
 
     @Test
