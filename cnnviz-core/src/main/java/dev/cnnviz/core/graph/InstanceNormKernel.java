@@ -17,6 +17,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
@@ -25,26 +26,35 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
 import dev.cnnviz.core.graph.OneDnn.Step;
 import dev.cnnviz.core.graph.ops.InstanceNorm;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * {@link InstanceNorm} on a 4-D value in a {@link OneDnnPlan}, with constant scale and bias. oneDNN has no instance
- * normalization primitive, but instance normalization of {@code [N, C, H, W]} is batch normalization (statistics
- * over the batch and the positions, per channel) of the same memory seen as {@code [1, N·C, H, W]}, with the scale
- * and bias repeated for every image: the view is exact in plain NCHW, and in the channel-blocked layout when the
- * block divides {@code C} (then image {@code n}'s channel blocks follow image {@code n-1}'s). Both use the biased
- * variance, as ONNX does.
+ * {@link InstanceNorm} on a 4-D value in a {@link OneDnnPlan}, with constant or trainable scale and bias. oneDNN has
+ * no instance normalization primitive, but instance normalization of {@code [N, C, H, W]} is batch normalization
+ * (statistics over the batch and the positions, per channel) of the same memory seen as {@code [1, N·C, H, W]},
+ * with the scale and bias repeated for every image: the view is exact in plain NCHW, and in the channel-blocked
+ * layout when the block divides {@code C} (then image {@code n}'s channel blocks follow image {@code n-1}'s). Both
+ * use the biased variance, as ONNX does.
  *
  * <p>Forward: oneDNN's batch normalization ({@code forward_training}, scale and shift), which also keeps the
- * mean and variance. Backward (standard rule, input gradient only): its backward, the exact gradient including
- * the terms through the mean and variance.
+ * mean and variance. The scale and bias are copied into the per-row memories once, and again before a step
+ * whenever a trainable {@link Parameters} array changed (its version counter).
+ *
+ * <p>Backward (standard rule): oneDNN's batch-normalization backward with scale and shift, the exact input
+ * gradient {@code dx = scale[c] / sqrt(σ² + ε) · (dy - mean(dy) - x̂ · mean(dy · x̂))} (means over the positions of
+ * one {@code (n, c)}) and the per-row gradients {@code Σ_s dy · x̂} and {@code Σ_s dy}. The scale and bias
+ * gradients, when wanted, are those rows summed over the images,
+ * {@code dscale[c] = Σ_n Σ_s dy[n, c, s] · x̂[n, c, s]} and {@code dB[c] = Σ_n Σ_s dy[n, c, s]}: one summing reorder
+ * per image from a window of the per-row gradient into the plan's parameter gradient
+ * ({@link OneDnnPlan#parameterGradient}).
  */
 final class InstanceNormKernel extends PlanKernel {
     private final PlanValue x;
@@ -59,9 +69,32 @@ final class InstanceNormKernel extends PlanKernel {
     private final float epsilon;
     private final int flags = dnnl_use_scale | dnnl_use_shift;
     private final Map<dnnl_memory, Step> bwd = new HashMap<>();
+    /** The scale and bias as given (plain float32 {@code [C]}; the live arrays of trainable parameters). */
+    private final INDArray s;
+    private final INDArray b;
+    private final String sName;
+    private final String bName;
+    /** The trainable parameters read as scale and bias, or null for fixed constants, and their versions last copied. */
+    private final Parameters.Slot sSlot;
+    private final Parameters.Slot bSlot;
+    private long sSeen;
+    private long bSeen;
+    /** Buffer-less {@code [C]} memories pointed at {@link #s} and {@link #b}, and the copies into every image's rows. */
+    private final dnnl_memory sUser;
+    private final dnnl_memory bUser;
+    private final List<Step> sLoads = new ArrayList<>();
+    private final List<Step> bLoads = new ArrayList<>();
+    /** Image {@code n}'s window {@code [n·C, (n+1)·C)} of a per-row {@code [N·C]} memory. */
+    private final dnnl_memory_desc_t[] rowWindows;
     private dnnl_memory dyView;
     private dnnl_memory diffScale;
     private dnnl_memory diffShift;
+    /** Per image, a memory seeing its window of {@link #diffScale} / {@link #diffShift}. */
+    private dnnl_memory[] diffScaleWindows;
+    private dnnl_memory[] diffShiftWindows;
+    /** The input gradient when only the scale or bias gradient is wanted (written, never read). */
+    private dnnl_memory dxScratch;
+    private Step bwdScratch;
     private dnnl_primitive_desc bwdPd;
 
     /**
@@ -73,10 +106,15 @@ final class InstanceNormKernel extends PlanKernel {
     }
 
     /**
-     * @param s the scale {@code [C]} (constant)
-     * @param b the bias {@code [C]} (constant)
+     * @param s     the scale {@code [C]} (constant or trainable)
+     * @param b     the bias {@code [C]} (constant or trainable)
+     * @param sName the scale constant's name, under which its gradient goes
+     * @param bName the bias constant's name, under which its gradient goes
+     * @param sSlot the parameter whose array {@code s} is, or null for a fixed constant
+     * @param bSlot the parameter whose array {@code b} is, or null for a fixed constant
      */
-    InstanceNormKernel(OneDnnPlan plan, String name, PlanValue x, InstanceNorm op, INDArray s, INDArray b) {
+    InstanceNormKernel(OneDnnPlan plan, String name, PlanValue x, InstanceNorm op, INDArray s, INDArray b, String sName,
+                       String bName, Parameters.Slot sSlot, Parameters.Slot bSlot) {
         super(plan, name, x.dims);
         if (!plannable(plan, x.dims) || s.length() != x.dims[1] || b.length() != x.dims[1]) {
             throw new IllegalArgumentException("InstanceNorm of " + java.util.Arrays.toString(x.dims) + " with scale of "
@@ -84,7 +122,19 @@ final class InstanceNormKernel extends PlanKernel {
         }
         this.x = x;
         this.epsilon = (float) op.epsilon();
-        long rows = x.dims[0] * x.dims[1];
+        this.s = plain(s);
+        this.b = plain(b);
+        this.sName = sName;
+        this.bName = bName;
+        this.sSlot = sSlot;
+        this.bSlot = bSlot;
+        if ((sSlot != null && this.s != sSlot.array) || (bSlot != null && this.b != bSlot.array)) {
+            throw new IllegalStateException("a parameter of '" + name + "' is not a plain float32 array");
+        }
+        this.sSeen = sSlot == null ? 0 : sSlot.version();
+        this.bSeen = bSlot == null ? 0 : bSlot.version();
+        long c = x.dims[1];
+        long rows = x.dims[0] * c;
         long[] view = {1, rows, x.dims[2], x.dims[3]};
         viewMd = OneDnn.md(view, plan.tag(x.dims) == dnnl_nchw ? dnnl_nchw : plan.blockedTag);
         xView = res.handle(viewMd);
@@ -93,8 +143,17 @@ final class InstanceNormKernel extends PlanKernel {
         dnnl_memory_desc_t statMd = OneDnn.md(new long[] {rows}, dnnl_x);
         mean = res.memory(statMd);
         variance = res.memory(statMd);
-        scale = perRow(s, rows, statMd);
-        shift = perRow(b, rows, statMd);
+        rowWindows = new dnnl_memory_desc_t[(int) x.dims[0]];
+        for (int n = 0; n < rowWindows.length; n++) {
+            rowWindows[n] = new dnnl_memory_desc_t();
+            check(dnnl_memory_desc_init_submemory(rowWindows[n], statMd, new long[] {c}, new long[] {n * c}),
+                    "dnnl_memory_desc_init_submemory");
+        }
+        dnnl_memory_desc_t cMd = OneDnn.md(new long[] {c}, dnnl_x);
+        sUser = res.handle(cMd);
+        bUser = res.handle(cMd);
+        scale = perRow(this.s, sUser, cMd, statMd, sLoads);
+        shift = perRow(this.b, bUser, cMd, statMd, bLoads);
         dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
         check(dnnl_batch_normalization_forward_desc_init(desc, dnnl_forward_training, viewMd, epsilon, flags),
                 "dnnl_batch_normalization_forward_desc_init");
@@ -103,14 +162,36 @@ final class InstanceNormKernel extends PlanKernel {
                 DNNL_ARG_VARIANCE}, xView, scale, shift, yView, mean, variance);
     }
 
-    /** The per-channel values repeated for every image of the batch, in a memory of their own. */
-    private dnnl_memory perRow(INDArray v, long rows, dnnl_memory_desc_t md) {
-        INDArray tiled = plain(v.reshape(1, v.length()).castTo(DataType.FLOAT).repeat(0, rows / v.length()).reshape(rows));
-        dnnl_memory user = res.handle(md);
-        OneDnn.wrap(user, tiled);
-        dnnl_memory m = res.memory(md);
-        res.reorder(md, user, md, m, false).run(stream);
+    /**
+     * The per-channel values {@code v} repeated for every image of the batch, in a memory of their own: one copy from
+     * {@code user} (pointed at {@code v}) into each image's window, kept in {@code loads} to run again on a change.
+     */
+    private dnnl_memory perRow(INDArray v, dnnl_memory user, dnnl_memory_desc_t cMd, dnnl_memory_desc_t statMd, List<Step> loads) {
+        dnnl_memory m = res.memory(statMd);
+        OneDnn.wrap(user, v);
+        for (dnnl_memory_desc_t window : rowWindows) {
+            Step load = res.reorder(cMd, user, window, m, false);
+            load.run(stream);
+            loads.add(load);
+        }
         return m;
+    }
+
+    /**
+     * Copies a trainable scale or bias again into its per-row memory if its {@link Parameters} changed it since the
+     * last copy: two version reads per step otherwise.
+     */
+    private void reloadChangedParameters() {
+        if (sSlot != null && sSlot.version() != sSeen) {
+            sSeen = sSlot.version();
+            OneDnn.wrap(sUser, s);
+            sLoads.forEach(l -> l.run(stream));
+        }
+        if (bSlot != null && bSlot.version() != bSeen) {
+            bSeen = bSlot.version();
+            OneDnn.wrap(bUser, b);
+            bLoads.forEach(l -> l.run(stream));
+        }
     }
 
     /** Points the input view at the input's current buffer (an imported value's buffer changes between passes). */
@@ -120,45 +201,86 @@ final class InstanceNormKernel extends PlanKernel {
 
     @Override
     void forward() {
+        reloadChangedParameters();
         aim();
         fwd.run(stream);
     }
 
     @Override
     boolean supports(BackwardRule rule, boolean[] wanted) {
-        for (int i = 1; i < wanted.length; i++) {
-            if (wanted[i]) {
-                return false;
-            }
-        }
         return rule == BackwardRule.STANDARD;
     }
 
     @Override
     void backward(BackwardRule rule, boolean[] wanted) {
-        if (!wanted[0]) {
+        boolean scaleWanted = wanted.length > 1 && wanted[1];
+        boolean biasWanted = wanted.length > 2 && wanted[2];
+        if (!wanted[0] && !scaleWanted && !biasWanted) {
             return;
         }
+        reloadChangedParameters();
         if (bwdPd == null) {
-            dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
-            // oneDNN 2.5 implements backward_data with neither scale nor shift only (dx needs the scale), so the full
-            // backward runs; its scale and shift gradients go to scratch memories that nothing reads
-            check(dnnl_batch_normalization_backward_desc_init(desc, dnnl_backward, viewMd, viewMd, epsilon, flags),
-                    "dnnl_batch_normalization_backward_desc_init");
-            bwdPd = pd(res, desc, fwdPd);
-            dnnl_memory_desc_t statMd = OneDnn.md(new long[] {x.dims[0] * x.dims[1]}, dnnl_x);
-            diffScale = res.memory(statMd);
-            diffShift = res.memory(statMd);
-            dyView = res.handle(viewMd);
-            check(dnnl_memory_set_data_handle(dyView, OneDnn.dataHandle(y.diff())), "dnnl_memory_set_data_handle");
+            buildBackward();
         }
         aim();
-        contribute(x, bwd, t -> {
-            dnnl_memory tView = res.handle(viewMd);
-            check(dnnl_memory_set_data_handle(tView, OneDnn.dataHandle(t)), "dnnl_memory_set_data_handle");
-            return res.step(bwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
-                    DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, xView, mean,
-                    variance, dyView, scale, shift, tView, diffScale, diffShift);
-        });
+        if (wanted[0]) {
+            contribute(x, bwd, t -> {
+                dnnl_memory tView = res.handle(viewMd);
+                check(dnnl_memory_set_data_handle(tView, OneDnn.dataHandle(t)), "dnnl_memory_set_data_handle");
+                return backwardStep(tView);
+            });
+        } else {
+            if (bwdScratch == null) {
+                dxScratch = res.memory(viewMd);
+                bwdScratch = backwardStep(dxScratch);
+            }
+            bwdScratch.run(stream);
+        }
+        if (scaleWanted) {
+            sumOverImages(plan.parameterGradient(sName, new long[] {s.length()}, s.shape()), diffScaleWindows);
+        }
+        if (biasWanted) {
+            sumOverImages(plan.parameterGradient(bName, new long[] {b.length()}, b.shape()), diffShiftWindows);
+        }
+    }
+
+    /** Adds every image's window of a per-row gradient to a parameter's gradient. */
+    private void sumOverImages(PlanValue gradient, dnnl_memory[] windows) {
+        for (int n = 0; n < windows.length; n++) {
+            gradient.addGradient(rowWindows[n], windows[n]);
+        }
+    }
+
+    /** The backward primitive and the memories it writes besides the input gradient. */
+    private void buildBackward() {
+        dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
+        // oneDNN 2.5 implements backward_data with neither scale nor shift only (dx needs the scale), so the full
+        // backward runs; its per-row scale and shift gradients are read only when their parameters' are wanted
+        check(dnnl_batch_normalization_backward_desc_init(desc, dnnl_backward, viewMd, viewMd, epsilon, flags),
+                "dnnl_batch_normalization_backward_desc_init");
+        bwdPd = pd(res, desc, fwdPd);
+        dnnl_memory_desc_t statMd = OneDnn.md(new long[] {x.dims[0] * x.dims[1]}, dnnl_x);
+        diffScale = res.memory(statMd);
+        diffShift = res.memory(statMd);
+        diffScaleWindows = windows(diffScale);
+        diffShiftWindows = windows(diffShift);
+        dyView = res.handle(viewMd);
+        check(dnnl_memory_set_data_handle(dyView, OneDnn.dataHandle(y.diff())), "dnnl_memory_set_data_handle");
+    }
+
+    /** One memory per image seeing its window of the per-row memory {@code m} (a distinct memory per copy source). */
+    private dnnl_memory[] windows(dnnl_memory m) {
+        dnnl_memory[] out = new dnnl_memory[rowWindows.length];
+        for (int n = 0; n < out.length; n++) {
+            out[n] = res.handle(rowWindows[n]);
+            check(dnnl_memory_set_data_handle(out[n], OneDnn.dataHandle(m)), "dnnl_memory_set_data_handle");
+        }
+        return out;
+    }
+
+    private Step backwardStep(dnnl_memory dxView) {
+        return res.step(bwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_DST,
+                DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT}, xView, mean,
+                variance, dyView, scale, shift, dxView, diffScale, diffShift);
     }
 }

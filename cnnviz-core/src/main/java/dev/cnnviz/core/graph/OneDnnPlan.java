@@ -30,12 +30,18 @@ import org.slf4j.LoggerFactory;
  * (about 50 µs each) and reorders NCHW to the blocked layout and back around every convolution. On SqueezeNet
  * 1.1 at batch 1 the convolutions take 15.6 ms forward and 19.8 ms backward that way, and 4.8 and 4.5 ms here.
  *
- * <p>What runs here: {@link Conv} (any stride, padding, dilation and groups, with constant weights, or trainable
- * {@link Parameters} that the kernel copies again whenever their version changed),
- * {@link Relu} (with the exact, guided and deconvnet backward rules, see {@link ReluGate}), {@link MaxPool},
- * {@link GlobalAveragePool}, channel {@link Concat}, {@link Identity} and {@link Dropout}, on 4-D float32
- * values. Every other node runs through its ND4J operator, exactly as without this plan: values cross between the
- * two worlds by copies, made only where a node on one side consumes a value of the other (or a user asks for it).
+ * <p>What runs here, on 4-D float32 values: {@link Conv} (any stride, padding, dilation and groups) and
+ * {@link dev.cnnviz.core.graph.ops.ConvTranspose} (ungrouped, any stride, padding, dilation and output padding),
+ * each with constant weights and bias or trainable {@link Parameters} that the kernel copies again whenever their
+ * version changed, and with weight and bias gradients computed here; {@link Relu} (with the exact, guided and
+ * deconvnet backward rules, see {@link ReluGate}), {@link MaxPool}, {@link GlobalAveragePool}, channel
+ * {@link Concat}, {@link Identity}, {@link Dropout}, {@link dev.cnnviz.core.graph.ops.Tanh},
+ * {@link dev.cnnviz.core.graph.ops.InstanceNorm} (constant or trainable scale and bias, with their gradients),
+ * spatial crops (a {@link dev.cnnviz.core.graph.ops.Pad} with pads at most zero) and
+ * {@link dev.cnnviz.core.graph.ops.Add} of two equal shapes where one operand is already here. Only the standard
+ * backward rule runs here, except for ReLU. Every other node runs through its ND4J operator, exactly as without
+ * this plan: values cross between the two worlds by copies, made only where a node on one side consumes a value of
+ * the other (or a user asks for it).
  *
  * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
  * (max and global average pooling), {@link ConcatKernel}, {@link CopyKernel} (identity, dropout),
@@ -60,7 +66,8 @@ final class OneDnnPlan implements AutoCloseable {
     private final Map<String, PlanValue> vals = new HashMap<>();
     private final Map<String, PlanKernel> kernels = new HashMap<>();
     /**
-     * Gradients of convolution weights and biases computed here (by {@link ConvKernel}), in plain layout, by the
+     * Gradients of convolution and transposed-convolution weights and biases and of instance-norm scales and biases
+     * computed here (by {@link ConvKernel}, {@link DeconvKernel}, {@link InstanceNormKernel}), in plain layout, by the
      * constant's name; their values stay ND4J's. Shapes as the constants' (a grouped convolution's 5-D weight
      * gradient is exported in the constant's 4-D shape).
      */
@@ -259,39 +266,29 @@ final class OneDnnPlan implements AutoCloseable {
         }
         if (op instanceof dev.cnnviz.core.graph.ops.ConvTranspose t) {
             long[] s = shapeOf(in.get(0), args[0]);
-            return DeconvKernel.plannable(graph, node, t, s) && (args[0] == null || args[0].dataType() == DataType.FLOAT)
-                    && !trainable(graph, in.subList(1, in.size()))
-                    ? new DeconvKernel(this, node.name(), input(in.get(0), args[0]), t, graph.constant(in.get(1)),
-                            in.size() > 2 ? graph.constant(in.get(2)) : null)
-                    : null;
+            if (!DeconvKernel.plannable(graph, node, t, s) || (args[0] != null && args[0].dataType() != DataType.FLOAT)) {
+                return null;
+            }
+            String bName = in.size() > 2 ? in.get(2) : null;
+            return new DeconvKernel(this, node.name(), input(in.get(0), args[0]), t, graph.constant(in.get(1)),
+                    bName == null ? null : graph.constant(bName), in.get(1), bName, graph.parameterSlot(in.get(1)),
+                    bName == null ? null : graph.parameterSlot(bName));
         }
         if (op instanceof dev.cnnviz.core.graph.ops.Tanh || op instanceof dev.cnnviz.core.graph.ops.InstanceNorm) {
             long[] s = shapeOf(in.get(0), args[0]);
             if (s == null || s.length != 4 || (args[0] != null && args[0].dataType() != DataType.FLOAT)
                     || (op instanceof dev.cnnviz.core.graph.ops.InstanceNorm
                         && (!InstanceNormKernel.plannable(this, s) || !(graph.node(in.get(1)).op() instanceof Constant)
-                            || !(graph.node(in.get(2)).op() instanceof Constant) || trainable(graph, in.subList(1, 3))))) {
+                            || !(graph.node(in.get(2)).op() instanceof Constant)))) {
                 return null;
             }
             PlanValue x = input(in.get(0), args[0]);
             return op instanceof dev.cnnviz.core.graph.ops.InstanceNorm n
-                    ? new InstanceNormKernel(this, node.name(), x, n, graph.constant(in.get(1)), graph.constant(in.get(2)))
+                    ? new InstanceNormKernel(this, node.name(), x, n, graph.constant(in.get(1)), graph.constant(in.get(2)),
+                            in.get(1), in.get(2), graph.parameterSlot(in.get(1)), graph.parameterSlot(in.get(2)))
                     : new TanhKernel(this, node.name(), x);
         }
         return null;
-    }
-
-    /**
-     * @return whether any of these nodes is a trainable parameter: the deconvolution and instance-norm kernels copy
-     *     their weights once at trace time, so such nodes stay on ND4J, which reads the parameters' current arrays
-     */
-    private static boolean trainable(Graph graph, List<String> names) {
-        for (String n : names) {
-            if (graph.parameterSlot(n) != null) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** @return whether every ND4J argument (null: held here) is float32 */
@@ -372,7 +369,8 @@ final class OneDnnPlan implements AutoCloseable {
     }
 
     /**
-     * The gradient holder of constant {@code name} (a convolution's weights or bias), made at its first use.
+     * The gradient holder of constant {@code name} (the weights or bias of a convolution or transposed convolution, the
+     * scale or bias of an instance norm), made at its first use.
      *
      * @param dims  the layout's dimensions (5 for a grouped convolution's weights: groups first)
      * @param shape the constant's shape, which exported gradients take

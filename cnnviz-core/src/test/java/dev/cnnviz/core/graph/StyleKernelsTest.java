@@ -105,10 +105,13 @@ class StyleKernelsTest {
         }
     }
 
-    /** Gradients for the scale and bias are not planned: the node runs backward on ND4J and still matches. */
+    /**
+     * Gradients for the scale and bias come from the plan (its per-row gradients summed over the images) and match
+     * ND4J's; {@link StyleParameterGradientTest} checks them against finite differences.
+     */
     @ParameterizedTest(name = "blocks of {0} channels")
     @ValueSource(ints = {8, 16})
-    void scaleAndBiasGradientsFallBackToNd4j(int block) {
+    void scaleAndBiasGradientsMatchNd4j(int block) {
         Graph g = net(7).withOneDnnBlock(block);
         INDArray x = w(new Random(3), 2, 3, 13, 11).muli(10);
         INDArray seed = w(new Random(4), 2, 3, 13, 11);
@@ -119,6 +122,7 @@ class StyleKernelsTest {
             for (String n : wrt) {
                 assertClose(gb.get(n), ga.get(n), "gradient at " + n);
             }
+            assertTrue(a.gradientOnOneDnn("s1") && a.gradientOnOneDnn("b1"), "scale and bias gradients from the plan");
         }
     }
 
@@ -183,10 +187,13 @@ class StyleKernelsTest {
         }
     }
 
-    /** Weight and bias gradients of a transposed convolution are not planned: ND4J runs that node backward. */
+    /**
+     * Weight and bias gradients of a transposed convolution come from the plan (oneDNN's backward-weights primitive)
+     * and match ND4J's; {@link StyleParameterGradientTest} checks them against finite differences.
+     */
     @ParameterizedTest(name = "blocks of {0} channels")
     @ValueSource(ints = {8, 16})
-    void transposedConvolutionWeightGradientsFallBackToNd4j(int block) {
+    void transposedConvolutionWeightGradientsMatchNd4j(int block) {
         Graph g = deconvNet(5).withOneDnnBlock(block);
         INDArray x = w(new Random(6), 1, 3, 7, 6);
         List<String> wrt = List.of("w1", "c1", "x");
@@ -197,6 +204,7 @@ class StyleKernelsTest {
             for (String n : wrt) {
                 assertClose(gb.get(n), ga.get(n), "gradient at " + n);
             }
+            assertTrue(a.gradientOnOneDnn("w1") && a.gradientOnOneDnn("c1"), "weight and bias gradients from the plan");
         }
     }
 
