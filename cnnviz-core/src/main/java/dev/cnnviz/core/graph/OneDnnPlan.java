@@ -38,16 +38,18 @@ import org.slf4j.LoggerFactory;
  * {@link Concat}, {@link Identity}, {@link Dropout}, {@link dev.cnnviz.core.graph.ops.Tanh},
  * {@link dev.cnnviz.core.graph.ops.InstanceNorm} (constant or trainable scale and bias, with their gradients),
  * spatial crops (a {@link dev.cnnviz.core.graph.ops.Pad} with pads at most zero) and
- * {@link dev.cnnviz.core.graph.ops.Add} of two equal shapes where one operand is already here. Only the standard
+ * {@link dev.cnnviz.core.graph.ops.Add} of two equal shapes where one operand is already here, spatial reflect
+ * padding (a {@link dev.cnnviz.core.graph.ops.Pad} in reflect mode) and nearest-neighbour upsampling by whole
+ * factors (a {@link dev.cnnviz.core.graph.ops.Resize}, see {@link dev.cnnviz.core.graph.ops.Resize#integerNearestFactors}).
+ * Only the standard
  * backward rule runs here, except for ReLU. Every other node runs through its ND4J operator, exactly as without
  * this plan: values cross between the two worlds by copies, made only where a node on one side consumes a value of
  * the other (or a user asks for it).
  *
  * <p>Each planned node is a {@link PlanKernel}: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}
  * (max and global average pooling), {@link ConcatKernel}, {@link CopyKernel} (identity, dropout),
- * {@link TanhKernel}, {@link InstanceNormKernel}, {@link DeconvKernel}, {@link CropKernel} and {@link AddKernel};
- * each value in
- * oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
+ * {@link TanhKernel}, {@link InstanceNormKernel}, {@link DeconvKernel}, {@link CropKernel}, {@link AddKernel},
+ * {@link ReflectPadKernel} and {@link UpsampleKernel}; each value in oneDNN memory, with its gradient, is a {@link PlanValue}. This class traces a forward pass into kernels, then
  * runs them forward and backward by node name.
  *
  * <p>A plan is built by tracing the first forward pass for a set of input shapes ({@link #tryAdd}), then reused
@@ -255,6 +257,16 @@ final class OneDnnPlan implements AutoCloseable {
                 xs[i] = input(in.get(i), args[i]);
             }
             return new ConcatKernel(this, node.name(), xs);
+        }
+        // reflect padding and nearest upsampling also of an ND4J value (the image a style network pads first): a
+        // convolution reads their output here, so the value would be copied in anyway
+        if (op instanceof dev.cnnviz.core.graph.ops.Pad p && in.size() == 1 && floats(args)
+                && ReflectPadKernel.plannable(this, p, shapeOf(in.get(0), args[0]))) {
+            return new ReflectPadKernel(this, node.name(), input(in.get(0), args[0]), p);
+        }
+        if (op instanceof dev.cnnviz.core.graph.ops.Resize r && in.size() == 1 && floats(args)
+                && UpsampleKernel.plannable(r, shapeOf(in.get(0), args[0]))) {
+            return new UpsampleKernel(this, node.name(), input(in.get(0), args[0]), r);
         }
         // crops and additions only where a value is already here (else they would copy ND4J values in and out)
         if (op instanceof dev.cnnviz.core.graph.ops.Pad p && in.size() == 1 && args[0] == null) {

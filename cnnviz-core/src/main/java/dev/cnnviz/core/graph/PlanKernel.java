@@ -13,8 +13,9 @@ import org.bytedeco.dnnl.dnnl_stream;
  * backward primitives at the first backward pass; every native object belongs to the plan's {@link Resources} and
  * runs on the plan's stream.
  *
- * <p>The kernels: {@link ConvKernel}, {@link ReluKernel}, {@link PoolKernel}, {@link ConcatKernel} and
- * {@link CopyKernel}.
+ * <p>The kernels: {@link ConvKernel}, {@link DeconvKernel}, {@link ReluKernel}, {@link TanhKernel}, {@link PoolKernel},
+ * {@link InstanceNormKernel}, {@link ConcatKernel}, {@link AddKernel}, {@link CropKernel}, {@link ReflectPadKernel},
+ * {@link UpsampleKernel} and {@link CopyKernel}.
  */
 abstract class PlanKernel {
     final OneDnnPlan plan;

@@ -125,27 +125,37 @@ public record Resize(Interpolation interpolation, double scaleH, double scaleW, 
         return Shapes.output("Resize", new long[] {x[0], x[1], outLength("H", x[2], scaleH, outH, x), outLength("W", x[3], scaleW, outW, x)});
     }
 
+    /** The input coordinate sampled for output index {@code o} of an axis, per the coordinate transformation. */
+    private double coordinate(int o, int in, int out, double givenScale, int givenOut) {
+        double scale = givenOut > 0 ? (double) out / in : givenScale;
+        return switch (transform) {
+            case HALF_PIXEL -> (o + 0.5) / scale - 0.5;
+            case PYTORCH_HALF_PIXEL -> out > 1 ? (o + 0.5) / scale - 0.5 : 0;
+            case ALIGN_CORNERS -> out == 1 ? 0 : o * (double) (in - 1) / (out - 1);
+            case ASYMMETRIC -> o / scale;
+        };
+    }
+
+    /** The input index nearest-neighbour mode reads for output index {@code o}: rounded per the mode, clamped. */
+    private int nearestIndex(int o, int in, int out, double givenScale, int givenOut) {
+        double x = coordinate(o, in, out, givenScale, givenOut);
+        double r = switch (nearestMode) {
+            case ROUND_PREFER_FLOOR -> Math.ceil(x - 0.5);
+            case ROUND_PREFER_CEIL -> Math.floor(x + 0.5);
+            case FLOOR -> Math.floor(x);
+            case CEIL -> Math.ceil(x);
+        };
+        return (int) Math.max(0, Math.min(in - 1, r));
+    }
+
     /** The interpolation matrix {@code [out, in]} of one axis, as a row-major array. */
     double[] matrix(int in, int out, double givenScale, int givenOut) {
-        double scale = givenOut > 0 ? (double) out / in : givenScale;
         double[] a = new double[out * in];
         for (int o = 0; o < out; o++) {
-            double x = switch (transform) {
-                case HALF_PIXEL -> (o + 0.5) / scale - 0.5;
-                case PYTORCH_HALF_PIXEL -> out > 1 ? (o + 0.5) / scale - 0.5 : 0;
-                case ALIGN_CORNERS -> out == 1 ? 0 : o * (double) (in - 1) / (out - 1);
-                case ASYMMETRIC -> o / scale;
-            };
             if (interpolation == Interpolation.NEAREST) {
-                double r = switch (nearestMode) {
-                    case ROUND_PREFER_FLOOR -> Math.ceil(x - 0.5);
-                    case ROUND_PREFER_CEIL -> Math.floor(x + 0.5);
-                    case FLOOR -> Math.floor(x);
-                    case CEIL -> Math.ceil(x);
-                };
-                int i = (int) Math.max(0, Math.min(in - 1, r));
-                a[o * in + i] = 1;
+                a[o * in + nearestIndex(o, in, out, givenScale, givenOut)] = 1;
             } else {
+                double x = coordinate(o, in, out, givenScale, givenOut);
                 double xc = Math.max(0, Math.min(in - 1, x));
                 int i0 = (int) Math.floor(xc);
                 int i1 = Math.min(i0 + 1, in - 1);
@@ -155,6 +165,46 @@ public record Resize(Interpolation interpolation, double scaleH, double scaleW, 
             }
         }
         return a;
+    }
+
+    /**
+     * Whether this resize, on an input of shape {@code x}, is nearest-neighbour upsampling by whole factors (what the
+     * oneDNN plan runs as resampling): {@code out = in · s} on both axes with integer {@code s ≥ 1}, and every output
+     * pixel {@code (o, p)} reads input pixel {@code (⌊o / sH⌋, ⌊p / sW⌋)} under this operator's own coordinate
+     * transformation and rounding (true of {@link #upsampleNearest} and of ONNX's default half-pixel,
+     * round-prefer-floor nearest resize by an integer factor, among others).
+     *
+     * @param x the input shape
+     * @return {@code {sH, sW}}, or null when it is not such an upsampling (or the shape is not a valid 4-D input)
+     */
+    public int[] integerNearestFactors(long[] x) {
+        if (interpolation != Interpolation.NEAREST || x == null || x.length != 4) {
+            return null;
+        }
+        long[] y;
+        try {
+            y = outputShape(new long[][] {x});
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int[] factors = new int[2];
+        for (int axis = 0; axis < 2; axis++) {
+            long in = x[2 + axis];
+            long out = y[2 + axis];
+            if (out % in != 0) {
+                return null;
+            }
+            int s = Math.toIntExact(out / in);
+            double givenScale = axis == 0 ? scaleH : scaleW;
+            int givenOut = axis == 0 ? outH : outW;
+            for (int o = 0; o < out; o++) {
+                if (nearestIndex(o, (int) in, (int) out, givenScale, givenOut) != o / s) {
+                    return null;
+                }
+            }
+            factors[axis] = s;
+        }
+        return factors;
     }
 
     /** {@code A_h} and {@code A_w} for an input, in its data type. */
