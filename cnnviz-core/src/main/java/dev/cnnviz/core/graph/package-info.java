@@ -11,10 +11,12 @@
  * backprop, deconvnet and LRP-style rules swap the rule of one operator kind).
  *
  * <p>Two engines run a graph, with the same results to float32 rounding. On the CPU, the convolutional part of a
- * float32 graph runs directly on oneDNN (a compiled, pooled plan per input shape: convolutions with fused ReLUs,
- * pooling, channel concatenation, with the exact, guided and deconvnet ReLU rules, see
- * {@link dev.cnnviz.core.graph.ReluGate}); every other node, float64 graphs, parameter gradients and custom rules
- * run on the operators' own ND4J code. {@link dev.cnnviz.core.graph.Graph#withNd4jOnly()} uses ND4J alone.
+ * float32 graph runs directly on oneDNN (a compiled, pooled plan per input shape: convolutions with fused ReLUs and
+ * transposed convolutions, with their weight and bias gradients; pooling, channel concatenation, tanh, instance
+ * normalization with its scale and bias gradients, residual additions, crops, reflect padding and whole-factor
+ * nearest upsampling; with the exact, guided and deconvnet ReLU rules, see {@link dev.cnnviz.core.graph.ReluGate};
+ * the list is {@code OneDnnPlan}'s); every other node, float64 graphs and custom rules of other operators run on the
+ * operators' own ND4J code. {@link dev.cnnviz.core.graph.Graph#withNd4jOnly()} uses ND4J alone.
  *
  * <pre>{@code
  * try (ForwardPass pass = graph.forward(batch)) {
