@@ -39,6 +39,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code b_c = P(0)}, and the gradient comes back through its adjoint {@code ∂L/∂u[s(c)] += a_c · ∂L/∂x[c]} (as
  * {@link dev.cnnviz.core.adversarial.ImageSpace} does in 0..1 units). Working in pixels makes the regularisers'
  * weights (total variation, range) mean the same thing for every loss model.
+ *
+ * <p><b>Grey loss models</b> ({@link #ofAnyImage}, texture synthesis only): a one-channel GREY model sees the
+ * luminance {@code Y = 0.299 R + 0.587 G + 0.114 B} of the planes (as {@link dev.cnnviz.core.image.ImageTensors}
+ * feeds it), {@code x = a · Y(u) + b}, and the gradient goes back to the three planes equally,
+ * {@code ∂L/∂u[k] = a · ∂L/∂x / 3}: the gradient of the loss restricted to grey images (where {@code Y} is the
+ * planes' common value), so that an optimization started from a grey image stays grey, bit for bit.
  */
 final class LossNetwork {
     private final Model model;
@@ -47,6 +53,10 @@ final class LossNetwork {
     private final int[] source;
     private final double[] a;
     private final double[] b;
+    private final boolean grey;
+
+    /** The luminance weights of R, G and B for a grey model, as ImageTensors uses them. */
+    private static final double[] LUMA = {0.299, 0.587, 0.114};
 
     private LossNetwork(Model model, Graph cut, List<String> layers) {
         this.model = model;
@@ -55,6 +65,7 @@ final class LossNetwork {
         InputSpec spec = model.inputSpec();
         Preprocessing p = spec.preprocessing();
         int c = spec.channels();
+        grey = p.order() == ChannelOrder.GREY;
         source = new int[c];
         a = new double[c];
         b = new double[c];
@@ -73,11 +84,27 @@ final class LossNetwork {
      *                                  the input
      */
     static LossNetwork of(Model model, List<String> layers) {
+        return of(model, layers, false);
+    }
+
+    /**
+     * The loss network of {@code model} for {@code layers}, a one-channel GREY model allowed as well (see the class
+     * comment): for texture synthesis, whose result is then grey.
+     *
+     * @throws IllegalArgumentException as {@link #of}, for a model that is neither a 3-channel colour nor a
+     *                                  1-channel GREY NCHW image model
+     */
+    static LossNetwork ofAnyImage(Model model, List<String> layers) {
+        return of(model, layers, true);
+    }
+
+    private static LossNetwork of(Model model, List<String> layers, boolean greyAllowed) {
         if (model == null) {
             throw new IllegalArgumentException("the loss model must not be null");
         }
         InputSpec spec = model.inputSpec();
-        if (spec.channels() != 3 || spec.preprocessing().order() == ChannelOrder.GREY) {
+        boolean greyModel = spec.channels() == 1 && spec.preprocessing().order() == ChannelOrder.GREY;
+        if (!(greyAllowed && greyModel) && (spec.channels() != 3 || spec.preprocessing().order() == ChannelOrder.GREY)) {
             throw new IllegalArgumentException("style transfer needs a colour (3-channel RGB or BGR) loss model, found "
                     + spec.channels() + " channel(s), " + spec.preprocessing().order() + " (" + model.source()
                     + "); pass an ImageNet model such as the shared SqueezeNet");
@@ -154,6 +181,16 @@ final class LossNetwork {
         return cut;
     }
 
+    /** @return whether the model is a one-channel GREY model (see the class comment) */
+    boolean grey() {
+        return grey;
+    }
+
+    /** @return the model's input channels: 3, or 1 for a grey model */
+    int channels() {
+        return a.length;
+    }
+
     /** @return the loss layers, in the graph's order */
     List<String> layers() {
         return layers;
@@ -203,6 +240,16 @@ final class LossNetwork {
     /** Writes the model input {@code x = P(u)} of the image-space point {@code u} into the contiguous {@code x}. */
     void toInput(double[] u, INDArray x) {
         int plane = (int) (x.size(2) * x.size(3));
+        if (grey) {
+            for (int j = 0; j < plane; j++) {
+                double r = u[j];
+                double g = u[plane + j];
+                double bl = u[2 * plane + j];
+                double y = r == g && g == bl ? r : LUMA[0] * r + LUMA[1] * g + LUMA[2] * bl;
+                x.data().put(j, a[0] * y + b[0]);
+            }
+            return;
+        }
         if (x.dataType() == DataType.DOUBLE) {
             DoubleBuffer buf = x.data().asNioDouble();
             for (int c = 0; c < a.length; c++) {
@@ -259,6 +306,16 @@ final class LossNetwork {
     private void adjoint(INDArray gx, double[] gu) {
         Arrays.fill(gu, 0);
         int plane = (int) (gx.size(2) * gx.size(3));
+        if (grey) {
+            double[] d = HostArrays.doubles(gx);
+            for (int j = 0; j < plane; j++) {
+                double v = a[0] * d[j] / 3;
+                gu[j] = v;
+                gu[plane + j] = v;
+                gu[2 * plane + j] = v;
+            }
+            return;
+        }
         if (HostArrays.plain(gx) && gx.dataType() == DataType.FLOAT) {
             FloatBuffer buf = gx.data().asNioFloat();
             int off = (int) gx.offset();

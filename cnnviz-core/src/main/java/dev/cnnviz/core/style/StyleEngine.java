@@ -80,7 +80,7 @@ final class StyleEngine {
             contentAtScale = resize(job.contentFull(), job.contentH(), job.contentW(), sh, sw);
             float[] content = job.preserveColor() ? Pixels.luminance(contentAtScale, null) : contentAtScale;
             if (u == null) {
-                u = job.noiseInit() ? noise(sh, sw, job.seed()) : content.clone();
+                u = job.noiseInit() ? noise(sh, sw, job.seed(), net.grey()) : content.clone();
             } else {
                 u = resize(u, h, w, sh, sw);
             }
@@ -142,7 +142,7 @@ final class StyleEngine {
         job.net().graph().memoryBudget().check("the buffers of a style objective at " + w + "x" + h,
                 MemoryBudget.bytesOf(8 * 30, 3, h, w));
         float[] content = job.preserveColor() ? Pixels.luminance(job.contentFull(), null) : job.contentFull();
-        float[] start = job.noiseInit() ? noise(h, w, job.seed()) : content.clone();
+        float[] start = job.noiseInit() ? noise(h, w, job.seed(), job.net().grey()) : content.clone();
         return new StyleObjective(new Problem(job, content, job.contentFull(), h, w, 1), start, h, w);
     }
 
@@ -155,13 +155,26 @@ final class StyleEngine {
 
     /** Seeded Gaussian noise around mid-grey, clipped to 0..255. */
     static float[] noise(int h, int w, long seed) {
+        return noise(h, w, seed, false);
+    }
+
+    /**
+     * Seeded Gaussian noise around mid-grey, clipped to 0..255; with {@code grey} the first plane's noise in all
+     * three planes (a grey loss model's start, see {@link LossNetwork}).
+     */
+    static float[] noise(int h, int w, long seed, boolean grey) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] p = new float[3 * h * w];
-        for (int i = 0; i < p.length; i++) {
+        int n = grey ? h * w : p.length;
+        for (int i = 0; i < n; i++) {
             double u1 = 1 - rng.nextDouble();
             double u2 = rng.nextDouble();
             double g = StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
             p[i] = (float) Math.max(0, Math.min(255, 127.5 + NOISE_SD * g));
+        }
+        if (grey) {
+            System.arraycopy(p, 0, p, n, n);
+            System.arraycopy(p, 0, p, 2 * n, n);
         }
         return p;
     }
@@ -189,7 +202,7 @@ final class StyleEngine {
             this.h = h;
             this.w = w;
             LossNetwork net = job.net();
-            x = Nd4j.create(net.graph().dataType(), 1, 3, h, w);
+            x = Nd4j.create(net.graph().dataType(), 1, net.channels(), h, w);
             owned.add(x);
             try {
                 build(content, contentColour, div);
@@ -202,7 +215,7 @@ final class StyleEngine {
         /** Allocates the seeds and scratch arrays and builds the loss terms (its arrays are in {@link #owned}). */
         private void build(float[] content, float[] contentColour, int div) {
             LossNetwork net = job.net();
-            long[] in = {1, 3, h, w};
+            long[] in = {1, job.net().channels(), h, w};
             for (String l : net.layers()) {
                 long[] shape = LayerGraphs.layerShape(net.graph(), l, in, "the image");
                 INDArray seed = Nd4j.create(net.graph().dataType(), shape);

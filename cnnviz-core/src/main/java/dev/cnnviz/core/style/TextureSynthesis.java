@@ -35,7 +35,11 @@ import java.util.function.Consumer;
  * TextureSynthesis.of(squeezenet).withLayers(List.of("relu_conv1_2", "concat_fire3/concat_1"), 300000, 1000);
  * }</pre>
  *
- * <p>Errors as {@link GatysStyle}'s.
+ * <p>A one-channel GREY loss model (such as the embedded Fashion-MNIST CNN) is accepted as well: it sees the
+ * texture's luminance, the start is grey noise and the gradient is taken among grey images, so the texture comes
+ * out grey. (Style transfer needs a colour model.)
+ *
+ * <p>Errors as {@link GatysStyle}'s, except that a grey model is accepted.
  */
 public final class TextureSynthesis implements Cloneable {
     /** The default seed. */
@@ -58,7 +62,8 @@ public final class TextureSynthesis implements Cloneable {
     }
 
     /**
-     * @param lossModel the loss network (any imported colour image model)
+     * @param lossModel the loss network (any imported colour image model, or a one-channel grey one, which
+     *                  matches the texture's luminance and makes a grey texture)
      * @return texture synthesis with the defaults of the class comment
      * @throws IllegalArgumentException if the model is null
      */
@@ -178,7 +183,7 @@ public final class TextureSynthesis implements Cloneable {
         if (texture == null) {
             throw new IllegalArgumentException("the texture image must not be null");
         }
-        LossNetwork net = LossNetwork.of(model, layers);
+        LossNetwork net = LossNetwork.ofAnyImage(model, layers);
         Pixels.Planes t = Pixels.of(texture, size, net.graph().memoryBudget(), "the texture image");
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("layers", String.join(",", layers));

@@ -76,6 +76,42 @@ class GatysStyleTest {
         }
     }
 
+    private static INDArray gaussian(Random r, double sd, long... shape) {
+        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
+        for (long i = 0; i < a.length(); i++) {
+            a.putScalar(i, r.nextGaussian() * sd);
+        }
+        return a;
+    }
+
+    @Test
+    void aGreyModelSynthesizesAGreyTextureFromTheLuminance() {
+        Random r = new Random(3);
+        dev.cnnviz.core.graph.Graph g = dev.cnnviz.core.graph.Graph.builder()
+                .input("x", 1, 16, 16)
+                .constant("w1", gaussian(r, 0.4, 8, 1, 3, 3))
+                .constant("w2", gaussian(r, 0.2, 8, 8, 3, 3))
+                .add("c1", dev.cnnviz.core.graph.ops.Conv.padded(1), "x", "w1")
+                .add("r1", new dev.cnnviz.core.graph.ops.Relu(), "c1")
+                .add("p1", dev.cnnviz.core.graph.ops.MaxPool.of(2, 2), "r1")
+                .add("c2", dev.cnnviz.core.graph.ops.Conv.simple(), "p1", "w2")
+                .add("r2", new dev.cnnviz.core.graph.ops.Relu(), "c2")
+                .build();
+        Model grey = new Model(g, new InputSpec(1, 16, 16, Layout.NCHW, Preprocessing.unit(ChannelOrder.GREY)), List.of(),
+                "tiny grey net");
+        Stylization t = TextureSynthesis.of(grey).withLayers(LAYERS, 1e6, 1e6).withSize(16).withSeed(11).withSteps(40)
+                .synthesize(image(1, 16, 16));
+        double first = styleSum(t.history().get(0));
+        double last = styleSum(t.history().get(t.history().size() - 1));
+        assertTrue(first > 0 && last <= first / 10, "style loss " + first + " -> " + last);
+        float[] p = t.pixels().data();
+        int plane = 16 * 16;
+        for (int i = 0; i < plane; i++) {
+            assertEquals(p[i], p[plane + i], 0, "grey at " + i);
+            assertEquals(p[i], p[2 * plane + i], 0, "grey at " + i);
+        }
+    }
+
     @Test
     void lbfgsBeatsAdamAtEqualSteps() {
         BufferedImage brick = image(2, 16, 16);
