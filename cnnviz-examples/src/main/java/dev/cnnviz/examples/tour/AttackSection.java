@@ -70,15 +70,15 @@ public final class AttackSection implements TourSection {
                 () -> CarliniWagner.of(m).withSteps(cwSteps), ctx));
         s.add(new TourStep("universal perturbation", () -> {
             int n = ctx.images().size();
-            int train = Math.max(1, Math.min(ctx.steps(200, 24), (2 * n) / 3));
-            int held = Math.max(1, Math.min(ctx.steps(100, 12), n - train));
+            int train = Math.max(1, Math.min(ctx.steps(64, 24), (2 * n) / 3));
+            int held = Math.max(1, Math.min(ctx.steps(64, 12), n - train));
             Tensor all = ctx.imageSpace(train + held);
             int len = all.length() / all.size(0);
             int[] sh = all.shape();
             float[] v = all.data();
             Tensor trainSet = Tensor.of(Arrays.copyOfRange(v, 0, train * len), train, sh[1], sh[2], sh[3]);
             Tensor heldSet = Tensor.of(Arrays.copyOfRange(v, train * len, (train + held) * len), held, sh[1], sh[2], sh[3]);
-            int passes = ctx.steps(UniversalPerturbation.DEFAULT_PASSES, 1);
+            int passes = ctx.steps(2, 1);
             UniversalPerturbation.Result r = UniversalPerturbation.of(m).withPasses(passes).withSeed(1)
                     .fit(trainSet, heldSet);
             return Figure.of("Universal adversarial perturbation", "Moosavi-Dezfooli et al. 2017",
@@ -88,9 +88,12 @@ public final class AttackSection implements TourSection {
         }));
         s.add(curve("robustness (FGSM)", "Robustness curve: FGSM", "Goodfellow et al. 2015", "one step",
                 e -> Fgsm.of(m).withEpsilon(e), ctx));
+        // The curve runs PGD at six ε on every image: 5 steps of α = ε/2 (Madry et al.'s rule α = 2.5ε/steps) cost
+        // half of the single attack's 10 steps.
+        int curveSteps = ctx.steps(5, 3);
         s.add(curve("robustness (PGD)", "Robustness curve: PGD", "Madry et al. 2018",
-                pgdSteps + " steps of α = ε/4, random start",
-                e -> Pgd.of(m).withEpsilon(e).withAlpha(Math.max(e / 4, 1e-6)).withSteps(pgdSteps).withSeed(13), ctx));
+                curveSteps + " steps of α = ε/2, random start",
+                e -> Pgd.of(m).withEpsilon(e).withAlpha(Math.max(e / 2, 1e-6)).withSteps(curveSteps).withSeed(13), ctx));
         return s;
     }
 
@@ -107,7 +110,7 @@ public final class AttackSection implements TourSection {
     private static TourStep curve(String id, String technique, String paper, String settings,
             DoubleFunction<? extends Attack> attack, TourContext ctx) {
         return new TourStep(id, () -> {
-            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 200 : 12, 12));
+            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 100 : 12, 12));
             RobustnessCurve.Result r = RobustnessCurve.of(attack).withEpsilons(EPSILONS)
                     .evaluate(ctx.imageSpace(n), ctx.labels(n));
             return Figure.of(technique, paper, settings + "; ε from 0 to 16/255 on " + r.images() + " dataset images"

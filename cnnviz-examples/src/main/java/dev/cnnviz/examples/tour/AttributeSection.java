@@ -84,9 +84,9 @@ public final class AttributeSection implements TourSection {
         int exactPx = Math.max(1, (int) Math.ceil(h / 3.0));
         int igSteps = ctx.steps(50, 8);
         int sgSamples = ctx.steps(25, 4);
-        int samples = ctx.steps(ctx.smallInput() ? 1000 : 500, 100);
+        int samples = ctx.steps(500, 100);
         int permutations = ctx.steps(25, 3);
-        int masks = ctx.steps(ctx.smallInput() ? 4000 : 1000, 200);
+        int masks = ctx.steps(ctx.smallInput() ? 1500 : 1000, 200);
         List<TourStep> s = new ArrayList<>();
         s.add(new TourStep("occlusion", () -> {
             Explanation e = Occlusion.of(m).withWindow(window).withStride(stride).withMode(Occlusion.Mode.OUTPUT_MAP)
@@ -168,7 +168,7 @@ public final class AttributeSection implements TourSection {
 
     private EvaluationReport evaluate(TourContext ctx) {
         if (report == null) {
-            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 16 : 6, 4));
+            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 10 : 6, 4));
             // ROAD imputes every removed pixel by a sparse linear solve per step and image: cheap at 28x28, minutes
             // per image at 224x224, so the tour runs it on small inputs only.
             EnumSet<Evaluation.Metric> metrics = ctx.smallInput()

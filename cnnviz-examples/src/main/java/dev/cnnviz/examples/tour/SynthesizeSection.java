@@ -46,7 +46,7 @@ public final class SynthesizeSection implements TourSection {
     public List<TourStep> steps(TourContext ctx) {
         Model m = ctx.model();
         List<TourStep> s = new ArrayList<>();
-        int cvSteps = ctx.steps(100, 8);
+        int cvSteps = ctx.steps(60, 8);
         s.add(new TourStep("class visualization", () -> {
             List<BufferedImage> tiles = new ArrayList<>();
             List<String> captions = new ArrayList<>();
