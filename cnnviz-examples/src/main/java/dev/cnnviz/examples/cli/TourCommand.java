@@ -48,7 +48,7 @@ import picocli.CommandLine.Spec;
         footer = {
             "  cnnviz tour",
             "  cnnviz tour --model squeezenet1.1.onnx --labels imagenet-labels.txt --preprocess caffe-bgr \\",
-            "      --image images/cat.jpg --out cat-tour"})
+            "      --image images/cat.jpg --style images/starry_night.jpg --out cat-tour"})
 public final class TourCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,6 +64,12 @@ public final class TourCommand implements Callable<Integer> {
             description = "The dataset's folder of images (file-name order). Default: the bundled test images of the "
                     + "embedded model, else the folder of --image.")
     Path images;
+
+    @Option(names = "--style", paramLabel = "FILE",
+            description = "A painting for the style page: its texture is synthesized and, on a colour model taking "
+                    + "images of at least 64 pixels, the image is painted in its style (Gatys et al.). Default: none "
+                    + "(the page synthesizes a texture from the image, or on the embedded model from its bundled images).")
+    Path style;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "tour",
             description = "The folder to write (created). Default: ${DEFAULT-VALUE}.")
@@ -118,6 +124,7 @@ public final class TourCommand implements Callable<Integer> {
         }
         Model model = modelOptions.load();
         BufferedImage photo = image != null ? ImageIo.read(image) : DefaultModel.defaultImage();
+        BufferedImage painting = style != null ? shrink(ImageIo.read(style)) : null;
         String photoName = image != null ? image.getFileName().toString() : "the default image";
         List<BufferedImage> data = new ArrayList<>();
         List<String> ids = new ArrayList<>();
@@ -144,7 +151,8 @@ public final class TourCommand implements Callable<Integer> {
         PrintWriter err = cmd.getErr();
         TourContext ctx;
         try {
-            ctx = new TourContext(model, photo, photoName, data, labels, ids, quick, err);
+            ctx = new TourContext(model, photo, photoName, data, labels, ids, quick, err)
+                    .withStyle(painting, style == null ? null : style.getFileName().toString());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cmd, e.getMessage());
         }

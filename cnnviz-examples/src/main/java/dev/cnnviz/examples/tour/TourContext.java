@@ -46,6 +46,8 @@ public final class TourContext {
     private final PrintWriter err;
     private final double[] probabilities;
     private final List<String> spatialLayers;
+    private final BufferedImage style;
+    private final String styleName;
 
     /**
      * @param model     the model
@@ -83,6 +85,47 @@ public final class TourContext {
             throw new IllegalArgumentException("the model " + model.source() + " has no layer with a spatial output "
                     + "[N, C, h, w] (h·w > 1) before its scores: the tour is for convolutional networks");
         }
+        this.style = null;
+        this.styleName = null;
+    }
+
+    private TourContext(TourContext c, BufferedImage style, String styleName) {
+        this.model = c.model;
+        this.image = c.image;
+        this.imageName = c.imageName;
+        this.images = c.images;
+        this.ids = c.ids;
+        this.labels = c.labels;
+        this.quick = c.quick;
+        this.err = c.err;
+        this.probabilities = c.probabilities;
+        this.spatialLayers = c.spatialLayers;
+        this.style = style;
+        this.styleName = styleName;
+    }
+
+    /**
+     * @param style     the style image of the style page (a painting): its texture is synthesized and, on a colour
+     *                  model, the image is painted in its style; null for none
+     * @param styleName its name, for captions
+     * @return this context with that style image
+     * @throws IllegalArgumentException if a style image comes without a name
+     */
+    public TourContext withStyle(BufferedImage style, String styleName) {
+        if (style != null && (styleName == null || styleName.isBlank())) {
+            throw new IllegalArgumentException("a style image needs a name for the captions");
+        }
+        return new TourContext(this, style, style == null ? null : styleName);
+    }
+
+    /** @return the style image of the style page, or null when none was given */
+    public BufferedImage style() {
+        return style;
+    }
+
+    /** @return the style image's name, or null when none was given */
+    public String styleName() {
+        return styleName;
     }
 
     /** @return the model */

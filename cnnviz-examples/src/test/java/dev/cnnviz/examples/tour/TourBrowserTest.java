@@ -130,5 +130,6 @@ class TourBrowserTest {
         driver.get(OUT.resolve("stylize.html").toAbsolutePath().toUri().toString());
         String text = driver.findElement(By.tagName("main")).getText();
         assertTrue(text.contains("Gram matrices") && text.contains("dev.cnnviz.core.style"), text);
+        assertTrue(text.contains("Texture synthesis") && text.contains("Style transfer"), text);
     }
 }

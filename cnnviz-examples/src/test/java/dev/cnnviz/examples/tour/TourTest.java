@@ -81,7 +81,11 @@ class TourTest {
     void theStyleSectionDrawsTheGramMatricesOfThreeDepths() throws Exception {
         TourContext ctx = context(new StringWriter());
         List<Figure> figures = new StylizeSection().run(ctx);
-        assertEquals(1, figures.size());
+        assertEquals(3, figures.size());
+        // On the embedded grey 28-pixel model the texture and the style transfer say why they do not run.
+        assertTrue(figures.get(1).text() != null && figures.get(1).text().contains("hundreds of steps"), figures.get(1).toString());
+        assertTrue(figures.get(2).text() != null && figures.get(2).text().contains("colour images of at least 64"),
+                figures.get(2).toString());
         Figure f = figures.get(0);
         assertTrue(f.image() != null && f.wide() && f.seconds() >= 0, f.toString());
         assertTrue(f.settings().contains(ctx.earlyLayer()) && f.settings().contains(ctx.lateLayer()), f.settings());
