@@ -184,7 +184,7 @@ public final class StylizeSection implements TourSection {
                 img = grey(img);
             }
             tiles.add(tile(img));
-            captions.add(d == 1 ? "Gram of " + layers.get(0) : "Gram of " + layers.get(0) + " … " + layers.get(d - 1));
+            captions.add(d == 1 ? "Gram of the first layer" : "Gram of all " + d + " layers");
         }
         String w = squeeze ? "the CS231n assignment's weights " + GatysStyle.DEFAULT_STYLE_WEIGHTS
                 : "each layer's weight making its term " + (int) TERM_SCALE + " at the start";
