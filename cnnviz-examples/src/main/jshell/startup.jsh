@@ -27,6 +27,7 @@ import dev.cnnviz.core.inversion.*;
 import dev.cnnviz.core.metrics.*;
 import dev.cnnviz.core.perturbation.*;
 import dev.cnnviz.core.render.*;
+import dev.cnnviz.core.style.*;
 import dev.cnnviz.dl4j.Models;
 import dev.cnnviz.examples.DefaultModel;
 import static dev.cnnviz.examples.Notebook.*;

@@ -123,6 +123,20 @@ public final class Notebook {
     }
 
     /**
+     * An image of the shared folder's {@code images/} (e.g. the paintings {@code starry_night.jpg} and
+     * {@code the_scream.jpg}) when the system property {@code cnnviz.shared} names the shared folder, as for
+     * {@link #model()}; null without it, so that a script can fall back to the embedded model's images.
+     *
+     * @param name the file name in {@code images/}
+     * @return the image, or null when the shared folder is not set
+     * @throws IOException naming the file if the shared folder is set and the image cannot be read
+     */
+    public static BufferedImage sharedImage(String name) throws IOException {
+        Path shared = sharedDir();
+        return shared == null ? null : image(shared.resolve("images").resolve(name).toString());
+    }
+
+    /**
      * Reads an image file (PNG, JPEG, BMP, GIF), within the project's limits on size.
      *
      * @param file the image file

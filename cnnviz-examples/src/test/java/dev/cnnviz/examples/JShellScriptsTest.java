@@ -42,7 +42,7 @@ class JShellScriptsTest {
     private static final Path JSHELL_DIR = Path.of("src/main/jshell");
 
     @ParameterizedTest(name = "{0}.jsh")
-    @CsvSource({"attribution, 9", "synthesis, 5", "adversarial, 4", "inspection, 4"})
+    @CsvSource({"attribution, 9", "synthesis, 5", "adversarial, 4", "inspection, 4", "style, 1"})
     void scriptRunsAsWrittenAndLeavesItsPictures(String script, int pictures, @TempDir Path work) throws IOException {
         Run run = run(work, "startup.jsh", script + ".jsh");
         run.assertNoFailures();
