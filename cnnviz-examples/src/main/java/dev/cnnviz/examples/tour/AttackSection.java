@@ -70,8 +70,8 @@ public final class AttackSection implements TourSection {
                 () -> CarliniWagner.of(m).withSteps(cwSteps), ctx));
         s.add(new TourStep("universal perturbation", () -> {
             int n = ctx.images().size();
-            int train = Math.max(1, Math.min(ctx.steps(64, 24), (2 * n) / 3));
-            int held = Math.max(1, Math.min(ctx.steps(64, 12), n - train));
+            int train = Math.max(1, Math.min(ctx.steps(48, 24), (2 * n) / 3));
+            int held = Math.max(1, Math.min(ctx.steps(48, 12), n - train));
             Tensor all = ctx.imageSpace(train + held);
             int len = all.length() / all.size(0);
             int[] sh = all.shape();

@@ -168,7 +168,7 @@ public final class AttributeSection implements TourSection {
 
     private EvaluationReport evaluate(TourContext ctx) {
         if (report == null) {
-            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 10 : 6, 4));
+            int n = Math.min(ctx.images().size(), ctx.steps(ctx.smallInput() ? 8 : 6, 4));
             // ROAD imputes every removed pixel by a sparse linear solve per step and image: cheap at 28x28, minutes
             // per image at 224x224, so the tour runs it on small inputs only.
             EnumSet<Evaluation.Metric> metrics = ctx.smallInput()
