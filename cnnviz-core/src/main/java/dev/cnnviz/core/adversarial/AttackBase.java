@@ -283,7 +283,8 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
         float[] out = new float[all.length];
         for (int start = 0; start < n; start += batchSize()) {
             int end = Math.min(n, start + batchSize());
-            float[] u = Arrays.copyOfRange(all, start * len, end * len);
+            // all is checkImages' own copy: one batch takes it whole
+            float[] u = end - start == n ? all : Arrays.copyOfRange(all, start * len, end * len);
             try (GradientEngine engine = new GradientEngine(model, space, end - start, classes)) {
                 Attacked a = attackInEngine(engine, u, expanded.subList(start, end), null, start);
                 System.arraycopy(a.b.adv, 0, out, start * len, a.b.adv.length);

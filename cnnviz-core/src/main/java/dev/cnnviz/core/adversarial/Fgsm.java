@@ -79,8 +79,11 @@ public final class Fgsm extends AttackBase<Fgsm> {
             p.gradient(crossEntropySeed(p.scores(), b, null), g);
         }
         float e = (float) epsilon;
+        float[] x0 = b.x0;
+        float[] adv = b.adv;
+        // Branch-free: signum and min/max are intrinsics (sign(0) = 0; a NaN gradient stays NaN and is refused later)
         for (int j = 0; j < g.length; j++) {
-            b.adv[j] = Math.max(0f, Math.min(1f, b.x0[j] + e * sign(g[j])));
+            adv[j] = Math.min(1f, Math.max(0f, x0[j] + e * Math.signum(g[j])));
         }
         int[] steps = new int[b.n];
         java.util.Arrays.fill(steps, 1);

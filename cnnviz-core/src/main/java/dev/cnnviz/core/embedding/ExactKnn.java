@@ -132,14 +132,15 @@ public final class ExactKnn {
         }
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
-        float[] gram = new float[block * n];
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
+            // The products are scanned where the gemm wrote them (a direct view, no copy to the heap).
+            java.nio.FloatBuffer gram = new org.bytedeco.javacpp.FloatPointer(products.data().pointer())
+                    .capacity((long) block * n).asBuffer();
             for (int from = 0; from < qn; from += block) {
                 int rows = Math.min(qn, from + block) - from;
                 INDArray out = rows == block ? products : products.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
                 Nd4j.gemm(preparedQ.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), prepared, out,
                         false, true, 1.0, 0.0);
-                ((org.bytedeco.javacpp.FloatPointer) products.data().pointer()).get(gram, 0, rows * n);
                 int first = from;
                 // Rows are independent: scan them on the common pool (the product above already used every core).
                 java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
@@ -156,12 +157,12 @@ public final class ExactKnn {
      * per data row, the heap touched only by rows that beat its worst), then those re-ranked by their distances in
      * double precision.
      */
-    private void selectRow(float[] gram, int base, float[] offset, int skip, int candidates, int k, float[] queryHost,
+    private void selectRow(java.nio.FloatBuffer gram, int base, float[] offset, int skip, int candidates, int k, float[] queryHost,
                            int qi, int[] outIdx, float[] outDist) {
         TopK coarse = new TopK(candidates);
         float bound = Float.POSITIVE_INFINITY;
         for (int j = 0; j < n; j++) {
-            float key = offset[j] - gram[base + j];
+            float key = offset[j] - gram.get(base + j);
             if (key < bound && j != skip) {
                 coarse.offer(key, j);
                 bound = (float) coarse.bound();
