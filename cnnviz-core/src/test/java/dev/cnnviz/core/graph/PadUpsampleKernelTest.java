@@ -92,7 +92,8 @@ class PadUpsampleKernelTest {
                 Gradients gb = b.backward(seeds, wrt);
                 for (String n : wrt) {
                     double err = relErr(gb.get(n), ga.get(n));
-                    assertTrue(err < 2e-6, k + " blocks of " + block + " pass " + rep + ": gradient at " + n + ", relative error " + err);
+                    // float32 sums in another order (oneDNN's threads): OneDnnPlanTest's tolerance
+                    assertTrue(err < 2e-5, k + " blocks of " + block + " pass " + rep + ": gradient at " + n + ", relative error " + err);
                 }
                 // <T x, y> = <x, Tᵀ y> with the plan's forward and backward of the layer alone
                 INDArray in = k.afterRelu() ? a.get("relu") : x;
@@ -180,7 +181,7 @@ class PadUpsampleKernelTest {
                 assertEquals(0, relErr(b.get("out"), a.get("out")), 1e-6, r + ": output");
                 INDArray seed = GradientCheck.random(new Random(6), b.get("out").shape()).castTo(DataType.FLOAT);
                 assertTrue(relErr(b.backward(Map.of("out", seed), List.of("x")).get("x"),
-                        a.backward(Map.of("out", seed), List.of("x")).get("x")) < 2e-6, r + ": gradient");
+                        a.backward(Map.of("out", seed), List.of("x")).get("x")) < 2e-5, r + ": gradient");
             }
         }
         OneDnnPlan plan = new OneDnnPlan(true, 8);
