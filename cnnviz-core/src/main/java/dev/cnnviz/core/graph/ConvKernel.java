@@ -392,25 +392,14 @@ final class ConvKernel extends PlanKernel {
      * gradient where a JIT kernel reads those layouts; else layouts of oneDNN's choosing, with reorders into them.
      */
     private void buildBackwardWeights() {
-        bwdWPd = backwardWeightsPd(fwdSrcMd, y.md);
-        if (OneDnn.implementation(bwdWPd).startsWith("ref")) {
-            dnnl_primitive_desc any = backwardWeightsPd(OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(y.dims, dnnl_format_tag_any));
-            if (!OneDnn.implementation(any).startsWith("ref")) {
-                bwdWPd = any;
-            }
-        }
-        dnnl_memory src = fwdSrc;
-        dnnl_memory_desc_t srcMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_src_md, 0));
-        if (dnnl_memory_desc_equal(srcMd, fwdSrcMd) == 0) {
-            src = res.memory(srcMd);
-            srcWIn = res.reorder(x.md, x.mem, srcMd, src, false);
-        }
-        dnnl_memory dy = y.diff();
-        dnnl_memory_desc_t dyMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_diff_dst_md, 0));
-        if (dnnl_memory_desc_equal(dyMd, y.md) == 0) {
-            dy = res.memory(dyMd);
-            dyWIn = res.reorder(y.md, y.diff(), dyMd, dy, false);
-        }
+        bwdWPd = preferJit(backwardWeightsPd(fwdSrcMd, y.md),
+                () -> backwardWeightsPd(OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(y.dims, dnnl_format_tag_any)));
+        Operand srcOp = operand(bwdWPd, dnnl_query_src_md, fwdSrcMd, fwdSrc);
+        Operand dyOp = operand(bwdWPd, dnnl_query_diff_dst_md, y.md, y.diff());
+        dnnl_memory src = srcOp.memory();
+        dnnl_memory dy = dyOp.memory();
+        srcWIn = srcOp.reorder();
+        dyWIn = dyOp.reorder();
         dwMd = copy(dnnl_primitive_desc_query_md(bwdWPd, dnnl_query_diff_weights_md, 0));
         dwOwn = res.memory(dwMd);
         if (b == null) {

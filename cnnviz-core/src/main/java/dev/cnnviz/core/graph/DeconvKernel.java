@@ -373,25 +373,14 @@ final class DeconvKernel extends PlanKernel {
      * is, byte for byte, the plain {@code [C, O, kH, kW]} array of the weight constant's shape.
      */
     private void buildBackwardWeights() {
-        dnnl_primitive_desc p = backwardWeightsPd(fwdSrcMd, y.md);
-        if (OneDnn.implementation(p).startsWith("ref")) {
-            dnnl_primitive_desc any = backwardWeightsPd(OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(y.dims, dnnl_format_tag_any));
-            if (!OneDnn.implementation(any).startsWith("ref")) {
-                p = any;
-            }
-        }
-        dnnl_memory src = fwdSrc;
-        dnnl_memory_desc_t srcMd = copy(dnnl_primitive_desc_query_md(p, dnnl_query_src_md, 0));
-        if (dnnl_memory_desc_equal(srcMd, fwdSrcMd) == 0) {
-            src = res.memory(srcMd);
-            srcWIn = res.reorder(x.md, x.mem, srcMd, src, false);
-        }
-        dnnl_memory dy = y.diff();
-        dnnl_memory_desc_t dyMd = copy(dnnl_primitive_desc_query_md(p, dnnl_query_diff_dst_md, 0));
-        if (dnnl_memory_desc_equal(dyMd, y.md) == 0) {
-            dy = res.memory(dyMd);
-            dyWIn = res.reorder(y.md, y.diff(), dyMd, dy, false);
-        }
+        dnnl_primitive_desc p = preferJit(backwardWeightsPd(fwdSrcMd, y.md),
+                () -> backwardWeightsPd(OneDnn.md(x.dims, dnnl_format_tag_any), OneDnn.md(y.dims, dnnl_format_tag_any)));
+        Operand srcOp = operand(p, dnnl_query_src_md, fwdSrcMd, fwdSrc);
+        Operand dyOp = operand(p, dnnl_query_diff_dst_md, y.md, y.diff());
+        dnnl_memory src = srcOp.memory();
+        dnnl_memory dy = dyOp.memory();
+        srcWIn = srcOp.reorder();
+        dyWIn = dyOp.reorder();
         dnnl_memory_desc_t dwMd = copy(dnnl_primitive_desc_query_md(p, dnnl_query_diff_weights_md, 0));
         dnnl_memory dwOwn = res.memory(dwMd);
         dnnl_memory dwIohw = dwOwn;

@@ -3,6 +3,9 @@ package dev.cnnviz.core.graph;
 import dev.cnnviz.core.graph.OneDnn.Resources;
 import dev.cnnviz.core.graph.OneDnn.Step;
 import java.util.Map;
+import java.util.function.Supplier;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_stream;
 
@@ -60,5 +63,37 @@ abstract class PlanKernel {
         dnnl_memory target = x.target();
         steps.computeIfAbsent(target, make).run(stream);
         x.contributed(target);
+    }
+
+    /**
+     * @return {@code p}, unless oneDNN runs it on its slow reference kernel and {@code any} (the same primitive with
+     * layouts of oneDNN's choosing) gets a JIT kernel: then {@code any}'s
+     */
+    static dnnl_primitive_desc preferJit(dnnl_primitive_desc p, Supplier<dnnl_primitive_desc> any) {
+        if (!OneDnn.implementation(p).startsWith("ref")) {
+            return p;
+        }
+        dnnl_primitive_desc a = any.get();
+        return OneDnn.implementation(a).startsWith("ref") ? p : a;
+    }
+
+    /**
+     * The memory a primitive reads as one of its operands: {@code mem} itself when it is already in the layout the
+     * primitive asks for, else a new memory in that layout and the reorder that fills it (run it before the primitive).
+     *
+     * @param memory  what the primitive reads
+     * @param reorder the step to run first, or null
+     */
+    record Operand(dnnl_memory memory, Step reorder) {
+    }
+
+    /** {@link Operand} for the operand {@code query} of {@code p}, from {@code mem} in layout {@code md}. */
+    Operand operand(dnnl_primitive_desc p, int query, dnnl_memory_desc_t md, dnnl_memory mem) {
+        dnnl_memory_desc_t want = OneDnn.copy(org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md(p, query, 0));
+        if (org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal(want, md) != 0) {
+            return new Operand(mem, null);
+        }
+        dnnl_memory into = res.memory(want);
+        return new Operand(into, res.reorder(md, mem, want, into, false));
     }
 }
