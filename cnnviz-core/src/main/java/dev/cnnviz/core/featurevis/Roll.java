@@ -50,13 +50,16 @@ final class Roll implements ImageTransform {
 
             private void shift(double[] from, double[] to, int sy, int sx) {
                 int plane = h * w;
+                // row i goes to row (i + sy) mod h; within a row, columns [0, w - s) move right by s = sx mod w
+                // and the last s columns wrap to the front: two block copies per row, no per-element modulo
+                int s = Math.floorMod(sx, w);
                 for (int p = 0; p < from.length / plane; p++) {
                     int off = p * plane;
                     for (int i = 0; i < h; i++) {
-                        int ti = Math.floorMod(i + sy, h);
-                        for (int j = 0; j < w; j++) {
-                            to[off + ti * w + Math.floorMod(j + sx, w)] = from[off + i * w + j];
-                        }
+                        int src = off + i * w;
+                        int dst = off + Math.floorMod(i + sy, h) * w;
+                        System.arraycopy(from, src, to, dst + s, w - s);
+                        System.arraycopy(from, src + w - s, to, dst, s);
                     }
                 }
             }

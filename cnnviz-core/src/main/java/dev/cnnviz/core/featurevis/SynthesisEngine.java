@@ -238,12 +238,16 @@ final class SynthesisEngine {
     }
 
     private void clamp(double[] x, int plane) {
+        double[][] ranges = new double[channels][];
         for (int c = 0; c < channels; c++) {
-            double[] r = pre.range(c);
-            for (int i = 0; i < x.length; i++) {
-                if ((i / plane) % channels == c) {
-                    x[i] = Math.min(Math.max(x[i], r[0]), r[1]);
-                }
+            ranges[c] = pre.range(c);
+        }
+        for (int p = 0; p < x.length / plane; p++) {
+            double[] r = ranges[p % channels];
+            double lo = r[0];
+            double hi = r[1];
+            for (int i = p * plane, end = i + plane; i < end; i++) {
+                x[i] = Math.min(Math.max(x[i], lo), hi);
             }
         }
     }
@@ -315,28 +319,48 @@ final class SynthesisEngine {
         for (int i = 0; i < k.length; i++) {
             k[i] /= sum;
         }
+        // the reflected source index of every tap, once per size: colTap[xx * taps + t] = reflect(xx + t - radius, w)
+        int taps = k.length;
+        int[] colTap = reflectedTaps(w, radius);
+        int[] rowTap = reflectedTaps(h, radius);
         double[] tmp = new double[h * w];
         for (int p = 0; p < planes; p++) {
             int off = p * h * w;
             for (int y = 0; y < h; y++) {
+                int row = off + y * w;
                 for (int xx = 0; xx < w; xx++) {
                     double acc = 0;
-                    for (int d = -radius; d <= radius; d++) {
-                        acc += k[d + radius] * x[off + y * w + reflect(xx + d, w)];
+                    for (int t = 0, base = xx * taps; t < taps; t++) {
+                        acc += k[t] * x[row + colTap[base + t]];
                     }
                     tmp[y * w + xx] = acc;
                 }
             }
+            // the vertical pass row by row: each output row is a weighted sum of whole (reflected) rows of tmp
             for (int y = 0; y < h; y++) {
-                for (int xx = 0; xx < w; xx++) {
-                    double acc = 0;
-                    for (int d = -radius; d <= radius; d++) {
-                        acc += k[d + radius] * tmp[reflect(y + d, h) * w + xx];
+                int dst = off + y * w;
+                java.util.Arrays.fill(x, dst, dst + w, 0.0);
+                for (int t = 0, base = y * taps; t < taps; t++) {
+                    double kt = k[t];
+                    int src = rowTap[base + t] * w;
+                    for (int xx = 0; xx < w; xx++) {
+                        x[dst + xx] += kt * tmp[src + xx];
                     }
-                    x[off + y * w + xx] = acc;
                 }
             }
         }
+    }
+
+    /** {@code taps[i * (2r + 1) + t] = reflect(i + t − r, n)} for every position {@code i < n} and tap {@code t}. */
+    private static int[] reflectedTaps(int n, int radius) {
+        int taps = 2 * radius + 1;
+        int[] out = new int[n * taps];
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < taps; t++) {
+                out[i * taps + t] = reflect(i + t - radius, n);
+            }
+        }
+        return out;
     }
 
     /** SciPy's 'reflect': d c b a | a b c d | d c b a. */

@@ -128,8 +128,9 @@ public final class NormalizedGradientStep implements Optimizer {
             }
             // the norm of g / scale, in [1/n, n]: dividing g / scale by it neither overflows nor underflows
             double size = l2 ? Math.sqrt(sum) : sum / g.length;
+            double factor = lr / size / scale;   // lr / ‖g‖: size · scale is the norm of g
             for (int i = 0; i < p.length; i++) {
-                p[i] -= lr * (g[i] / scale / size);
+                p[i] -= factor * g[i];
             }
         });
     }

@@ -5,11 +5,14 @@ import dev.cnnviz.core.Model;
 import dev.cnnviz.core.featurevis.GraphObjective;
 import dev.cnnviz.core.featurevis.Objective;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.api.ProgressListener;
+import dev.cnnviz.api.Target;
+import dev.cnnviz.core.featurevis.ClassVisualization;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,6 +21,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -31,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * SqueezeNet 1.1 (ONNX, one 224×224 image, CPU): the objective {@code S_285(x) − λ‖x‖²} and its gradient by
  * {@link GraphObjective#evaluate} (one forward pass and one input-gradient pass on the compiled plans), then the
  * L2-normalised ascent step {@code x ← x + lr · g / ‖g‖₂} (the arithmetic of
- * {@link dev.cnnviz.core.optim.NormalizedGradientStep#l2()}, on the float32 input array in place). This is what
+ * {@link dev.cnnviz.core.optim.NormalizedGradientStep#l2()}, on the float32 input array in place), and
+ * {@code classVisualization}, the same step as {@link ClassVisualization} takes it, with its regularizers. This is what
  * every step of feature visualization pays: about 1.4 GFLOP (0.70 forward, 0.70 for the input gradient).
  *
  * <p>Its Python twin {@code cnnviz-examples/src/main/python/class_vis_step.py} runs the same loop in PyTorch on
@@ -70,6 +75,10 @@ public class OptimStepBench {
     private INDArray start;
     private INDArray x;
     private INDArray gradient;
+    private ClassVisualization visualization;
+
+    /** The steps of one {@link #classVisualization()} run. */
+    static final int RUN_STEPS = 50;
 
     /** Loads the model, binds the objective, allocates the image and its gradient once, and prints the FLOPs. */
     @Setup(Level.Trial)
@@ -81,6 +90,7 @@ public class OptimStepBench {
         start = Shared.catBatch(file, 1);
         x = start.dup('c');
         gradient = x.ulike().assign(0);
+        visualization = ClassVisualization.of(m).withSteps(RUN_STEPS);
         long flops = Flops.count(graph, x.shape());
         System.out.printf(Locale.ROOT, "%n# SqueezeNet 1.1, batch 1: %.3f GFLOP per step (forward + input gradient; "
                 + "GFLOP/s = %.3f / (ms / 1000))%n", 2 * flops / 1e9, 2 * flops / 1e9);
@@ -111,20 +121,46 @@ public class OptimStepBench {
     }
 
     /**
-     * The step itself: updates {@code x} in place and uses {@code g} (same shape) as scratch. BLAS level 1 runs on
-     * vector views of the two arrays (contiguous, row-major), allocating nothing.
+     * The whole of class visualization as a user runs it, {@link ClassVisualization} with the CS231n defaults (jitter
+     * up to 16 px, blur every 10 steps, L2 decay, clipping to the pixel range) for {@value #RUN_STEPS} steps from
+     * seeded noise: the score is milliseconds per step. It adds to {@link #step()} the host-side image work (jitter
+     * and its adjoint, the preprocessing and its adjoint, the blur, the clip, the float/double copies) and one extra
+     * evaluation per run (the final point's loss, 1/{@value #RUN_STEPS} of a step).
+     *
+     * @return the final loss (so that the work is not eliminated)
+     */
+    @Benchmark
+    @OperationsPerInvocation(RUN_STEPS)
+    public double classVisualization() {
+        return visualization.visualize(Target.classIndex(CLASS), ProgressListener.NONE).history()
+                .get(RUN_STEPS - 1).loss();
+    }
+
+    /**
+     * The step itself: updates {@code x} in place and uses {@code g} (same shape) as scratch. The arithmetic runs in
+     * plain loops over the arrays' native buffers: level-1 BLAS calls here would wake OpenBLAS's own thread pool
+     * between oneDNN's OpenMP passes (measured: +5 ms median per step on 2 cores).
      */
     static double step(GraphObjective objective, INDArray x, INDArray g) {
         double score = objective.evaluate(x, g);
-        Level1 blas = Nd4j.getBlasWrapper().level1();
-        long n = x.length();
-        INDArray xv = x.reshape(n);
-        INDArray gv = g.reshape(n);
-        double squared = blas.dot(n, 1, xv, xv);
-        blas.axpy(n, -2 * L2_REG, xv, gv);                          // g = dS/dx - 2 lambda x
-        double norm = blas.nrm2(gv);
+        FloatBuffer xb = x.data().asNioFloat();
+        FloatBuffer gb = g.data().asNioFloat();
+        int n = (int) x.length();
+        double squared = 0;
+        double norm2 = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = xb.get(i);
+            float gi = (float) (gb.get(i) - 2 * L2_REG * xi);   // g = dS/dx - 2 lambda x
+            gb.put(i, gi);
+            squared += xi * xi;
+            norm2 += gi * gi;
+        }
+        double norm = Math.sqrt(norm2);
         if (norm > 0) {
-            blas.axpy(n, LEARNING_RATE / norm, gv, xv);              // ascent: x += lr g / |g|
+            float factor = (float) (LEARNING_RATE / norm);      // ascent: x += lr g / |g|
+            for (int i = 0; i < n; i++) {
+                xb.put(i, xb.get(i) + factor * gb.get(i));
+            }
         }
         return score - L2_REG * squared;
     }
