@@ -280,14 +280,18 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
         int len = space.imageLength();
         int n = all.length / len;
         List<Target> expanded = expand(targets, n);
-        float[] out = new float[all.length];
+        float[] out = n <= batchSize() ? null : new float[all.length];
         for (int start = 0; start < n; start += batchSize()) {
             int end = Math.min(n, start + batchSize());
             // all is checkImages' own copy: one batch takes it whole
             float[] u = end - start == n ? all : Arrays.copyOfRange(all, start * len, end * len);
             try (GradientEngine engine = new GradientEngine(model, space, end - start, classes)) {
                 Attacked a = attackInEngine(engine, u, expanded.subList(start, end), null, start);
-                System.arraycopy(a.b.adv, 0, out, start * len, a.b.adv.length);
+                if (end - start == n) {
+                    out = a.b.adv;   // one batch: its images are the answer (Tensor.of copies them)
+                } else {
+                    System.arraycopy(a.b.adv, 0, out, start * len, a.b.adv.length);
+                }
             }
         }
         int[] shape = space.imageShape();
@@ -337,14 +341,20 @@ public abstract class AttackBase<A extends AttackBase<A>> implements Attack {
                 }
             }
             float[] adv = b.adv;
+            boolean quantize = settings.quantize();
             for (int i = 0; i < adv.length; i++) {
                 float v = adv[i];
-                if (Float.isNaN(v)) {
-                    throw new dev.cnnviz.api.NonFiniteResultException("the adversarial image " + (offset + i / space.imageLength())
-                            + " holds NaN");
+                if (!(v >= 0f && v <= 1f)) {   // rare (most leaves clip already): NaN is refused, the rest clipped
+                    if (Float.isNaN(v)) {
+                        throw new dev.cnnviz.api.NonFiniteResultException("the adversarial image "
+                                + (offset + i / space.imageLength()) + " holds NaN");
+                    }
+                    v = v < 0f ? 0f : 1f;
+                    adv[i] = v;
                 }
-                v = Math.max(0f, Math.min(1f, v));
-                adv[i] = settings.quantize() ? Math.max(0f, Math.min(1f, Math.round(v * 255f) / 255f)) : v;
+                if (quantize) {
+                    adv[i] = Math.max(0f, Math.min(1f, Math.round(v * 255f) / 255f));
+                }
             }
             return new Attacked(b, before, reference, steps);
         } finally {
