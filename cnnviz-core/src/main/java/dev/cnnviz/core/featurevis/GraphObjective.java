@@ -117,13 +117,25 @@ public final class GraphObjective {
     }
 
     /**
-     * Whether every element is finite, without allocating: the BLAS sum of absolute values is NaN or infinite if any
-     * element is (as {@code sumNumber()}, which allocated a result array on every call). Like that sum, it would also
-     * report finite values whose magnitudes add up beyond the float range (about 3.4e38), which no usable gradient has.
+     * Whether every element is finite, without allocating. Float arrays: a host pass summing {@code v − v} (0 for
+     * finite values, NaN otherwise). Doubles: the BLAS sum of absolute values is NaN or infinite if any element is (as
+     * {@code sumNumber()}, which allocated a result array on every call); like that sum, it would also report finite
+     * values whose magnitudes add up beyond the double range, which no usable gradient has.
      */
     private static boolean isFinite(INDArray a) {
         if (a.isView() || a.ordering() != 'c' || (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE)) {
             return Double.isFinite(a.sumNumber().doubleValue());
+        }
+        if (a.dataType() == DataType.FLOAT && a.length() <= Integer.MAX_VALUE && dev.cnnviz.core.graph.HostArrays.plain(a)) {
+            // a host pass (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes): v − v is NaN
+            // exactly when v is NaN or infinite, and a float sum of such values stays NaN
+            java.nio.FloatBuffer b = a.data().asNioFloat();
+            float acc = 0f;
+            for (int i = 0, n = (int) a.length(); i < n; i++) {
+                float v = b.get(i);
+                acc += v - v;
+            }
+            return acc == 0f;
         }
         return Double.isFinite(Nd4j.getBlasWrapper().level1().asum(a.reshape(a.length())));
     }

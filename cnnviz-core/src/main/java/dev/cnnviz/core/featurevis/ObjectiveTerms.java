@@ -312,6 +312,20 @@ final class ObjectiveTerms {
      * {@link LayerL2} (c = ½) and {@link InputL2} (c = 1).
      */
     private static double scaledSquaredNorm(INDArray a, INDArray g, double c) {
+        if (a.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT && dev.cnnviz.core.graph.HostArrays.plain(a)
+                && dev.cnnviz.core.graph.HostArrays.plain(g) && a.length() == g.length()) {
+            // one host pass for both (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes)
+            java.nio.FloatBuffer av = a.data().asNioFloat();
+            java.nio.FloatBuffer gv = g.data().asNioFloat();
+            float twoC = (float) (2 * c);
+            double squared = 0;
+            for (int i = 0, n = (int) a.length(); i < n; i++) {
+                float v = av.get(i);
+                gv.put(i, gv.get(i) + twoC * v);
+                squared += (double) v * v;
+            }
+            return c * squared;
+        }
         if (c == 0.5) {
             g.addi(a);
         } else {
