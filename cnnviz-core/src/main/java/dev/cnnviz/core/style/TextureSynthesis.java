@@ -35,6 +35,26 @@ import java.util.function.Consumer;
  * TextureSynthesis.of(squeezenet).withLayers(List.of("relu_conv1_2", "concat_fire3/concat_1"), 300000, 1000);
  * }</pre>
  *
+ * <h2>Per-layer normalisation</h2>
+ * With {@link #withNormalizedTerms withNormalizedTerms(true)} the starting style loss is shared among the layers in
+ * proportion to their weights: the weight of layer {@code l} becomes {@code w_l · T / (W · E_l(u₀))}, where
+ * {@code E_l(u₀) = Σ_ij (G_l(u₀) − A_l)²} is the layer's unweighted Gram loss at the starting noise {@code u₀},
+ * {@code T = Σ_l w_l E_l(u₀)} the usual weighted starting style loss and {@code W = Σ_l w_l}. Term {@code l} then
+ * starts at {@code w_l T / W}: the weights say how much each layer counts relative to the others (give equal
+ * weights for layers that count alike), while the total, and so the balance against the range penalty and the total
+ * variation, stays what it was. Why: the unweighted terms differ by orders of magnitude from layer to layer (on the
+ * shared SqueezeNet with the CS231n weights, conv1's term starts near 2e10 and fire5's near 3e6), so adding deeper
+ * layers to the defaults barely moves the optimum, and the lecture's panel (structure growing with depth) does not
+ * show. Off by default: the defaults are the CS231n assignment's. The {@code E_l} are measured by one extra forward
+ * pass before the run, at the first scale's starting point, and recorded in the provenance ({@code "normalizers"}).
+ * Gatys et al. 2015 weight every layer equally with Gram matrices normalised by {@code 4 N_l² M_l²}; this option
+ * equalises the starting terms instead, which does not depend on the normaliser.
+ *
+ * <pre>{@code
+ * List<String> l = GatysStyle.SQUEEZENET_STYLE_LAYERS;
+ * TextureSynthesis t = TextureSynthesis.of(squeezenet).withLayers(l, 1, 1, 1, 1).withNormalizedTerms(true);
+ * }</pre>
+ *
  * <p>A one-channel GREY loss model (such as the embedded Fashion-MNIST CNN) is accepted as well: it sees the
  * texture's luminance, the start is grey noise and the gradient is taken among grey images, so the texture comes
  * out grey. (Style transfer needs a colour model.)
@@ -56,6 +76,7 @@ public final class TextureSynthesis implements Cloneable {
     private int size = GatysStyle.DEFAULT_SIZE;
     private int scales = 1;
     private long seed = DEFAULT_SEED;
+    private boolean normalizedTerms;
 
     private TextureSynthesis(Model model) {
         this.model = model;
@@ -133,6 +154,20 @@ public final class TextureSynthesis implements Cloneable {
         return with(c -> c.scales = k);
     }
 
+    /**
+     * @param on whether each style term is divided by its value at the starting noise (see "Per-layer
+     *           normalisation" in the class comment); default false
+     * @return a copy with that setting
+     */
+    public TextureSynthesis withNormalizedTerms(boolean on) {
+        return with(c -> c.normalizedTerms = on);
+    }
+
+    /** @return whether each style term is divided by its value at the starting noise */
+    public boolean normalizedTerms() {
+        return normalizedTerms;
+    }
+
     /** @return a copy whose starting noise is drawn with {@code s} */
     public TextureSynthesis withSeed(long s) {
         return with(c -> c.seed = s);
@@ -188,6 +223,22 @@ public final class TextureSynthesis implements Cloneable {
         Map<String, String> opts = new LinkedHashMap<>();
         opts.put("layers", String.join(",", layers));
         opts.put("weights", Arrays.toString(weights));
+        double[] effective = weights;
+        if (normalizedTerms) {
+            double[] start = startingTerms(net, t);
+            double total = 0;
+            double weightSum = 0;
+            for (int i = 0; i < weights.length; i++) {
+                total += weights[i] * start[i];
+                weightSum += weights[i];
+            }
+            effective = new double[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                effective[i] = weights[i] * total / (weightSum * start[i]);
+            }
+            opts.put("normalizedTerms", "true");
+            opts.put("normalizers", Arrays.toString(start));
+        }
         opts.put("tv", Double.toString(tv));
         opts.put("rangeWeight", Double.toString(rangeWeight));
         opts.put("steps", Integer.toString(steps));
@@ -196,14 +247,38 @@ public final class TextureSynthesis implements Cloneable {
         opts.put("scales", Integer.toString(scales));
         opts.put("gram", "CHW");
         StyleEngine.Job job = new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0,
-                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, weights,
+                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, effective,
                 tv, rangeWeight, true, false, optimizer, steps, scales, seed, opts);
         return StyleEngine.run(job, listener);
+    }
+
+    /**
+     * Each layer's unweighted Gram loss at the starting point of the run (a 0-step run with unit weights: one
+     * forward pass). A term that is 0 there (the noise already matches, or a dead layer) keeps its weight as given.
+     */
+    private double[] startingTerms(LossNetwork net, Pixels.Planes t) {
+        double[] ones = new double[layers.size()];
+        Arrays.fill(ones, 1);
+        StyleEngine.Job probe = new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0,
+                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, ones,
+                tv, rangeWeight, true, false, optimizer, 0, scales, seed, new LinkedHashMap<>());
+        Map<String, Double> terms = StyleEngine.run(probe, ProgressListener.NONE).history().get(0).terms();
+        double[] out = new double[layers.size()];
+        for (int i = 0; i < out.length; i++) {
+            Double v = terms.get("style:" + layers.get(i));
+            if (v == null || !Double.isFinite(v)) {
+                throw new IllegalStateException("the starting style term of " + layers.get(i) + " is " + v
+                        + " (terms: " + terms + ")");
+            }
+            out[i] = v > 0 ? v : 1;
+        }
+        return out;
     }
 
     @Override
     public String toString() {
         return "TextureSynthesis[" + layers + " x" + Arrays.toString(weights) + ", tv " + tv + ", steps " + steps
-                + ", " + optimizer + ", size " + size + ", scales " + scales + ", seed " + seed + "]";
+                + ", " + optimizer + ", size " + size + ", scales " + scales + ", seed " + seed
+                + (normalizedTerms ? ", normalized terms" : "") + "]";
     }
 }

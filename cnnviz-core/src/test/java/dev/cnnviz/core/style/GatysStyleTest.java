@@ -76,6 +76,39 @@ class GatysStyleTest {
         }
     }
 
+    @Test
+    void normalizedTermsStartAtTheirWeightsAndKeepTheRunOtherwiseAlike() {
+        BufferedImage brick = image(3, 16, 16);
+        Stylization plain = texture().withSteps(0).synthesize(brick);
+        Map<String, Double> raw = plain.history().get(0).terms();
+        assertTrue(raw.get("style:r1") > 0 && raw.get("style:r2") > 0, "raw terms " + raw);
+        Stylization n = texture().withLayers(LAYERS, 2, 5).withNormalizedTerms(true).withSteps(0).synthesize(brick);
+        Map<String, Double> start = n.history().get(0).terms();
+        double total = 2 * raw.get("style:r1") + 5 * raw.get("style:r2");   // the weighted start, shared 2 : 5
+        assertEquals(total * 2 / 7, start.get("style:r1"), 1e-9 * total, "terms " + start);
+        assertEquals(total * 5 / 7, start.get("style:r2"), 1e-9 * total, "terms " + start);
+        assertEquals("[" + raw.get("style:r1") + ", " + raw.get("style:r2") + "]",
+                n.provenance().options().get("normalizers"));
+        // the normalised run optimizes, deterministically; the layer with the smaller raw term counts for more than
+        // without normalisation, so it falls by a larger factor, and the total falls as much as the plain run's
+        Stylization a = texture().withNormalizedTerms(true).withSteps(40).synthesize(brick);
+        Stylization b = texture().withNormalizedTerms(true).withSteps(40).synthesize(brick);
+        assertArrayEquals(a.pixels().data(), b.pixels().data(), "same seed, same bits");
+        Stylization u = texture().withSteps(40).synthesize(brick);
+        String small = raw.get("style:r1") < raw.get("style:r2") ? "style:r1" : "style:r2";
+        double fallNormalized = a.history().get(0).terms().get(small) / last(a).get(small);
+        double fallPlain = u.history().get(0).terms().get(small) / last(u).get(small);
+        assertTrue(fallNormalized > fallPlain, small + " fell " + fallNormalized + "x normalized, " + fallPlain
+                + "x plain; raw start " + raw + ", ends " + last(a) + " / " + last(u));
+        assertTrue(styleSum(a.history().get(a.history().size() - 1)) <= styleSum(a.history().get(0)) / 10,
+                "the normalized loss falls tenfold: " + a.history().get(0).terms() + " -> " + last(a));
+        assertFalse(texture().normalizedTerms());
+    }
+
+    private static Map<String, Double> last(Stylization s) {
+        return s.history().get(s.history().size() - 1).terms();
+    }
+
     private static INDArray gaussian(Random r, double sd, long... shape) {
         INDArray a = Nd4j.create(DataType.DOUBLE, shape);
         for (long i = 0; i < a.length(); i++) {

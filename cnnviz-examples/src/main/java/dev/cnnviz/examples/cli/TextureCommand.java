@@ -49,6 +49,12 @@ public final class TextureCommand implements Callable<Integer> {
             description = "The Gram layers, each with an optional weight (NAME:WEIGHT). Default: as stylize's --style-layers.")
     List<String> layers;
 
+    @Option(names = "--normalize-terms", description = "Share the starting style loss among the layers in proportion "
+            + "to their weights (each layer's Gram term divided by its value at the starting noise), so that deeper "
+            + "layers count: with equal weights (--layers A:1,B:1,...) every layer starts equal. Default: off (the "
+            + "CS231n weights, under which the first layer dominates).")
+    boolean normalizeTerms;
+
     @Option(names = "--steps", paramLabel = "N", defaultValue = "" + GatysStyle.DEFAULT_STEPS,
             description = "Steps (L-BFGS iterations), 0 to 100000. Default: ${DEFAULT-VALUE}.")
     int steps;
@@ -87,7 +93,7 @@ public final class TextureCommand implements Callable<Integer> {
         TextureSynthesis t;
         try {
             t = TextureSynthesis.of(model).withSteps(steps).withSize(size).withSeed(seed)
-                    .withOptimizer(StyleArgs.optimizer(cmd, optimizer, lr));
+                    .withOptimizer(StyleArgs.optimizer(cmd, optimizer, lr)).withNormalizedTerms(normalizeTerms);
             if (layers != null) {
                 StyleArgs.Layers l = StyleArgs.layers(cmd, "--layers", layers);
                 t = t.withLayers(l.names(), l.weights());

@@ -84,6 +84,24 @@ class StyleCliTest {
     }
 
     @Test
+    void textureNormalizeTermsStartsEqualWeightedLayersEqual() throws Exception {
+        Run r = SynthesisCommandsTest.cli("texture", "--style", brick.toString(), "--size", "48", "--steps", "0",
+                "--layers", "relu_conv1_2:1,concat_fire3/concat_1:1", "--normalize-terms", "--json",
+                "--out", dir.resolve("n.png").toString()).expect(0);
+        JsonNode terms = JSON.readTree(r.out().strip().lines().findFirst().orElseThrow())
+                .get("terms");
+        double a = terms.get("style:relu_conv1_2").asDouble();
+        double b = terms.get("style:concat_fire3/concat_1").asDouble();
+        assertTrue(a > 0 && Math.abs(a - b) <= 1e-6 * a, r.out());
+        r = SynthesisCommandsTest.cli("texture", "--style", brick.toString(), "--size", "48", "--steps", "0",
+                "--layers", "relu_conv1_2:1,concat_fire3/concat_1:1", "--json",
+                "--out", dir.resolve("p.png").toString()).expect(0);
+        terms = JSON.readTree(r.out().strip().lines().findFirst().orElseThrow()).get("terms");
+        double ratio = terms.get("style:relu_conv1_2").asDouble() / terms.get("style:concat_fire3/concat_1").asDouble();
+        assertTrue(ratio > 10 || ratio < 0.1, "without the option one layer dominates: " + r.out());
+    }
+
+    @Test
     void unknownMethodsAndBadLayersAreUsageErrors() {
         Run r = SynthesisCommandsTest.cli("stylize", "--method", "pastiche", "--content", chelsea.toString(),
                 "--style", brick.toString()).expect(2);
