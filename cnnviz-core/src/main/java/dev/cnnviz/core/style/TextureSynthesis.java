@@ -42,10 +42,13 @@ import java.util.function.Consumer;
  * {@code T = Σ_l w_l E_l(u₀)} the usual weighted starting style loss and {@code W = Σ_l w_l}. Term {@code l} then
  * starts at {@code w_l T / W}: the weights say how much each layer counts relative to the others (give equal
  * weights for layers that count alike), while the total, and so the balance against the range penalty and the total
- * variation, stays what it was. Why: the unweighted terms differ by orders of magnitude from layer to layer (on the
- * shared SqueezeNet with the CS231n weights, conv1's term starts near 2e10 and fire5's near 3e6), so adding deeper
- * layers to the defaults barely moves the optimum, and the lecture's panel (structure growing with depth) does not
- * show. Off by default: the defaults are the CS231n assignment's. The {@code E_l} are measured by one extra forward
+ * variation, stays what it was. Why: the unweighted terms differ by orders of magnitude from layer to layer and
+ * from model to model (on the shared SqueezeNet at 48 px, fire3's starts 100× conv1's; the CS231n weights, tuned for
+ * their four layers, turn that into conv1's term starting near 2e10 against fire5's near 3e6 at 256 px), so weights
+ * chosen for one set of layers mean nothing for another. Normalised, equal weights make every layer count alike on
+ * any model. Both ways grow the structure with depth on the shared SqueezeNet (brick.png at 192 px, 150 L-BFGS
+ * steps, the four default layers, looked at): the first layer's term falls fastest, then the deeper ones lead.
+ * Off by default: the defaults are the CS231n assignment's. The {@code E_l} are measured by one extra forward
  * pass before the run, at the first scale's starting point, and recorded in the provenance ({@code "normalizers"}).
  * Gatys et al. 2015 weight every layer equally with Gram matrices normalised by {@code 4 N_l² M_l²}; this option
  * equalises the starting terms instead, which does not depend on the normaliser.

@@ -50,9 +50,9 @@ public final class TextureCommand implements Callable<Integer> {
     List<String> layers;
 
     @Option(names = "--normalize-terms", description = "Share the starting style loss among the layers in proportion "
-            + "to their weights (each layer's Gram term divided by its value at the starting noise), so that deeper "
-            + "layers count: with equal weights (--layers A:1,B:1,...) every layer starts equal. Default: off (the "
-            + "CS231n weights, under which the first layer dominates).")
+            + "to their weights (each layer's Gram term divided by its value at the starting noise), so that the "
+            + "weights mean the same on any layers: with equal weights (--layers A:1,B:1,...) every layer starts "
+            + "equal, on any model. Default: off (the CS231n weights, tuned for SqueezeNet's four default layers).")
     boolean normalizeTerms;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "" + GatysStyle.DEFAULT_STEPS,
