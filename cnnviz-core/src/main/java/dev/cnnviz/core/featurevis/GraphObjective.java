@@ -117,8 +117,8 @@ public final class GraphObjective {
     }
 
     /**
-     * Whether every element is finite, without allocating. Float arrays: a host pass summing {@code v − v} (0 for
-     * finite values, NaN otherwise). Doubles: the BLAS sum of absolute values is NaN or infinite if any element is (as
+     * Whether every element is finite, without allocating. Float arrays: one host pass over the magnitude bits (an
+     * integer OR the JIT vectorizes). Doubles: the BLAS sum of absolute values is NaN or infinite if any element is (as
      * {@code sumNumber()}, which allocated a result array on every call); like that sum, it would also report finite
      * values whose magnitudes add up beyond the double range, which no usable gradient has.
      */
@@ -127,15 +127,14 @@ public final class GraphObjective {
             return Double.isFinite(a.sumNumber().doubleValue());
         }
         if (a.dataType() == DataType.FLOAT && a.length() <= Integer.MAX_VALUE && dev.cnnviz.core.graph.HostArrays.plain(a)) {
-            // a host pass (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes): v − v is NaN
-            // exactly when v is NaN or infinite, and a float sum of such values stays NaN
+            // a host pass (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes): the magnitude bits
+            // of an infinite or NaN float exceed those of Float.MAX_VALUE, and an OR of the differences keeps the sign
             java.nio.FloatBuffer b = a.data().asNioFloat();
-            float acc = 0f;
+            int bad = 0;
             for (int i = 0, n = (int) a.length(); i < n; i++) {
-                float v = b.get(i);
-                acc += v - v;
+                bad |= 0x7f7fffff - (Float.floatToRawIntBits(b.get(i)) & 0x7fffffff);
             }
-            return acc == 0f;
+            return bad >= 0;
         }
         return Double.isFinite(Nd4j.getBlasWrapper().level1().asum(a.reshape(a.length())));
     }
