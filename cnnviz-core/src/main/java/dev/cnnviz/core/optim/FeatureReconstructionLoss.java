@@ -1,9 +1,11 @@
 package dev.cnnviz.core.optim;
 
+import dev.cnnviz.core.graph.ScratchArrays;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Feature reconstruction loss: the squared distance of an activation {@code Φ(x)} to a given code {@code Φ0},
@@ -171,26 +173,65 @@ public final class FeatureReconstructionLoss implements ArrayLoss {
                     + " differs from the target's shape " + Arrays.toString(target.shape()));
         }
         long n = a.size(0);
-        INDArray diff = a.sub(LossChecks.as(target, a.dataType())).reshape('c', n, a.length() / n);
-        double[] rowSums = diff.mul(diff).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
-        double[] scale = new double[rowSums.length];
+        long len = a.length() / n;
+        DataType type = a.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray src = LossChecks.plain(a, type) ? a : LossChecks.copyOf(a, type);
+        INDArray t = LossChecks.plain(target, type) ? target : LossChecks.copyOf(target, type);
+        boolean direct = LossChecks.plain(grad, type);
         double value = 0;
-        for (int i = 0; i < scale.length; i++) {
-            scale[i] = weight * switch (normalization) {
-                case TARGET_NORM -> 1 / squaredNorms[i];
-                case SUM -> 1;
-                case MEAN -> 1.0 / a.length();
-            };
-            value += scale[i] * rowSums[i];
+        try (ScratchArrays.Lease out = direct ? null : ScratchArrays.lease(type, a.shape())) {
+            INDArray dst = direct ? grad : out.array();
+            for (int i = 0; i < n; i++) {
+                double scale = weight * switch (normalization) {
+                    case TARGET_NORM -> 1 / squaredNorms[i];
+                    case SUM -> 1;
+                    case MEAN -> 1.0 / a.length();
+                };
+                value += scale * differences(src, t, dst, i * len, len, 2 * scale);
+            }
+            if (!direct) {
+                grad.assign(dst);
+            }
+        } finally {
+            if (src != a) {
+                src.close();
+            }
+            if (t != target) {
+                t.close();
+            }
         }
-        if (normalization == Normalization.TARGET_NORM) {
-            INDArray factors = Nd4j.createFromArray(scale).castTo(a.dataType()).reshape(n, 1).muli(2);
-            diff.muliColumnVector(factors);
-        } else {
-            diff.muli(2 * scale[0]);
-        }
-        grad.assign(diff.reshape(a.shape()));
         return LossChecks.requireFinite(NAME, value, a);
+    }
+
+    /**
+     * Over the {@code len} values from {@code from} of the plain arrays: {@code g = s · (a − t)}, returning
+     * {@code Σ (a − t)²} (each difference in the arrays' type, the sum in double).
+     */
+    private static double differences(INDArray a, INDArray t, INDArray g, long from, long len, double s) {
+        int lo = Math.toIntExact(from);
+        int hi = Math.toIntExact(from + len);
+        double sum = 0;
+        if (a.dataType() == DataType.DOUBLE) {
+            DoubleBuffer av = a.data().asNioDouble();
+            DoubleBuffer tv = t.data().asNioDouble();
+            DoubleBuffer gv = g.data().asNioDouble();
+            for (int j = lo; j < hi; j++) {
+                double e = av.get(j) - tv.get(j);
+                sum += e * e;
+                gv.put(j, s * e);
+            }
+        } else {
+            FloatBuffer av = a.data().asNioFloat();
+            FloatBuffer tv = t.data().asNioFloat();
+            FloatBuffer gv = g.data().asNioFloat();
+            float sf = (float) s;
+            for (int j = lo; j < hi; j++) {
+                float e = av.get(j) - tv.get(j);
+                sum += (double) e * e;
+                gv.put(j, sf * e);
+            }
+        }
+        return sum;
     }
 
     @Override

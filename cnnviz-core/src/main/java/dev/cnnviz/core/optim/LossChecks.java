@@ -1,6 +1,7 @@
 package dev.cnnviz.core.optim;
 
 import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.core.graph.HostArrays;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -98,6 +99,14 @@ final class LossChecks {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return x.castTo(type).dup('c');
         }
+    }
+
+    /**
+     * Whether {@code x} is of data type {@code type} and exactly its buffer in row-major order
+     * ({@link HostArrays#plain}), so that its buffer may be read and written directly and its reshapes are views.
+     */
+    static boolean plain(INDArray x, DataType type) {
+        return x.dataType() == type && HostArrays.plain(x);
     }
 
     /** {@code x} in the data type {@code type} (itself if it already is). */
