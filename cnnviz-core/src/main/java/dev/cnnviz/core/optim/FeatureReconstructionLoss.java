@@ -94,13 +94,52 @@ public final class FeatureReconstructionLoss implements ArrayLoss {
      */
     public static FeatureReconstructionLoss of(INDArray target, Normalization normalization) {
         requireNormalization(normalization);
-        LossChecks.requireFiniteArray(NAME, "target", target, 2);
+        LossChecks.requireNonEmptyArray(NAME, "target", target, 2);
         INDArray copy = LossChecks.copyOf(target, target.dataType());
-        double[] norms = copy.castTo(DataType.DOUBLE).reshape(copy.size(0), -1).norm2(1).toDoubleVector();
-        for (int n = 0; n < norms.length; n++) {
-            norms[n] *= norms[n];
+        double[] norms = squaredNorms(copy);
+        for (double v : norms) {
+            if (!Double.isFinite(v)) {
+                LossChecks.requireFiniteValues(NAME, "target", copy);   // names NaN or infinite values
+            }
         }
         return new FeatureReconstructionLoss(copy, norms, normalization, 1).checked();
+    }
+
+    /**
+     * {@code ‖t_n‖²} of each example of a plain array, in one pass (in double); not finite if the example holds a
+     * NaN or infinite value (or, for float64, a value whose square overflows).
+     */
+    private static double[] squaredNorms(INDArray t) {
+        int n = Math.toIntExact(t.size(0));
+        INDArray d = t.dataType() == DataType.FLOAT || t.dataType() == DataType.DOUBLE ? t
+                : LossChecks.copyOf(t, DataType.DOUBLE);
+        int len = Math.toIntExact(d.length() / n);
+        double[] norms = new double[n];
+        if (d.dataType() == DataType.DOUBLE) {
+            DoubleBuffer b = d.data().asNioDouble();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int j = i * len, end = j + len; j < end; j++) {
+                    double v = b.get(j);
+                    sum += v * v;
+                }
+                norms[i] = sum;
+            }
+        } else {
+            FloatBuffer b = d.data().asNioFloat();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int j = i * len, end = j + len; j < end; j++) {
+                    double v = b.get(j);
+                    sum += v * v;
+                }
+                norms[i] = sum;
+            }
+        }
+        if (d != t) {
+            d.close();
+        }
+        return norms;
     }
 
     /**

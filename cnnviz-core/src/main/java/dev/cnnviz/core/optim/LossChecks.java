@@ -68,6 +68,12 @@ final class LossChecks {
 
     /** Requires a finite, non-empty floating-point array of rank at least {@code minRank}. */
     static void requireFiniteArray(String loss, String what, INDArray x, int minRank) {
+        requireNonEmptyArray(loss, what, x, minRank);
+        requireFiniteValues(loss, what, x);
+    }
+
+    /** Requires a non-empty floating-point array of rank at least {@code minRank} (its values not looked at). */
+    static void requireNonEmptyArray(String loss, String what, INDArray x, int minRank) {
         if (x == null) {
             throw new IllegalArgumentException(loss + ": the " + what + " is null");
         }
@@ -78,6 +84,10 @@ final class LossChecks {
             throw new IllegalArgumentException(loss + ": the " + what + " must be a non-empty array of rank >= " + minRank
                     + ", found shape " + Arrays.toString(x.shape()));
         }
+    }
+
+    /** Requires that {@code x} holds no NaN or infinite value. */
+    static void requireFiniteValues(String loss, String what, INDArray x) {
         double sum = x.sumNumber().doubleValue();
         if (!Double.isFinite(sum) || !Double.isFinite(x.amaxNumber().doubleValue())) {
             throw new IllegalArgumentException(loss + ": the " + what + " " + Arrays.toString(x.shape())
