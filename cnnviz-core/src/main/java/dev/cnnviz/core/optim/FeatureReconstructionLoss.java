@@ -34,7 +34,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of another shape throws {@link IllegalArgumentException} naming both shapes. With {@code TARGET_NORM}, an example
  * whose target is all zeros is refused at construction (the loss would divide by zero): use {@code SUM} or
  * {@code MEAN} for it. Arrays of any rank from 2 work (a [N, K] code of a fully connected layer as well as an
- * [N, C, H, W] activation); float32 arrays are computed in float32.
+ * [N, C, H, W] activation); float32 arrays are computed in float32 (the differences and the gradient, in one
+ * pass over the buffers), the sums of squares accumulated in double.
  *
  * <pre>{@code
  * INDArray code = forward.activation("conv5");                     // Φ0 = Φ(x0), [1, 256, 13, 13]

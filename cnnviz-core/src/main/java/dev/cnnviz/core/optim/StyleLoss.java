@@ -43,6 +43,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code ∂G_ij/∂F_pm = (δ_ip F_jm + δ_jp F_im) / d}, so
  * {@code ∂E/∂F_pm = (2wk/d) Σ_j (D_pj + D_jp) F_jm = (4wk/d) (D F)_pm}.
  *
+ * <p><b>Computation.</b> Per example, two matrix products in the activation's data type (float32 stays float32):
+ * {@code F Fᵀ} into a pooled {@code C×C} array, which one host pass turns into {@code (4wk/d) D} while summing
+ * {@code D²} in double, then {@code (4wk/d) D F} written straight into the gradient array; nothing of the
+ * activation's size is allocated (an activation or gradient array that is not a plain row-major buffer goes
+ * through a copy).
+ *
  * <pre>{@code
  * INDArray style = forward(styleImage).activation("relu3_1");       // [1, 256, 56, 56]
  * ArrayLoss loss = StyleLoss.ofTarget(style).withWeight(1e6);       // CHW, as the PyTorch tutorial
