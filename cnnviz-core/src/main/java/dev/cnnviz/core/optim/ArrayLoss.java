@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link FeatureReconstructionLoss} (Mahendran &amp; Vedaldi 2015), {@link StyleLoss} over {@link GramMatrix}
  * (Gatys, Ecker &amp; Bethge 2016), {@link TotalVariationLoss} (Mahendran &amp; Vedaldi's TV<sup>β</sup>),
  * {@link NormLoss} (L1, L2 and the α-norm of an image) and {@link WeightedSum}. Every implementation is
- * immutable and thread-safe, accepts float32 and float64 arrays (and computes in the array's type), treats the
- * first dimension as the batch, and is tested against central finite differences in float64.
+ * immutable and thread-safe, accepts float32 and float64 arrays (and returns the gradient in the array's type),
+ * treats the first dimension as the batch, and is tested against central finite differences in float64.
  *
  * <pre>{@code
  * ArrayLoss tv = TotalVariationLoss.of().withWeight(1e-4);

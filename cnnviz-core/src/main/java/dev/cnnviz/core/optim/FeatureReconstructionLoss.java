@@ -1,9 +1,11 @@
 package dev.cnnviz.core.optim;
 
+import dev.cnnviz.core.graph.ScratchArrays;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Feature reconstruction loss: the squared distance of an activation {@code Φ(x)} to a given code {@code Φ0},
@@ -32,7 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * of another shape throws {@link IllegalArgumentException} naming both shapes. With {@code TARGET_NORM}, an example
  * whose target is all zeros is refused at construction (the loss would divide by zero): use {@code SUM} or
  * {@code MEAN} for it. Arrays of any rank from 2 work (a [N, K] code of a fully connected layer as well as an
- * [N, C, H, W] activation); float32 arrays are computed in float32.
+ * [N, C, H, W] activation); float32 arrays are computed in float32 (the differences and the gradient, in one
+ * pass over the buffers), the sums of squares accumulated in double.
  *
  * <pre>{@code
  * INDArray code = forward.activation("conv5");                     // Φ0 = Φ(x0), [1, 256, 13, 13]
@@ -92,13 +95,52 @@ public final class FeatureReconstructionLoss implements ArrayLoss {
      */
     public static FeatureReconstructionLoss of(INDArray target, Normalization normalization) {
         requireNormalization(normalization);
-        LossChecks.requireFiniteArray(NAME, "target", target, 2);
+        LossChecks.requireNonEmptyArray(NAME, "target", target, 2);
         INDArray copy = LossChecks.copyOf(target, target.dataType());
-        double[] norms = copy.castTo(DataType.DOUBLE).reshape(copy.size(0), -1).norm2(1).toDoubleVector();
-        for (int n = 0; n < norms.length; n++) {
-            norms[n] *= norms[n];
+        double[] norms = squaredNorms(copy);
+        for (double v : norms) {
+            if (!Double.isFinite(v)) {
+                LossChecks.requireFiniteValues(NAME, "target", copy);   // names NaN or infinite values
+            }
         }
         return new FeatureReconstructionLoss(copy, norms, normalization, 1).checked();
+    }
+
+    /**
+     * {@code ‖t_n‖²} of each example of a plain array, in one pass (in double); not finite if the example holds a
+     * NaN or infinite value (or, for float64, a value whose square overflows).
+     */
+    private static double[] squaredNorms(INDArray t) {
+        int n = Math.toIntExact(t.size(0));
+        INDArray d = t.dataType() == DataType.FLOAT || t.dataType() == DataType.DOUBLE ? t
+                : LossChecks.copyOf(t, DataType.DOUBLE);
+        int len = Math.toIntExact(d.length() / n);
+        double[] norms = new double[n];
+        if (d.dataType() == DataType.DOUBLE) {
+            DoubleBuffer b = d.data().asNioDouble();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int j = i * len, end = j + len; j < end; j++) {
+                    double v = b.get(j);
+                    sum += v * v;
+                }
+                norms[i] = sum;
+            }
+        } else {
+            FloatBuffer b = d.data().asNioFloat();
+            for (int i = 0; i < n; i++) {
+                double sum = 0;
+                for (int j = i * len, end = j + len; j < end; j++) {
+                    double v = b.get(j);
+                    sum += v * v;
+                }
+                norms[i] = sum;
+            }
+        }
+        if (d != t) {
+            d.close();
+        }
+        return norms;
     }
 
     /**
@@ -171,26 +213,65 @@ public final class FeatureReconstructionLoss implements ArrayLoss {
                     + " differs from the target's shape " + Arrays.toString(target.shape()));
         }
         long n = a.size(0);
-        INDArray diff = a.sub(LossChecks.as(target, a.dataType())).reshape('c', n, a.length() / n);
-        double[] rowSums = diff.mul(diff).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
-        double[] scale = new double[rowSums.length];
+        long len = a.length() / n;
+        DataType type = a.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray src = LossChecks.plain(a, type) ? a : LossChecks.copyOf(a, type);
+        INDArray t = LossChecks.plain(target, type) ? target : LossChecks.copyOf(target, type);
+        boolean direct = LossChecks.plain(grad, type);
         double value = 0;
-        for (int i = 0; i < scale.length; i++) {
-            scale[i] = weight * switch (normalization) {
-                case TARGET_NORM -> 1 / squaredNorms[i];
-                case SUM -> 1;
-                case MEAN -> 1.0 / a.length();
-            };
-            value += scale[i] * rowSums[i];
+        try (ScratchArrays.Lease out = direct ? null : ScratchArrays.lease(type, a.shape())) {
+            INDArray dst = direct ? grad : out.array();
+            for (int i = 0; i < n; i++) {
+                double scale = weight * switch (normalization) {
+                    case TARGET_NORM -> 1 / squaredNorms[i];
+                    case SUM -> 1;
+                    case MEAN -> 1.0 / a.length();
+                };
+                value += scale * differences(src, t, dst, i * len, len, 2 * scale);
+            }
+            if (!direct) {
+                grad.assign(dst);
+            }
+        } finally {
+            if (src != a) {
+                src.close();
+            }
+            if (t != target) {
+                t.close();
+            }
         }
-        if (normalization == Normalization.TARGET_NORM) {
-            INDArray factors = Nd4j.createFromArray(scale).castTo(a.dataType()).reshape(n, 1).muli(2);
-            diff.muliColumnVector(factors);
-        } else {
-            diff.muli(2 * scale[0]);
-        }
-        grad.assign(diff.reshape(a.shape()));
         return LossChecks.requireFinite(NAME, value, a);
+    }
+
+    /**
+     * Over the {@code len} values from {@code from} of the plain arrays: {@code g = s · (a − t)}, returning
+     * {@code Σ (a − t)²} (each difference in the arrays' type, the sum in double).
+     */
+    private static double differences(INDArray a, INDArray t, INDArray g, long from, long len, double s) {
+        int lo = Math.toIntExact(from);
+        int hi = Math.toIntExact(from + len);
+        double sum = 0;
+        if (a.dataType() == DataType.DOUBLE) {
+            DoubleBuffer av = a.data().asNioDouble();
+            DoubleBuffer tv = t.data().asNioDouble();
+            DoubleBuffer gv = g.data().asNioDouble();
+            for (int j = lo; j < hi; j++) {
+                double e = av.get(j) - tv.get(j);
+                sum += e * e;
+                gv.put(j, s * e);
+            }
+        } else {
+            FloatBuffer av = a.data().asNioFloat();
+            FloatBuffer tv = t.data().asNioFloat();
+            FloatBuffer gv = g.data().asNioFloat();
+            float sf = (float) s;
+            for (int j = lo; j < hi; j++) {
+                float e = av.get(j) - tv.get(j);
+                sum += (double) e * e;
+                gv.put(j, sf * e);
+            }
+        }
+        return sum;
     }
 
     @Override

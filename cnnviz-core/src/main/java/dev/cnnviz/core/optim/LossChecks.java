@@ -1,6 +1,7 @@
 package dev.cnnviz.core.optim;
 
 import dev.cnnviz.api.NonFiniteResultException;
+import dev.cnnviz.core.graph.HostArrays;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -67,6 +68,12 @@ final class LossChecks {
 
     /** Requires a finite, non-empty floating-point array of rank at least {@code minRank}. */
     static void requireFiniteArray(String loss, String what, INDArray x, int minRank) {
+        requireNonEmptyArray(loss, what, x, minRank);
+        requireFiniteValues(loss, what, x);
+    }
+
+    /** Requires a non-empty floating-point array of rank at least {@code minRank} (its values not looked at). */
+    static void requireNonEmptyArray(String loss, String what, INDArray x, int minRank) {
         if (x == null) {
             throw new IllegalArgumentException(loss + ": the " + what + " is null");
         }
@@ -77,6 +84,10 @@ final class LossChecks {
             throw new IllegalArgumentException(loss + ": the " + what + " must be a non-empty array of rank >= " + minRank
                     + ", found shape " + Arrays.toString(x.shape()));
         }
+    }
+
+    /** Requires that {@code x} holds no NaN or infinite value. */
+    static void requireFiniteValues(String loss, String what, INDArray x) {
         double sum = x.sumNumber().doubleValue();
         if (!Double.isFinite(sum) || !Double.isFinite(x.amaxNumber().doubleValue())) {
             throw new IllegalArgumentException(loss + ": the " + what + " " + Arrays.toString(x.shape())
@@ -98,6 +109,14 @@ final class LossChecks {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             return x.castTo(type).dup('c');
         }
+    }
+
+    /**
+     * Whether {@code x} is of data type {@code type} and exactly its buffer in row-major order
+     * ({@link HostArrays#plain}), so that its buffer may be read and written directly and its reshapes are views.
+     */
+    static boolean plain(INDArray x, DataType type) {
+        return x.dataType() == type && HostArrays.plain(x);
     }
 
     /** {@code x} in the data type {@code type} (itself if it already is). */

@@ -1,7 +1,13 @@
 package dev.cnnviz.core.optim;
 
+import dev.cnnviz.core.graph.HostArrays;
+import dev.cnnviz.core.graph.ScratchArrays;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Style loss of one layer (Gatys, Ecker &amp; Bethge 2016, "Image Style Transfer Using Convolutional Neural
@@ -37,6 +43,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code ∂G_ij/∂F_pm = (δ_ip F_jm + δ_jp F_im) / d}, so
  * {@code ∂E/∂F_pm = (2wk/d) Σ_j (D_pj + D_jp) F_jm = (4wk/d) (D F)_pm}.
  *
+ * <p><b>Computation.</b> Per example, two matrix products in the activation's data type (float32 stays float32):
+ * {@code F Fᵀ} into a pooled {@code C×C} array, which one host pass turns into {@code (4wk/d) D} while summing
+ * {@code D²} in double, then {@code (4wk/d) D F} written straight into the gradient array; nothing of the
+ * activation's size is allocated (an activation or gradient array that is not a plain row-major buffer goes
+ * through a copy).
+ *
  * <pre>{@code
  * INDArray style = forward(styleImage).activation("relu3_1");       // [1, 256, 56, 56]
  * ArrayLoss loss = StyleLoss.ofTarget(style).withWeight(1e6);       // CHW, as the PyTorch tutorial
@@ -48,12 +60,15 @@ public final class StyleLoss implements ArrayLoss {
     private static final double SYMMETRY_TOLERANCE = 1e-4;
 
     private final INDArray target;       // [1, C, C], symmetric, normalised as `normalization` says
+    private final double[] targetValues; // the target's C·C values, row-major
     private final GramNormalization normalization;
     private final long targetPositions;  // H·W of the style activation, or -1 when the Gram matrix was given
     private final double weight;
 
-    private StyleLoss(INDArray target, GramNormalization normalization, long targetPositions, double weight) {
+    private StyleLoss(INDArray target, double[] targetValues, GramNormalization normalization, long targetPositions,
+            double weight) {
         this.target = target;
+        this.targetValues = targetValues;
         this.normalization = normalization;
         this.targetPositions = targetPositions;
         this.weight = weight;
@@ -88,7 +103,9 @@ public final class StyleLoss implements ArrayLoss {
                     + "; to blend several, average their GramMatrix.of results and use ofGram");
         }
         INDArray gram = GramMatrix.unchecked(styleActivation, normalization);
-        return new StyleLoss(symmetric(gram), normalization, styleActivation.size(2) * styleActivation.size(3), 1);
+        INDArray t = symmetric(gram);
+        return new StyleLoss(t, HostArrays.doubles(t), normalization,
+                styleActivation.size(2) * styleActivation.size(3), 1);
     }
 
     /**
@@ -119,7 +136,8 @@ public final class StyleLoss implements ArrayLoss {
                     + " is not symmetric: entries differ from their mirror by up to " + asymmetry
                     + " (largest entry " + scale + ")");
         }
-        return new StyleLoss(symmetric(gram.reshape(1, c, c)), normalization, -1, 1);
+        INDArray t = symmetric(gram.reshape(1, c, c));
+        return new StyleLoss(t, HostArrays.doubles(t), normalization, -1, 1);
     }
 
     private static void requireNormalization(GramNormalization normalization) {
@@ -141,7 +159,8 @@ public final class StyleLoss implements ArrayLoss {
      * @throws IllegalArgumentException if the weight is NaN or infinite
      */
     public StyleLoss withWeight(double newWeight) {
-        return new StyleLoss(target, normalization, targetPositions, LossChecks.requireWeight(NAME, newWeight));
+        return new StyleLoss(target, targetValues, normalization, targetPositions,
+                LossChecks.requireWeight(NAME, newWeight));
     }
 
     /** @return the normalisation ({@link GramNormalization#CHW} unless chosen) */
@@ -191,17 +210,56 @@ public final class StyleLoss implements ArrayLoss {
         }
         double d = normalization.divisor(c, m);
         double k = normalization == GramNormalization.PAPER ? 1 / (4.0 * c * c * (double) m * m) : 1.0 / (c * c);
-        INDArray f = LossChecks.features(a);
-        INDArray diff = LossChecks.batchedMmul(f, f, true);
-        if (d != 1) {
-            diff.divi(d);
+        DataType type = a.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray src = LossChecks.plain(a, type) ? a : LossChecks.copyOf(a, type);
+        boolean direct = LossChecks.plain(grad, type);
+        double sum = 0;
+        try (ScratchArrays.Lease gram = ScratchArrays.lease(type, c, c);
+             ScratchArrays.Lease out = direct ? null : ScratchArrays.lease(type, a.shape())) {
+            INDArray g = gram.array();
+            INDArray f = src.reshape('c', n, c, m);
+            INDArray gf = (direct ? grad : out.array()).reshape('c', n, c, m);
+            double scale = 4 * weight * k / d;
+            for (long i = 0; i < n; i++) {
+                INDArray fi = f.slice(i);
+                Nd4j.gemm(fi, fi, g, false, true, 1.0, 0.0);
+                sum += differenceInPlace(g, d, scale);
+                Nd4j.gemm(g, fi, gf.slice(i), false, false, 1.0, 0.0);
+            }
+            if (!direct) {
+                grad.assign(out.array());
+            }
+        } finally {
+            if (src != a) {
+                src.close();
+            }
         }
-        INDArray t = LossChecks.as(target, a.dataType());
-        diff.subi(n == 1 ? t : t.broadcast(n, c, c));
-        double value = weight * k * diff.mul(diff).sumNumber().doubleValue();
-        INDArray gf = LossChecks.batchedMmul(diff, f, false).muli(4 * weight * k / d);
-        grad.assign(gf.reshape(a.shape()));
-        return LossChecks.requireFinite(NAME, value, a);
+        return LossChecks.requireFinite(NAME, weight * k * sum, a);
+    }
+
+    /**
+     * Turns the plain {@code [C, C]} product {@code P = F Fᵀ} into the scaled difference {@code s · (P/d − A)} in
+     * place, returning {@code Σ (P/d − A)²} (accumulated in double).
+     */
+    private double differenceInPlace(INDArray p, double d, double s) {
+        int len = targetValues.length;
+        double sum = 0;
+        if (p.dataType() == DataType.DOUBLE) {
+            DoubleBuffer b = p.data().asNioDouble();
+            for (int j = 0; j < len; j++) {
+                double e = b.get(j) / d - targetValues[j];
+                sum += e * e;
+                b.put(j, s * e);
+            }
+        } else {
+            FloatBuffer b = p.data().asNioFloat();
+            for (int j = 0; j < len; j++) {
+                double e = b.get(j) / d - targetValues[j];
+                sum += e * e;
+                b.put(j, (float) (s * e));
+            }
+        }
+        return sum;
     }
 
     @Override

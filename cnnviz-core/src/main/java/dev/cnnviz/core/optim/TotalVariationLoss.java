@@ -1,9 +1,12 @@
 package dev.cnnviz.core.optim;
 
+import dev.cnnviz.core.graph.ScratchArrays;
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Total variation regulariser TV<sup>β</sup> (Mahendran &amp; Vedaldi 2015, "Understanding Deep Image
@@ -42,7 +45,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </ul>
  * The batch is summed. The gradient, with {@code q = w/Z · β (s + ε)^(β/2 − 1)} (at β = 2: {@code 2w/Z}), is
  * {@code ∂L/∂x[i,j] = q[i,j−1] dh[i,j−1] − q[i,j] dh[i,j] + q[i−1,j] dv[i−1,j] − q[i,j] dv[i,j]} over the terms that
- * exist, computed with whole-array operations on shifted views.
+ * exist, computed in one pass over each plane, row by row in double precision (the value summed in double).
  *
  * <pre>{@code
  * ArrayLoss tv = TotalVariationLoss.of();                                   // β = 2, Σ dh² + dv²
@@ -161,52 +164,105 @@ public final class TotalVariationLoss implements ArrayLoss {
     public double evaluate(INDArray a, INDArray grad) {
         LossChecks.requireArrays(NAME, a, grad);
         LossChecks.requireNchw(NAME, a);
-        long h = a.size(2);
-        long w = a.size(3);
-        INDArray s = a.ulike().assign(0);
-        INDArray dh = null;
-        INDArray dv = null;
-        if (w > 1) {
-            dh = a.get(cols(1, w)).sub(a.get(cols(0, w - 1)));
-            s.get(cols(0, w - 1)).addi(dh.mul(dh));
-        }
-        if (h > 1) {
-            dv = a.get(rows(1, h)).sub(a.get(rows(0, h - 1)));
-            s.get(rows(0, h - 1)).addi(dv.mul(dv));
-        }
+        int h = Math.toIntExact(a.size(2));
+        int w = Math.toIntExact(a.size(3));
+        long planes = a.size(0) * a.size(1);
         double scale = weight / (range > 0 ? (double) h * w * Math.pow(range, beta) : 1);
-        double value;
-        INDArray q = null;   // per-pixel factor of the differences in the gradient, or null for the constant 2
-        if (beta == 2) {
-            value = s.sumNumber().doubleValue();
-        } else {
-            INDArray se = s.addi(epsilon);
-            INDArray terms = Transforms.pow(se, beta / 2, true).subi(Math.pow(epsilon, beta / 2));
-            value = terms.sumNumber().doubleValue();
-            q = Transforms.pow(se, beta / 2 - 1, false).muli(beta * scale);
-        }
-        grad.assign(0);
-        if (dh != null) {
-            INDArray ph = q == null ? dh.muli(2 * scale) : dh.muli(q.get(cols(0, w - 1)));
-            grad.get(cols(1, w)).addi(ph);
-            grad.get(cols(0, w - 1)).subi(ph);
-        }
-        if (dv != null) {
-            INDArray pv = q == null ? dv.muli(2 * scale) : dv.muli(q.get(rows(0, h - 1)));
-            grad.get(rows(1, h)).addi(pv);
-            grad.get(rows(0, h - 1)).subi(pv);
+        DataType type = a.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
+        INDArray src = LossChecks.plain(a, type) ? a : LossChecks.copyOf(a, type);
+        boolean direct = LossChecks.plain(grad, type);
+        double value = 0;
+        try (ScratchArrays.Lease out = direct ? null : ScratchArrays.lease(type, a.shape())) {
+            INDArray dst = direct ? grad : out.array();
+            Buffer in = type == DataType.DOUBLE ? src.data().asNioDouble() : src.data().asNioFloat();
+            Buffer to = type == DataType.DOUBLE ? dst.data().asNioDouble() : dst.data().asNioFloat();
+            double[][] rows = new double[4][w];
+            for (long p = 0; p < planes; p++) {
+                value += plane(in, to, Math.toIntExact(p * h * w), h, w, scale, rows);
+            }
+            if (!direct) {
+                grad.assign(dst);
+            }
+        } finally {
+            if (src != a) {
+                src.close();
+            }
         }
         return LossChecks.requireFinite(NAME, scale * value, a);
     }
 
-    private static INDArrayIndex[] cols(long from, long to) {
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-            NDArrayIndex.interval(from, to)};
+    /**
+     * One {@code h × w} plane from {@code base}: writes its gradient and returns its unscaled sum
+     * {@code Σ ((s + ε)^(β/2) − ε^(β/2))} ({@code Σ s} at β = 2). Row by row, the rows in double: each gradient
+     * entry is written once, from the pixel's own terms and those carried from its left neighbour ({@code q dh})
+     * and the row above ({@code q dv}).
+     */
+    private double plane(Buffer in, Buffer to, int base, int h, int w, double scale, double[][] rows) {
+        double[] cur = rows[0];
+        double[] next = rows[1];
+        double[] g = rows[2];
+        double[] up = rows[3];
+        Arrays.fill(up, 0);
+        double q2 = 2 * scale;
+        double floor = Math.pow(epsilon, beta / 2);
+        double sum = 0;
+        read(in, base, cur);
+        for (int i = 0; i < h; i++) {
+            boolean below = i + 1 < h;
+            if (below) {
+                read(in, base + (i + 1) * w, next);
+            }
+            double left = 0;
+            for (int j = 0; j < w; j++) {
+                double dh = j + 1 < w ? cur[j + 1] - cur[j] : 0;
+                double dv = below ? next[j] - cur[j] : 0;
+                double s = dh * dh + dv * dv;
+                double q;
+                if (beta == 2) {
+                    sum += s;
+                    q = q2;
+                } else {
+                    double se = s + epsilon;
+                    double r = beta == 1 ? 1 / Math.sqrt(se) : Math.pow(se, beta / 2 - 1);
+                    sum += r * se - floor;
+                    q = beta * scale * r;
+                }
+                double ph = q * dh;
+                double pv = q * dv;
+                g[j] = left - ph + up[j] - pv;
+                left = ph;
+                up[j] = pv;
+            }
+            write(to, base + i * w, g);
+            double[] t = cur;
+            cur = next;
+            next = t;
+        }
+        rows[0] = cur;
+        rows[1] = next;
+        return sum;
     }
 
-    private static INDArrayIndex[] rows(long from, long to) {
-        return new INDArrayIndex[] {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(from, to),
-            NDArrayIndex.all()};
+    private static void read(Buffer b, int from, double[] row) {
+        if (b instanceof DoubleBuffer d) {
+            d.get(from, row);
+        } else {
+            FloatBuffer f = (FloatBuffer) b;
+            for (int k = 0; k < row.length; k++) {
+                row[k] = f.get(from + k);
+            }
+        }
+    }
+
+    private static void write(Buffer b, int from, double[] row) {
+        if (b instanceof DoubleBuffer d) {
+            d.put(from, row);
+        } else {
+            FloatBuffer f = (FloatBuffer) b;
+            for (int k = 0; k < row.length; k++) {
+                f.put(from + k, (float) row[k]);
+            }
+        }
     }
 
     @Override

@@ -87,6 +87,9 @@ class FeatureReconstructionLossTest {
         assertEquals(91.0, run(loss, view).value(), 1e-12);
         INDArray strided = big.transpose().getRow(0).reshape(1, 6);
         assertEquals(91.0, run(loss, strided).value(), 1e-12);
+        INDArray grad = Nd4j.create(DataType.DOUBLE, 6, 2).assign(Double.NaN).getColumn(1).reshape(1, 6);
+        assertEquals(91.0, loss.evaluate(strided, grad), 1e-12);                // into a strided gradient view
+        assertArrayEquals(new double[] {-2, -4, -6, -8, -10, -12}, values(grad), 1e-12);
     }
 
     @Test
