@@ -11,10 +11,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Exact k-nearest-neighbour search by batched matrix products: for a block of queries {@code Q} and the data
  * {@code X}, {@code ||q - x||² = ||q||² - 2 q·x + ||x||²} with {@code q·x} one float32 product {@code Q Xᵀ}
- * (cosine: the same on L2-normalised rows). The {@code k + margin} best candidates of each query by that product
- * are then re-ranked by their distances computed in double precision ({@link Metric#distance}), so the answer is
- * the exact one unless float32 rounding pushes a true neighbour below {@code k + max(8, k)} others (distances
- * agree with the double-precision reference to about 1e-6 relative).
+ * (cosine: the same on L2-normalised rows), in blocks of 256 queries. The {@code k + margin} best candidates of each
+ * query by that product are selected while the block is still in the cache ({@link #coarse}: a vectorised pass of
+ * group minima bounds the selection, so a heap sees only a few dozen of the {@code N} products), then re-ranked by
+ * their distances computed in double precision ({@link Metric#distance}), so the answer is the exact one unless
+ * float32 rounding pushes a true neighbour below {@code k + max(8, k)} others (distances agree with the
+ * double-precision reference to about 1e-6 relative).
  *
  * <pre>{@code
  * ExactKnn knn = ExactKnn.of(embeddings.vectors()).withMetric(Metric.COSINE);
@@ -23,7 +25,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * }</pre>
  */
 public final class ExactKnn {
+    /**
+     * Queries per matrix product: 256 rows of 10,000 products (10 MB) are still in the cache when the selection reads
+     * them right after the product; blocks of 1,024 (40 MB) are read back from memory, which cost more than the scan.
+     */
+    private static final int BLOCK_ROWS = 256;
     private static final long BLOCK_BYTES = 64L << 20;
+    /** Strided groups of the coarse selection ({@link #coarse}): 512 minima for 20 candidates out of 10,000. */
+    private static final int GROUPS = 512;
 
     private final INDArray data;
     private final float[] host;
@@ -118,7 +127,7 @@ public final class ExactKnn {
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
         int candidates = Math.min(self ? n - 1 : n, k + Math.max(8, k));
-        int block = (int) Math.max(1, Math.min(Math.min(1024, qn), BLOCK_BYTES / (4L * n)));
+        int block = (int) Math.max(1, Math.min(Math.min(BLOCK_ROWS, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
         INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
@@ -130,10 +139,13 @@ public final class ExactKnn {
                 offset[j] = (float) (norms[j] / 2);
             }
         }
+        int groups = Math.min(n, Math.max(GROUPS, candidates));
+        float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
+        ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, candidates, k));
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
-            // The products are scanned where the gemm wrote them (a direct view, no copy to the heap).
+            // The products are read where the gemm wrote them (a direct view, no copy of the block to the heap).
             java.nio.FloatBuffer gram = new org.bytedeco.javacpp.FloatPointer(products.data().pointer())
                     .capacity((long) block * n).asBuffer();
             for (int from = 0; from < qn; from += block) {
@@ -142,10 +154,12 @@ public final class ExactKnn {
                 Nd4j.gemm(preparedQ.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), prepared, out,
                         false, true, 1.0, 0.0);
                 int first = from;
-                // Rows are independent: scan them on the common pool (the product above already used every core).
+                // Rows are independent: select them on the common pool (the product above already used every core).
                 java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
                     int qi = first + r;
-                    selectRow(gram, r * n, offset, self ? qi : -1, candidates, k, queryHost, qi, outIdx[qi], outDist[qi]);
+                    RowSelector sel = selectors.get();
+                    sel.load(gram, r * n);
+                    sel.select(offsetChunks, self ? qi : -1, queryHost, qi, outIdx[qi], outDist[qi]);
                 });
             }
         }
@@ -153,38 +167,184 @@ public final class ExactKnn {
     }
 
     /**
-     * One query's neighbours: the {@code candidates} best by the float ranking key in a bounded heap (a float compare
-     * per data row, the heap touched only by rows that beat its worst), then those re-ranked by their distances in
-     * double precision.
+     * The {@code candidates} best data rows of one query by the float key {@code offset[j] - row[j]} ({@code row} the
+     * query's products), {@code skip} excluded, into {@code out} (cleared first; ranked by (key, index) as
+     * {@link TopK} does). The same set as offering every key to {@code out}, found while touching the heap for a few
+     * rows only. Both vectors come cut into chunks of {@code groups} values, row {@code j} at
+     * {@code [j / groups][j % groups]}, so that group {@code g} holds the rows {@code j ≡ g (mod groups)}:
+     * <ol>
+     * <li>A branch-free pass takes the minimum key of each group, chunk after chunk. It is a plain loop over arrays
+     * indexed alike, which C2 vectorises (an index offset by a loop invariant, as in one flat array, defeats it in
+     * JDK 17).</li>
+     * <li>The bound {@code b} is the {@code candidates}-th smallest of these minima. They are keys of distinct rows,
+     * so at least {@code candidates} rows have a key at most {@code b}: every row of the answer has a key at most
+     * {@code b}, and so has its group's minimum. (The skipped row and the padding count as +∞; if such a row is
+     * among those minima, {@code b} is +∞ and nothing is pruned.)</li>
+     * <li>Only the groups whose minimum is at most {@code b} are scanned, and only their rows with a key at most
+     * {@code b} are offered (ties with {@code b} included, so the heap still breaks them by index).</li>
+     * </ol>
+     * Each key is one float subtraction, rounded alike in both passes. With {@code candidates} well below
+     * {@code groups}, about {@code candidates} groups are scanned: each key is read once by a vector instruction and
+     * a few hundred are read again.
+     *
+     * @param row    the products of the query with the data rows in chunks, the last one padded with finite values;
+     *               row {@code skip}'s value is overwritten
+     * @param offset {@code ||x||²/2} (L2) or 0 (cosine) in chunks like {@code row}, padded with +∞
+     * @param n      the number of data rows
+     * @param skip   the row to exclude, or -1
+     * @param mins   scratch of {@code groups} values
+     * @param bounds scratch of {@code candidates} values, with {@code candidates <= groups}
+     * @param liveGroups scratch of {@code groups} values
+     * @param out    the heap of {@code candidates} entries to fill
      */
-    private void selectRow(java.nio.FloatBuffer gram, int base, float[] offset, int skip, int candidates, int k, float[] queryHost,
-                           int qi, int[] outIdx, float[] outDist) {
-        TopK coarse = new TopK(candidates);
-        float bound = Float.POSITIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            float key = offset[j] - gram.get(base + j);
-            if (key < bound && j != skip) {
-                coarse.offer(key, j);
-                bound = (float) coarse.bound();
+    static void coarse(float[][] row, float[][] offset, int n, int skip, float[] mins, float[] bounds, int[] liveGroups,
+                       TopK out) {
+        int groups = mins.length;
+        if (skip >= 0) {
+            row[skip / groups][skip % groups] = Float.NEGATIVE_INFINITY; // its key is +inf
+        }
+        Arrays.fill(mins, Float.POSITIVE_INFINITY);
+        for (int c = 0; c < row.length; c++) {
+            float[] x = row[c];
+            float[] o = offset[c];
+            for (int g = 0; g < groups; g++) {
+                mins[g] = Math.min(mins[g], o[g] - x[g]);
             }
         }
-        int c = coarse.size();
-        int[] candIdx = new int[c];
-        double[] candVal = new double[c];
-        coarse.drainSorted(candIdx, candVal);
-        float[] a = Arrays.copyOfRange(queryHost, qi * d, (qi + 1) * d);
-        float[] b = new float[d];
-        TopK fine = new TopK(k);
-        for (int t = 0; t < c; t++) {
-            System.arraycopy(host, candIdx[t] * d, b, 0, d);
-            fine.offer(metric.distance(a, b), candIdx[t]);
+        float bound = bound(mins, bounds);
+        int live = 0;
+        for (int g = 0; g < groups; g++) {
+            if (mins[g] <= bound) {
+                liveGroups[live++] = g;
+            }
         }
-        int[] idx = new int[k];
-        double[] val = new double[k];
-        fine.drainSorted(idx, val);
-        for (int t = 0; t < k; t++) {
-            outIdx[t] = idx[t];
-            outDist[t] = (float) val[t];
+        out.clear();
+        for (int c = 0, base = 0; c < row.length; c++, base += groups) {
+            float[] x = row[c];
+            float[] o = offset[c];
+            for (int t = 0; t < live; t++) {
+                int g = liveGroups[t];
+                float key = o[g] - x[g];
+                if (key <= bound && base + g < n && base + g != skip) {
+                    out.offer(key, base + g);
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@code heap.length}-th smallest of {@code values} ({@code heap.length <= values.length}), with a max-heap
+     * of the smallest seen: a compare per value, the heap touched only by values below its top.
+     */
+    static float bound(float[] values, float[] heap) {
+        int m = heap.length;
+        for (int i = 0; i < m; i++) {
+            float v = values[i];
+            int at = i;
+            while (at > 0 && heap[(at - 1) / 2] < v) {
+                heap[at] = heap[(at - 1) / 2];
+                at = (at - 1) / 2;
+            }
+            heap[at] = v;
+        }
+        for (int i = m; i < values.length; i++) {
+            float v = values[i];
+            if (v < heap[0]) {
+                siftDown(heap, v);
+            }
+        }
+        return heap[0];
+    }
+
+    /** Replaces the top of a max-heap by {@code v} (not larger) and restores the order. */
+    private static void siftDown(float[] heap, float v) {
+        int m = heap.length;
+        int at = 0;
+        while (true) {
+            int child = 2 * at + 1;
+            if (child >= m) {
+                break;
+            }
+            if (child + 1 < m && heap[child + 1] > heap[child]) {
+                child++;
+            }
+            if (heap[child] <= v) {
+                break;
+            }
+            heap[at] = heap[child];
+            at = child;
+        }
+        heap[at] = v;
+    }
+
+    /**
+     * {@code values} cut into chunks of {@code groups}, the last one padded with {@code pad}.
+     *
+     * @return {@code ceil(values.length / groups)} arrays of {@code groups} values
+     */
+    static float[][] chunks(float[] values, int groups, float pad) {
+        float[][] out = new float[(values.length + groups - 1) / groups][groups];
+        for (int c = 0; c < out.length; c++) {
+            int from = c * groups;
+            int len = Math.min(groups, values.length - from);
+            System.arraycopy(values, from, out[c], 0, len);
+            Arrays.fill(out[c], len, groups, pad);
+        }
+        return out;
+    }
+
+    /** One worker's scratch for selecting a query's neighbours. */
+    private final class RowSelector {
+        private final float[][] row;
+        private final float[] mins;
+        private final float[] bounds;
+        private final int[] liveGroups;
+        private final TopK coarse;
+        private final TopK fine;
+        private final int[] candIdx;
+        private final double[] candVal;
+        private final int[] idx;
+        private final double[] val;
+
+        RowSelector(int n, int groups, int candidates, int k) {
+            this.row = new float[(n + groups - 1) / groups][groups]; // the last chunk's padding stays 0
+            this.mins = new float[groups];
+            this.bounds = new float[candidates];
+            this.liveGroups = new int[groups];
+            this.coarse = new TopK(candidates);
+            this.fine = new TopK(k);
+            this.candIdx = new int[candidates];
+            this.candVal = new double[candidates];
+            this.idx = new int[k];
+            this.val = new double[k];
+        }
+
+        /** Copies one query's products, {@code n} values from {@code gram[base]}, into {@link #row}. */
+        void load(java.nio.FloatBuffer gram, int base) {
+            int groups = mins.length;
+            for (int c = 0, from = 0; from < n; c++, from += groups) {
+                gram.get(base + from, row[c], 0, Math.min(groups, n - from));
+            }
+        }
+
+        /**
+         * One query's neighbours from its products in {@link #row}: the {@code candidates} best by the float key
+         * ({@link #coarse}), then those re-ranked by their distances in double precision.
+         */
+        void select(float[][] offset, int skip, float[] queryHost, int qi, int[] outIdx, float[] outDist) {
+            ExactKnn.coarse(row, offset, n, skip, mins, bounds, liveGroups, coarse);
+            int c = coarse.size();
+            coarse.drainSorted(candIdx, candVal);
+            fine.clear();
+            for (int t = 0; t < c; t++) {
+                fine.offer(metric.distance(queryHost, qi * d, host, candIdx[t] * d, d), candIdx[t]);
+            }
+            int k = outIdx.length;
+            fine.drainSorted(idx, val);
+            for (int t = 0; t < k; t++) {
+                outIdx[t] = idx[t];
+                outDist[t] = (float) val[t];
+            }
         }
     }
 

@@ -74,7 +74,7 @@ class NeighbourSearchTest {
 
     @Test
     void blocksOfQueriesIncludingAPartialLastOneEqualBruteForce() {
-        float[][] data = clustered(2300, 5, 4, 5);   // 2300 queries: blocks of 1024, 1024 and 252
+        float[][] data = clustered(2300, 5, 4, 5);   // 2300 queries: eight blocks of 256 and one of 252
         INDArray x = Nd4j.createFromArray(data);
         for (Metric metric : Metric.values()) {
             assertArrayEquals(bruteForce(data, data, 3, metric, true), ExactKnn.of(x).withMetric(metric).searchSelf(3).indices(),
@@ -90,6 +90,80 @@ class NeighbourSearchTest {
         assertArrayEquals(new int[] {0, 1, 2}, n.indices()[4]);
         assertEquals(0f, n.distances()[0][0]);
         assertEquals(1f, n.distances()[0][1], 1e-7f);
+    }
+
+    @Test
+    void coarseSelectionEqualsOfferingEveryKey() {
+        // Keys on a coarse grid (many ties, also at the bound), sizes around the group count (partial last chunk, one
+        // row per group), the skipped row anywhere, and more candidates than rows per group.
+        Random r = new Random(7);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + r.nextInt(trial < 150 ? 40 : 3000);
+            int candidates = 1 + r.nextInt(Math.min(n, trial % 3 == 0 ? n : 30));
+            int groups = Math.min(n, Math.max(candidates, 1 + r.nextInt(trial % 2 == 0 ? 8 : 600)));
+            int skip = n > candidates && r.nextBoolean() ? r.nextInt(n) : -1;
+            int levels = 1 + r.nextInt(trial % 4 == 0 ? 3 : 50);
+            float[] products = new float[n];
+            float[] offset = new float[n];
+            for (int j = 0; j < n; j++) {
+                products[j] = r.nextInt(levels) * 0.5f;
+                offset[j] = r.nextInt(levels) * 0.25f;
+            }
+            TopK expected = new TopK(candidates);
+            for (int j = 0; j < n; j++) {
+                if (j != skip) {
+                    expected.offer(offset[j] - products[j], j);
+                }
+            }
+            TopK found = new TopK(candidates);
+            ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f), ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY),
+                    n, skip, new float[groups], new float[candidates], new int[groups], found);
+            String what = "n=" + n + " candidates=" + candidates + " groups=" + groups + " skip=" + skip;
+            assertEquals(expected.size(), found.size(), what);
+            int[] ei = new int[expected.size()];
+            int[] fi = new int[found.size()];
+            double[] ev = new double[ei.length];
+            double[] fv = new double[fi.length];
+            expected.drainSorted(ei, ev);
+            found.drainSorted(fi, fv);
+            assertArrayEquals(ei, fi, what);
+            assertArrayEquals(ev, fv, what);
+        }
+    }
+
+    @Test
+    void boundOfGroupMinimaIsTheKthSmallest() {
+        Random r = new Random(8);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] values = new float[1 + r.nextInt(100)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = r.nextInt(1 + trial % 20);
+            }
+            int m = 1 + r.nextInt(values.length);
+            float[] sorted = values.clone();
+            Arrays.sort(sorted);
+            assertEquals(sorted[m - 1], ExactKnn.bound(values, new float[m]));
+        }
+    }
+
+    @Test
+    void duplicatesAndAllButOneNeighbourEqualBruteForce() {
+        // Every point four times (ties broken by index), and k up to every other row (nothing to prune).
+        float[][] base = clustered(150, 6, 3, 9);
+        float[][] data = new float[600][];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = base[(i * 7) % base.length];
+        }
+        INDArray x = Nd4j.createFromArray(data);
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(x).withMetric(metric);
+            for (int k : new int[] {1, 3, 10, 299, 599}) {
+                assertArrayEquals(bruteForce(data, data, k, metric, true), knn.searchSelf(k).indices(), metric + " self k=" + k);
+            }
+            float[][] queries = Arrays.copyOf(base, 20);
+            assertArrayEquals(bruteForce(data, queries, 600, metric, false),
+                    knn.search(Nd4j.createFromArray(queries), 600).indices(), metric + " k=n");
+        }
     }
 
     @Test
