@@ -41,6 +41,8 @@ public final class ExactKnn {
     private final Metric metric;
     private final INDArray prepared;
     private final double[] norms;
+    private final double[] roots;
+    private final double errorScale;
 
     private ExactKnn(INDArray data, float[] host, Metric metric) {
         this.data = data;
@@ -51,10 +53,17 @@ public final class ExactKnn {
         if (metric == Metric.COSINE) {
             this.prepared = normalizeRows(data, host, d);
             this.norms = null;
+            this.roots = null;
         } else {
             this.prepared = data;
             this.norms = squaredNorms(host, d);
+            this.roots = new double[n];
+            for (int j = 0; j < n; j++) {
+                roots[j] = Math.sqrt(norms[j]);
+            }
         }
+        double du = (d + 6) * 0x1p-24;
+        this.errorScale = du < 0x1p-8 ? 1.1 * du : Double.POSITIVE_INFINITY;
     }
 
     /**
@@ -139,6 +148,16 @@ public final class ExactKnn {
                 offset[j] = (float) (norms[j] / 2);
             }
         }
+        double[] queryRoots = null;
+        if (metric != Metric.COSINE) {
+            queryRoots = self ? roots : squaredNorms(queryHost, d);
+            if (!self) {
+                for (int i = 0; i < qn; i++) {
+                    queryRoots[i] = Math.sqrt(queryRoots[i]);
+                }
+            }
+        }
+        double[] qRoots = queryRoots;
         int groups = Math.min(n, Math.max(GROUPS, candidates));
         float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
         ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, candidates, k));
@@ -159,7 +178,8 @@ public final class ExactKnn {
                     int qi = first + r;
                     RowSelector sel = selectors.get();
                     sel.load(gram, r * n);
-                    sel.select(offsetChunks, self ? qi : -1, queryHost, qi, outIdx[qi], outDist[qi]);
+                    sel.select(offsetChunks, self ? qi : -1, queryHost, qi, qRoots == null ? 0 : qRoots[qi],
+                            outIdx[qi], outDist[qi]);
                 });
             }
         }
@@ -329,23 +349,67 @@ public final class ExactKnn {
 
         /**
          * One query's neighbours from its products in {@link #row}: the {@code candidates} best by the float key
-         * ({@link #coarse}), then those re-ranked by their distances in double precision.
+         * ({@link #coarse}), then re-ranked by their distances in double precision. A candidate whose key is
+         * certainly worse than the true keys of the first {@code k} candidates is not re-ranked: the first {@code k}
+         * by float key have true keys at most {@code reach = max(key + error)}, so a candidate with
+         * {@code key - error > reach} has at least {@code k} candidates strictly nearer and cannot be among the
+         * {@code k} best ({@link #keyError} bounds the float error, the double-precision distances' own error
+         * included).
+         *
+         * @param queryRoot {@code ||q||} (L2; unused for cosine)
          */
-        void select(float[][] offset, int skip, float[] queryHost, int qi, int[] outIdx, float[] outDist) {
+        void select(float[][] offset, int skip, float[] queryHost, int qi, double queryRoot, int[] outIdx,
+                    float[] outDist) {
             ExactKnn.coarse(row, offset, n, skip, mins, bounds, liveGroups, coarse);
             int c = coarse.size();
             coarse.drainSorted(candIdx, candVal);
+            int k = outIdx.length;
+            double reach = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < k; t++) {
+                reach = Math.max(reach, candVal[t] + keyError(queryRoot, candIdx[t]));
+            }
             fine.clear();
             for (int t = 0; t < c; t++) {
-                fine.offer(metric.distance(queryHost, qi * d, host, candIdx[t] * d, d), candIdx[t]);
+                int j = candIdx[t];
+                if (t < k || candVal[t] - keyError(queryRoot, j) <= reach) {
+                    fine.offer(metric.distance(queryHost, qi * d, host, j * d, d), j);
+                }
             }
-            int k = outIdx.length;
             fine.drainSorted(idx, val);
             for (int t = 0; t < k; t++) {
                 outIdx[t] = idx[t];
                 outDist[t] = (float) val[t];
             }
         }
+    }
+
+    /**
+     * A bound on {@code |key - K|} for data row {@code j}, {@code key} the float ranking key of {@link #coarse} and
+     * {@code K} its exact value ({@code ||x||²/2 - q·x} for L2, {@code -cos(q, x)} for cosine), widened so that keys
+     * further apart than the bounds also rank alike by {@link Metric#distance}. With {@code u = 2^-24}:
+     * <ul>
+     * <li>the float product {@code q·x} is within {@code γ_D Σ|q_i x_i| <= γ_D ||q|| ||x||} of the exact one in any
+     * order of summation, {@code γ_D = D u / (1 - D u)};</li>
+     * <li>L2: {@code ||x||²/2} rounded to float and the subtraction add {@code u ||x||²/2 + u (||x||²/2 + ||q|| ||x||)}
+     * at most (to first order), so {@code (D + 6) u (||q|| ||x|| + ||x||²/2)} with the factor 1.1 covers the
+     * second-order terms while {@code (D + 6) u < 2^-8};</li>
+     * <li>cosine: the rows normalised in float are within {@code 2u} of the unit vectors in every element, so the
+     * product is within {@code (D + 6) u} of the cosine (times 1.1, likewise);</li>
+     * <li>the double-precision distances are within {@code D 2^-53} relative, below {@code 2^-30 (||q|| + ||x||)²}
+     * (L2) or {@code 2^-28} (cosine), added to the bound.</li>
+     * </ul>
+     * Beyond {@code (D + 6) u >= 2^-8} (D above about 65,000) the bound is infinite and nothing is pruned.
+     */
+    private double keyError(double queryRoot, int j) {
+        if (errorScale == Double.POSITIVE_INFINITY) {
+            return errorScale;
+        }
+        if (metric == Metric.COSINE) {
+            return errorScale + 0x1p-28;
+        }
+        double xr = roots[j];
+        double sum = queryRoot + xr;
+        return errorScale * (queryRoot * xr + norms[j] / 2) + 0x1p-30 * sum * sum;
     }
 
     private static INDArray normalizeRows(INDArray m, float[] host, int d) {

@@ -167,6 +167,35 @@ class NeighbourSearchTest {
     }
 
     @Test
+    void nearTiesBelowFloatResolutionAreRankedInDoublePrecision() {
+        // 13 points within 0.013 of a far-off centre, 30 others at least 100 away: the float keys of the near ones
+        // (about ||c||² u = 0.04 apart by rounding) cannot order them, their distances (0.001 apart) can. k = 5 gives
+        // 13 candidates, all near: none of them may be dropped before the double-precision re-rank.
+        int d = 8;
+        float[] centre = new float[d];
+        Arrays.fill(centre, 300f);
+        Random r = new Random(11);
+        float[][] data = new float[43][];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = centre.clone();
+            if (i < 13) {
+                data[i][i % d] += 0.001f * (13 - i);
+            } else {
+                for (int j = 0; j < d; j++) {
+                    data[i][j] += (float) (r.nextGaussian() * 100 + (r.nextBoolean() ? 150 : -150));
+                }
+            }
+        }
+        float[][] queries = {centre.clone(), data[12].clone()};
+        for (Metric metric : Metric.values()) {
+            Neighbours found = ExactKnn.of(Nd4j.createFromArray(data)).withMetric(metric).search(Nd4j.createFromArray(queries), 5);
+            assertArrayEquals(bruteForce(data, queries, 5, metric, false), found.indices(), metric.name());
+        }
+        assertArrayEquals(new int[] {12, 11, 10, 9, 8}, ExactKnn.of(Nd4j.createFromArray(data)).search(
+                Nd4j.createFromArray(new float[][] {centre}), 5).indices()[0]);
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         INDArray x = Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}});
         IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(x).searchSelf(2));
