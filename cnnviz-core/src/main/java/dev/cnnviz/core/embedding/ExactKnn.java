@@ -11,12 +11,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Exact k-nearest-neighbour search by batched matrix products: for a block of queries {@code Q} and the data
  * {@code X}, {@code ||q - x||² = ||q||² - 2 q·x + ||x||²} with {@code q·x} one float32 product {@code Q Xᵀ}
- * (cosine: the same on L2-normalised rows), in blocks of 256 queries. The {@code k + margin} best candidates of each
- * query by that product are selected while the block is still in the cache ({@link #coarse}: a vectorised pass of
- * group minima bounds the selection, so a heap sees only a few dozen of the {@code N} products), then re-ranked by
- * their distances computed in double precision ({@link Metric#distance}), so the answer is the exact one unless
- * float32 rounding pushes a true neighbour below {@code k + max(8, k)} others (distances agree with the
- * double-precision reference to about 1e-6 relative).
+ * (cosine: the same on L2-normalised rows), in blocks of 256 queries. Each query's rows are selected while the
+ * block is still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a
+ * few dozen of the {@code N} products are looked at again): those whose float key is within its proven rounding
+ * error ({@link #keyError}) of the {@code k}-th best are re-ranked by their distances computed in double precision
+ * ({@link Metric#distance}), so the answer is the exact one by those distances, ties to the smaller index (the
+ * distances agree with the double-precision reference to about 1e-6 relative).
  *
  * <pre>{@code
  * ExactKnn knn = ExactKnn.of(embeddings.vectors()).withMetric(Metric.COSINE);
@@ -31,7 +31,7 @@ public final class ExactKnn {
      */
     private static final int BLOCK_ROWS = 256;
     private static final long BLOCK_BYTES = 64L << 20;
-    /** Strided groups of the coarse selection ({@link #coarse}): 512 minima for 20 candidates out of 10,000. */
+    /** Strided groups of the coarse selection ({@link #coarse}): 512 minima, of which about k are scanned again. */
     private static final int GROUPS = 512;
 
     private final INDArray data;
@@ -42,6 +42,7 @@ public final class ExactKnn {
     private final INDArray prepared;
     private final double[] norms;
     private final double[] roots;
+    private final double maxRoot;
     private final double errorScale;
 
     private ExactKnn(INDArray data, float[] host, Metric metric) {
@@ -54,13 +55,17 @@ public final class ExactKnn {
             this.prepared = normalizeRows(data, host, d);
             this.norms = null;
             this.roots = null;
+            this.maxRoot = 1;
         } else {
             this.prepared = data;
             this.norms = squaredNorms(host, d);
             this.roots = new double[n];
+            double max = 0;
             for (int j = 0; j < n; j++) {
                 roots[j] = Math.sqrt(norms[j]);
+                max = Math.max(max, roots[j]);
             }
+            this.maxRoot = max;
         }
         double du = (d + 6) * 0x1p-24;
         this.errorScale = du < 0x1p-8 ? 1.1 * du : Double.POSITIVE_INFINITY;
@@ -135,7 +140,6 @@ public final class ExactKnn {
 
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
-        int candidates = Math.min(self ? n - 1 : n, k + Math.max(8, k));
         int block = (int) Math.max(1, Math.min(Math.min(BLOCK_ROWS, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
@@ -158,9 +162,9 @@ public final class ExactKnn {
             }
         }
         double[] qRoots = queryRoots;
-        int groups = Math.min(n, Math.max(GROUPS, candidates));
+        int groups = Math.min(n, Math.max(GROUPS, k));
         float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
-        ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, candidates, k));
+        ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, k));
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
@@ -187,38 +191,41 @@ public final class ExactKnn {
     }
 
     /**
-     * The {@code candidates} best data rows of one query by the float key {@code offset[j] - row[j]} ({@code row} the
-     * query's products), {@code skip} excluded, into {@code out} (cleared first; ranked by (key, index) as
-     * {@link TopK} does). The same set as offering every key to {@code out}, found while touching the heap for a few
-     * rows only. Both vectors come cut into chunks of {@code groups} values, row {@code j} at
-     * {@code [j / groups][j % groups]}, so that group {@code g} holds the rows {@code j ≡ g (mod groups)}:
+     * Every data row of one query whose float key {@code offset[j] - row[j]} ({@code row} the query's products) is at
+     * most {@code b + slack}, {@code b} the {@code bounds.length}-th smallest group minimum (below), {@code skip}
+     * excluded, into {@code out}. Those are all the rows within {@code slack} of the {@code k}-th best key and a few
+     * more, found while touching {@code out} for those rows only. Both vectors come cut into chunks of
+     * {@code groups} values, row {@code j} at {@code [j / groups][j % groups]}, so that group {@code g} holds the rows
+     * {@code j ≡ g (mod groups)}:
      * <ol>
      * <li>A branch-free pass takes the minimum key of each group, chunk after chunk. It is a plain loop over arrays
      * indexed alike, which C2 vectorises (an index offset by a loop invariant, as in one flat array, defeats it in
      * JDK 17).</li>
-     * <li>The bound {@code b} is the {@code candidates}-th smallest of these minima. They are keys of distinct rows,
-     * so at least {@code candidates} rows have a key at most {@code b}: every row of the answer has a key at most
-     * {@code b}, and so has its group's minimum. (The skipped row and the padding count as +∞; if such a row is
-     * among those minima, {@code b} is +∞ and nothing is pruned.)</li>
-     * <li>Only the groups whose minimum is at most {@code b} are scanned, and only their rows with a key at most
-     * {@code b} are offered (ties with {@code b} included, so the heap still breaks them by index).</li>
+     * <li>{@code b} is the {@code k}-th smallest of these minima ({@code k = bounds.length}). They are keys of
+     * distinct rows, so at least {@code k} rows have a key at most {@code b}: the {@code k}-th best key is at most
+     * {@code b}, and every row with a key at most {@code b + slack} lies in a group whose minimum is at most that.
+     * (The skipped row and the padding count as +∞; if such a row is among those minima, {@code b} is +∞ and
+     * nothing is pruned.)</li>
+     * <li>Only the groups whose minimum is at most {@code b + slack} are scanned, for their rows with a key at most
+     * {@code b + slack}.</li>
      * </ol>
-     * Each key is one float subtraction, rounded alike in both passes. With {@code candidates} well below
-     * {@code groups}, about {@code candidates} groups are scanned: each key is read once by a vector instruction and
-     * a few hundred are read again.
+     * Each key is one float subtraction, rounded alike in both passes. With {@code k} well below {@code groups},
+     * about {@code k} groups are scanned: each key is read once by a vector instruction and a few hundred again.
      *
      * @param row    the products of the query with the data rows in chunks, the last one padded with finite values;
      *               row {@code skip}'s value is overwritten
      * @param offset {@code ||x||²/2} (L2) or 0 (cosine) in chunks like {@code row}, padded with +∞
      * @param n      the number of data rows
      * @param skip   the row to exclude, or -1
+     * @param slack  how far past {@code b} to keep rows, at least 0
      * @param mins   scratch of {@code groups} values
-     * @param bounds scratch of {@code candidates} values, with {@code candidates <= groups}
+     * @param bounds scratch of {@code k} values, {@code k <= groups}
      * @param liveGroups scratch of {@code groups} values
-     * @param out    the heap of {@code candidates} entries to fill
+     * @param out    receives the rows, emptied first
+     * @return {@code b + slack}
      */
-    static void coarse(float[][] row, float[][] offset, int n, int skip, float[] mins, float[] bounds, int[] liveGroups,
-                       TopK out) {
+    static double coarse(float[][] row, float[][] offset, int n, int skip, double slack, float[] mins, float[] bounds,
+                         int[] liveGroups, Survivors out) {
         int groups = mins.length;
         if (skip >= 0) {
             row[skip / groups][skip % groups] = Float.NEGATIVE_INFINITY; // its key is +inf
@@ -231,12 +238,11 @@ public final class ExactKnn {
                 mins[g] = Math.min(mins[g], o[g] - x[g]);
             }
         }
-        float bound = bound(mins, bounds);
+        double threshold = bound(mins, bounds) + slack;
         int live = 0;
         for (int g = 0; g < groups; g++) {
-            if (mins[g] <= bound) {
-                liveGroups[live++] = g;
-            }
+            liveGroups[live] = g; // kept only if counted: a conditional move, not a branch taken at random
+            live += mins[g] <= threshold ? 1 : 0;
         }
         out.clear();
         for (int c = 0, base = 0; c < row.length; c++, base += groups) {
@@ -245,10 +251,31 @@ public final class ExactKnn {
             for (int t = 0; t < live; t++) {
                 int g = liveGroups[t];
                 float key = o[g] - x[g];
-                if (key <= bound && base + g < n && base + g != skip) {
-                    out.offer(key, base + g);
+                if (key <= threshold && base + g < n && base + g != skip) {
+                    out.add(key, base + g);
                 }
             }
+        }
+        return threshold;
+    }
+
+    /** Rows with their float keys, in a growing pair of arrays. Not thread-safe. */
+    static final class Survivors {
+        float[] keys = new float[64];
+        int[] rows = new int[64];
+        int size;
+
+        void clear() {
+            size = 0;
+        }
+
+        void add(float key, int row) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, 2 * size);
+                rows = Arrays.copyOf(rows, 2 * size);
+            }
+            keys[size] = key;
+            rows[size++] = row;
         }
     }
 
@@ -319,22 +346,19 @@ public final class ExactKnn {
         private final float[] mins;
         private final float[] bounds;
         private final int[] liveGroups;
-        private final TopK coarse;
+        private final Survivors survivors = new Survivors();
+        private final TopK best;
         private final TopK fine;
-        private final int[] candIdx;
-        private final double[] candVal;
         private final int[] idx;
         private final double[] val;
 
-        RowSelector(int n, int groups, int candidates, int k) {
+        RowSelector(int n, int groups, int k) {
             this.row = new float[(n + groups - 1) / groups][groups]; // the last chunk's padding stays 0
             this.mins = new float[groups];
-            this.bounds = new float[candidates];
+            this.bounds = new float[k];
             this.liveGroups = new int[groups];
-            this.coarse = new TopK(candidates);
+            this.best = new TopK(k);
             this.fine = new TopK(k);
-            this.candIdx = new int[candidates];
-            this.candVal = new double[candidates];
             this.idx = new int[k];
             this.val = new double[k];
         }
@@ -348,30 +372,42 @@ public final class ExactKnn {
         }
 
         /**
-         * One query's neighbours from its products in {@link #row}: the {@code candidates} best by the float key
-         * ({@link #coarse}), then re-ranked by their distances in double precision. A candidate whose key is
-         * certainly worse than the true keys of the first {@code k} candidates is not re-ranked: the first {@code k}
-         * by float key have true keys at most {@code reach = max(key + error)}, so a candidate with
-         * {@code key - error > reach} has at least {@code k} candidates strictly nearer and cannot be among the
-         * {@code k} best ({@link #keyError} bounds the float error, the double-precision distances' own error
-         * included).
+         * One query's neighbours from its products in {@link #row}, exactly: the rows that can be among the
+         * {@code k} nearest by their float keys, re-ranked by their distances in double precision.
+         * <ul>
+         * <li>{@link #keyError} bounds the float key's error (by {@code e <= emax} for every row). The {@code k}
+         * best rows by float key have exact keys at most {@code reach = max(key + e)} over them, so a row with
+         * {@code key - e > reach} has at least {@code k} rows strictly nearer and cannot be among the {@code k}
+         * nearest: only the others are re-ranked.</li>
+         * <li>{@code reach <= b + emax} ({@code b} of {@link #coarse}, at least the {@code k}-th best key), so every
+         * row that may be re-ranked has {@code key <= b + 2 emax}: {@link #coarse} with that slack finds them all,
+         * including the {@code k} best.</li>
+         * </ul>
+         * Usually few rows beyond the {@code k} best are that close; many equal or nearly equal points are all
+         * re-ranked, as the exact answer needs.
          *
          * @param queryRoot {@code ||q||} (L2; unused for cosine)
          */
         void select(float[][] offset, int skip, float[] queryHost, int qi, double queryRoot, int[] outIdx,
                     float[] outDist) {
-            ExactKnn.coarse(row, offset, n, skip, mins, bounds, liveGroups, coarse);
-            int c = coarse.size();
-            coarse.drainSorted(candIdx, candVal);
+            ExactKnn.coarse(row, offset, n, skip, 2 * keyError(queryRoot, -1), mins, bounds, liveGroups, survivors);
+            int m = survivors.size;
+            float[] keys = survivors.keys;
+            int[] rows = survivors.rows;
+            best.clear();
+            for (int t = 0; t < m; t++) {
+                best.offer(keys[t], rows[t]);
+            }
             int k = outIdx.length;
+            best.drainSorted(idx, val);
             double reach = Double.NEGATIVE_INFINITY;
             for (int t = 0; t < k; t++) {
-                reach = Math.max(reach, candVal[t] + keyError(queryRoot, candIdx[t]));
+                reach = Math.max(reach, val[t] + keyError(queryRoot, idx[t]));
             }
             fine.clear();
-            for (int t = 0; t < c; t++) {
-                int j = candIdx[t];
-                if (t < k || candVal[t] - keyError(queryRoot, j) <= reach) {
+            for (int t = 0; t < m; t++) {
+                int j = rows[t];
+                if (keys[t] - keyError(queryRoot, j) <= reach) {
                     fine.offer(metric.distance(queryHost, qi * d, host, j * d, d), j);
                 }
             }
@@ -399,6 +435,8 @@ public final class ExactKnn {
      * (L2) or {@code 2^-28} (cosine), added to the bound.</li>
      * </ul>
      * Beyond {@code (D + 6) u >= 2^-8} (D above about 65,000) the bound is infinite and nothing is pruned.
+     *
+     * @param j a data row, or -1 for the largest bound over all rows (with the largest norm)
      */
     private double keyError(double queryRoot, int j) {
         if (errorScale == Double.POSITIVE_INFINITY) {
@@ -407,9 +445,9 @@ public final class ExactKnn {
         if (metric == Metric.COSINE) {
             return errorScale + 0x1p-28;
         }
-        double xr = roots[j];
+        double xr = j < 0 ? maxRoot : roots[j];
         double sum = queryRoot + xr;
-        return errorScale * (queryRoot * xr + norms[j] / 2) + 0x1p-30 * sum * sum;
+        return errorScale * (queryRoot * xr + xr * xr / 2) + 0x1p-30 * sum * sum;
     }
 
     private static INDArray normalizeRows(INDArray m, float[] host, int d) {

@@ -93,41 +93,42 @@ class NeighbourSearchTest {
     }
 
     @Test
-    void coarseSelectionEqualsOfferingEveryKey() {
-        // Keys on a coarse grid (many ties, also at the bound), sizes around the group count (partial last chunk, one
-        // row per group), the skipped row anywhere, and more candidates than rows per group.
+    void coarseSelectionKeepsEveryRowWithinTheSlackOfTheKthBest() {
+        // Keys on a coarse grid (many ties, also at the threshold), sizes around the group count (partial last chunk,
+        // one row per group), the skipped row anywhere, k up to every row.
         Random r = new Random(7);
         for (int trial = 0; trial < 300; trial++) {
             int n = 1 + r.nextInt(trial < 150 ? 40 : 3000);
-            int candidates = 1 + r.nextInt(Math.min(n, trial % 3 == 0 ? n : 30));
-            int groups = Math.min(n, Math.max(candidates, 1 + r.nextInt(trial % 2 == 0 ? 8 : 600)));
-            int skip = n > candidates && r.nextBoolean() ? r.nextInt(n) : -1;
+            int k = 1 + r.nextInt(Math.min(n, trial % 3 == 0 ? n : 30));
+            int groups = Math.min(n, Math.max(k, 1 + r.nextInt(trial % 2 == 0 ? 8 : 600)));
+            int skip = n > k && r.nextBoolean() ? r.nextInt(n) : -1;
             int levels = 1 + r.nextInt(trial % 4 == 0 ? 3 : 50);
+            double slack = r.nextInt(3) * 0.25;
             float[] products = new float[n];
             float[] offset = new float[n];
             for (int j = 0; j < n; j++) {
                 products[j] = r.nextInt(levels) * 0.5f;
                 offset[j] = r.nextInt(levels) * 0.25f;
             }
-            TopK expected = new TopK(candidates);
+            float[] keys = new float[n];
             for (int j = 0; j < n; j++) {
-                if (j != skip) {
-                    expected.offer(offset[j] - products[j], j);
-                }
+                keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
             }
-            TopK found = new TopK(candidates);
-            ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f), ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY),
-                    n, skip, new float[groups], new float[candidates], new int[groups], found);
-            String what = "n=" + n + " candidates=" + candidates + " groups=" + groups + " skip=" + skip;
-            assertEquals(expected.size(), found.size(), what);
-            int[] ei = new int[expected.size()];
-            int[] fi = new int[found.size()];
-            double[] ev = new double[ei.length];
-            double[] fv = new double[fi.length];
-            expected.drainSorted(ei, ev);
-            found.drainSorted(fi, fv);
-            assertArrayEquals(ei, fi, what);
-            assertArrayEquals(ev, fv, what);
+            float[] sorted = keys.clone();
+            Arrays.sort(sorted);
+            ExactKnn.Survivors found = new ExactKnn.Survivors();
+            double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
+                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack, new float[groups],
+                    new float[k], new int[groups], found);
+            String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
+            assertTrue(threshold >= sorted[k - 1] + slack, what);
+            int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
+            int[] rows = Arrays.copyOf(found.rows, found.size);
+            Arrays.sort(rows);
+            assertArrayEquals(expected, rows, what);
+            for (int t = 0; t < found.size; t++) {
+                assertEquals(keys[found.rows[t]], found.keys[t], what);
+            }
         }
     }
 
