@@ -170,8 +170,8 @@ class NeighbourSearchTest {
     @Test
     void nearTiesBelowFloatResolutionAreRankedInDoublePrecision() {
         // 13 points within 0.013 of a far-off centre, 30 others at least 100 away: the float keys of the near ones
-        // (about ||c||² u = 0.04 apart by rounding) cannot order them, their distances (0.001 apart) can. k = 5 gives
-        // 13 candidates, all near: none of them may be dropped before the double-precision re-rank.
+        // (about ||c||² u = 0.04 apart by rounding) cannot order them, their distances (0.001 apart) can. With k = 5
+        // all 13 are within the float error of the 5th best: none may be dropped before the double-precision re-rank.
         int d = 8;
         float[] centre = new float[d];
         Arrays.fill(centre, 300f);
