@@ -11,10 +11,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Exact k-nearest-neighbour search by batched matrix products: for a block of queries {@code Q} and the data
  * {@code X}, {@code ||q - x||² = ||q||² - 2 q·x + ||x||²} with {@code q·x} one float32 product {@code Q Xᵀ}
- * (cosine: the same on L2-normalised rows). The {@code k + margin} best candidates of each query by that product
- * are then re-ranked by their distances computed in double precision ({@link Metric#distance}), so the answer is
- * the exact one unless float32 rounding pushes a true neighbour below {@code k + max(8, k)} others (distances
- * agree with the double-precision reference to about 1e-6 relative).
+ * (cosine: the same on L2-normalised rows), in blocks of 256 queries. Each query's rows are selected while the
+ * block is still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a
+ * few dozen of the {@code N} products are looked at again): those whose float key is within its proven rounding
+ * error ({@link #keyError}) of the {@code k}-th best are re-ranked by their distances computed in double precision
+ * ({@link Metric#distance}), so the answer is the exact one by those distances, ties to the smaller index (the
+ * distances agree with the double-precision reference to about 1e-6 relative).
  *
  * <pre>{@code
  * ExactKnn knn = ExactKnn.of(embeddings.vectors()).withMetric(Metric.COSINE);
@@ -23,7 +25,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * }</pre>
  */
 public final class ExactKnn {
+    /**
+     * Queries per matrix product: 256 rows of 10,000 products (10 MB) are still in the cache when the selection reads
+     * them right after the product; blocks of 1,024 (40 MB) are read back from memory, which cost more than the scan.
+     */
+    private static final int BLOCK_ROWS = 256;
     private static final long BLOCK_BYTES = 64L << 20;
+    /** Strided groups of the coarse selection ({@link #coarse}): 512 minima, of which about k are scanned again. */
+    private static final int GROUPS = 512;
 
     private final INDArray data;
     private final float[] host;
@@ -32,6 +41,9 @@ public final class ExactKnn {
     private final Metric metric;
     private final INDArray prepared;
     private final double[] norms;
+    private final double[] roots;
+    private final double maxRoot;
+    private final double errorScale;
 
     private ExactKnn(INDArray data, float[] host, Metric metric) {
         this.data = data;
@@ -42,10 +54,21 @@ public final class ExactKnn {
         if (metric == Metric.COSINE) {
             this.prepared = normalizeRows(data, host, d);
             this.norms = null;
+            this.roots = null;
+            this.maxRoot = 1;
         } else {
             this.prepared = data;
             this.norms = squaredNorms(host, d);
+            this.roots = new double[n];
+            double max = 0;
+            for (int j = 0; j < n; j++) {
+                roots[j] = Math.sqrt(norms[j]);
+                max = Math.max(max, roots[j]);
+            }
+            this.maxRoot = max;
         }
+        double du = (d + 6) * 0x1p-24;
+        this.errorScale = du < 0x1p-8 ? 1.1 * du : Double.POSITIVE_INFINITY;
     }
 
     /**
@@ -117,8 +140,7 @@ public final class ExactKnn {
 
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
-        int candidates = Math.min(self ? n - 1 : n, k + Math.max(8, k));
-        int block = (int) Math.max(1, Math.min(Math.min(1024, qn), BLOCK_BYTES / (4L * n)));
+        int block = (int) Math.max(1, Math.min(Math.min(BLOCK_ROWS, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
         INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
@@ -130,10 +152,23 @@ public final class ExactKnn {
                 offset[j] = (float) (norms[j] / 2);
             }
         }
+        double[] queryRoots = null;
+        if (metric != Metric.COSINE) {
+            queryRoots = self ? roots : squaredNorms(queryHost, d);
+            if (!self) {
+                for (int i = 0; i < qn; i++) {
+                    queryRoots[i] = Math.sqrt(queryRoots[i]);
+                }
+            }
+        }
+        double[] qRoots = queryRoots;
+        int groups = Math.min(n, Math.max(GROUPS, k));
+        float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
+        ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, k));
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
-            // The products are scanned where the gemm wrote them (a direct view, no copy to the heap).
+            // The products are read where the gemm wrote them (a direct view, no copy of the block to the heap).
             java.nio.FloatBuffer gram = new org.bytedeco.javacpp.FloatPointer(products.data().pointer())
                     .capacity((long) block * n).asBuffer();
             for (int from = 0; from < qn; from += block) {
@@ -142,10 +177,13 @@ public final class ExactKnn {
                 Nd4j.gemm(preparedQ.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), prepared, out,
                         false, true, 1.0, 0.0);
                 int first = from;
-                // Rows are independent: scan them on the common pool (the product above already used every core).
+                // Rows are independent: select them on the common pool (the product above already used every core).
                 java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
                     int qi = first + r;
-                    selectRow(gram, r * n, offset, self ? qi : -1, candidates, k, queryHost, qi, outIdx[qi], outDist[qi]);
+                    RowSelector sel = selectors.get();
+                    sel.load(gram, r * n);
+                    sel.select(offsetChunks, self ? qi : -1, queryHost, qi, qRoots == null ? 0 : qRoots[qi],
+                            outIdx[qi], outDist[qi]);
                 });
             }
         }
@@ -153,39 +191,263 @@ public final class ExactKnn {
     }
 
     /**
-     * One query's neighbours: the {@code candidates} best by the float ranking key in a bounded heap (a float compare
-     * per data row, the heap touched only by rows that beat its worst), then those re-ranked by their distances in
-     * double precision.
+     * Every data row of one query whose float key {@code offset[j] - row[j]} ({@code row} the query's products) is at
+     * most {@code b + slack}, {@code b} the {@code bounds.length}-th smallest group minimum (below), {@code skip}
+     * excluded, into {@code out}. Those are all the rows within {@code slack} of the {@code k}-th best key and a few
+     * more, found while touching {@code out} for those rows only. Both vectors come cut into chunks of
+     * {@code groups} values, row {@code j} at {@code [j / groups][j % groups]}, so that group {@code g} holds the rows
+     * {@code j ≡ g (mod groups)}:
+     * <ol>
+     * <li>A branch-free pass takes the minimum key of each group, chunk after chunk. It is a plain loop over arrays
+     * indexed alike, which C2 vectorises (an index offset by a loop invariant, as in one flat array, defeats it in
+     * JDK 17).</li>
+     * <li>{@code b} is the {@code k}-th smallest of these minima ({@code k = bounds.length}). They are keys of
+     * distinct rows, so at least {@code k} rows have a key at most {@code b}: the {@code k}-th best key is at most
+     * {@code b}, and every row with a key at most {@code b + slack} lies in a group whose minimum is at most that.
+     * (The skipped row and the padding count as +∞; if such a row is among those minima, {@code b} is +∞ and
+     * nothing is pruned.)</li>
+     * <li>Only the groups whose minimum is at most {@code b + slack} are scanned, for their rows with a key at most
+     * {@code b + slack}.</li>
+     * </ol>
+     * Each key is one float subtraction, rounded alike in both passes. With {@code k} well below {@code groups},
+     * about {@code k} groups are scanned: each key is read once by a vector instruction and a few hundred again.
+     *
+     * @param row    the products of the query with the data rows in chunks, the last one padded with finite values;
+     *               row {@code skip}'s value is overwritten
+     * @param offset {@code ||x||²/2} (L2) or 0 (cosine) in chunks like {@code row}, padded with +∞
+     * @param n      the number of data rows
+     * @param skip   the row to exclude, or -1
+     * @param slack  how far past {@code b} to keep rows, at least 0
+     * @param mins   scratch of {@code groups} values
+     * @param bounds scratch of {@code k} values, {@code k <= groups}
+     * @param liveGroups scratch of {@code groups} values
+     * @param out    receives the rows, emptied first
+     * @return {@code b + slack}
      */
-    private void selectRow(java.nio.FloatBuffer gram, int base, float[] offset, int skip, int candidates, int k, float[] queryHost,
-                           int qi, int[] outIdx, float[] outDist) {
-        TopK coarse = new TopK(candidates);
-        float bound = Float.POSITIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            float key = offset[j] - gram.get(base + j);
-            if (key < bound && j != skip) {
-                coarse.offer(key, j);
-                bound = (float) coarse.bound();
+    static double coarse(float[][] row, float[][] offset, int n, int skip, double slack, float[] mins, float[] bounds,
+                         int[] liveGroups, Survivors out) {
+        int groups = mins.length;
+        if (skip >= 0) {
+            row[skip / groups][skip % groups] = Float.NEGATIVE_INFINITY; // its key is +inf
+        }
+        Arrays.fill(mins, Float.POSITIVE_INFINITY);
+        for (int c = 0; c < row.length; c++) {
+            float[] x = row[c];
+            float[] o = offset[c];
+            for (int g = 0; g < groups; g++) {
+                mins[g] = Math.min(mins[g], o[g] - x[g]);
             }
         }
-        int c = coarse.size();
-        int[] candIdx = new int[c];
-        double[] candVal = new double[c];
-        coarse.drainSorted(candIdx, candVal);
-        float[] a = Arrays.copyOfRange(queryHost, qi * d, (qi + 1) * d);
-        float[] b = new float[d];
-        TopK fine = new TopK(k);
-        for (int t = 0; t < c; t++) {
-            System.arraycopy(host, candIdx[t] * d, b, 0, d);
-            fine.offer(metric.distance(a, b), candIdx[t]);
+        double threshold = bound(mins, bounds) + slack;
+        int live = 0;
+        for (int g = 0; g < groups; g++) {
+            liveGroups[live] = g; // kept only if counted: a conditional move, not a branch taken at random
+            live += mins[g] <= threshold ? 1 : 0;
         }
-        int[] idx = new int[k];
-        double[] val = new double[k];
-        fine.drainSorted(idx, val);
-        for (int t = 0; t < k; t++) {
-            outIdx[t] = idx[t];
-            outDist[t] = (float) val[t];
+        out.clear();
+        for (int c = 0, base = 0; c < row.length; c++, base += groups) {
+            float[] x = row[c];
+            float[] o = offset[c];
+            for (int t = 0; t < live; t++) {
+                int g = liveGroups[t];
+                float key = o[g] - x[g];
+                if (key <= threshold && base + g < n && base + g != skip) {
+                    out.add(key, base + g);
+                }
+            }
         }
+        return threshold;
+    }
+
+    /** Rows with their float keys, in a growing pair of arrays. Not thread-safe. */
+    static final class Survivors {
+        float[] keys = new float[64];
+        int[] rows = new int[64];
+        int size;
+
+        void clear() {
+            size = 0;
+        }
+
+        void add(float key, int row) {
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, 2 * size);
+                rows = Arrays.copyOf(rows, 2 * size);
+            }
+            keys[size] = key;
+            rows[size++] = row;
+        }
+    }
+
+    /**
+     * The {@code heap.length}-th smallest of {@code values} ({@code heap.length <= values.length}), with a max-heap
+     * of the smallest seen: a compare per value, the heap touched only by values below its top.
+     */
+    static float bound(float[] values, float[] heap) {
+        int m = heap.length;
+        for (int i = 0; i < m; i++) {
+            float v = values[i];
+            int at = i;
+            while (at > 0 && heap[(at - 1) / 2] < v) {
+                heap[at] = heap[(at - 1) / 2];
+                at = (at - 1) / 2;
+            }
+            heap[at] = v;
+        }
+        for (int i = m; i < values.length; i++) {
+            float v = values[i];
+            if (v < heap[0]) {
+                siftDown(heap, v);
+            }
+        }
+        return heap[0];
+    }
+
+    /** Replaces the top of a max-heap by {@code v} (not larger) and restores the order. */
+    private static void siftDown(float[] heap, float v) {
+        int m = heap.length;
+        int at = 0;
+        while (true) {
+            int child = 2 * at + 1;
+            if (child >= m) {
+                break;
+            }
+            if (child + 1 < m && heap[child + 1] > heap[child]) {
+                child++;
+            }
+            if (heap[child] <= v) {
+                break;
+            }
+            heap[at] = heap[child];
+            at = child;
+        }
+        heap[at] = v;
+    }
+
+    /**
+     * {@code values} cut into chunks of {@code groups}, the last one padded with {@code pad}.
+     *
+     * @return {@code ceil(values.length / groups)} arrays of {@code groups} values
+     */
+    static float[][] chunks(float[] values, int groups, float pad) {
+        float[][] out = new float[(values.length + groups - 1) / groups][groups];
+        for (int c = 0; c < out.length; c++) {
+            int from = c * groups;
+            int len = Math.min(groups, values.length - from);
+            System.arraycopy(values, from, out[c], 0, len);
+            Arrays.fill(out[c], len, groups, pad);
+        }
+        return out;
+    }
+
+    /** One worker's scratch for selecting a query's neighbours. */
+    private final class RowSelector {
+        private final float[][] row;
+        private final float[] mins;
+        private final float[] bounds;
+        private final int[] liveGroups;
+        private final Survivors survivors = new Survivors();
+        private final TopK best;
+        private final TopK fine;
+        private final int[] idx;
+        private final double[] val;
+
+        RowSelector(int n, int groups, int k) {
+            this.row = new float[(n + groups - 1) / groups][groups]; // the last chunk's padding stays 0
+            this.mins = new float[groups];
+            this.bounds = new float[k];
+            this.liveGroups = new int[groups];
+            this.best = new TopK(k);
+            this.fine = new TopK(k);
+            this.idx = new int[k];
+            this.val = new double[k];
+        }
+
+        /** Copies one query's products, {@code n} values from {@code gram[base]}, into {@link #row}. */
+        void load(java.nio.FloatBuffer gram, int base) {
+            int groups = mins.length;
+            for (int c = 0, from = 0; from < n; c++, from += groups) {
+                gram.get(base + from, row[c], 0, Math.min(groups, n - from));
+            }
+        }
+
+        /**
+         * One query's neighbours from its products in {@link #row}, exactly: the rows that can be among the
+         * {@code k} nearest by their float keys, re-ranked by their distances in double precision.
+         * <ul>
+         * <li>{@link #keyError} bounds the float key's error (by {@code e <= emax} for every row). The {@code k}
+         * best rows by float key have exact keys at most {@code reach = max(key + e)} over them, so a row with
+         * {@code key - e > reach} has at least {@code k} rows strictly nearer and cannot be among the {@code k}
+         * nearest: only the others are re-ranked.</li>
+         * <li>{@code reach <= b + emax} ({@code b} of {@link #coarse}, at least the {@code k}-th best key), so every
+         * row that may be re-ranked has {@code key <= b + 2 emax}: {@link #coarse} with that slack finds them all,
+         * including the {@code k} best.</li>
+         * </ul>
+         * Usually few rows beyond the {@code k} best are that close; many equal or nearly equal points are all
+         * re-ranked, as the exact answer needs.
+         *
+         * @param queryRoot {@code ||q||} (L2; unused for cosine)
+         */
+        void select(float[][] offset, int skip, float[] queryHost, int qi, double queryRoot, int[] outIdx,
+                    float[] outDist) {
+            ExactKnn.coarse(row, offset, n, skip, 2 * keyError(queryRoot, -1), mins, bounds, liveGroups, survivors);
+            int m = survivors.size;
+            float[] keys = survivors.keys;
+            int[] rows = survivors.rows;
+            best.clear();
+            for (int t = 0; t < m; t++) {
+                best.offer(keys[t], rows[t]);
+            }
+            int k = outIdx.length;
+            best.drainSorted(idx, val);
+            double reach = Double.NEGATIVE_INFINITY;
+            for (int t = 0; t < k; t++) {
+                reach = Math.max(reach, val[t] + keyError(queryRoot, idx[t]));
+            }
+            fine.clear();
+            for (int t = 0; t < m; t++) {
+                int j = rows[t];
+                if (keys[t] - keyError(queryRoot, j) <= reach) {
+                    fine.offer(metric.distance(queryHost, qi * d, host, j * d, d), j);
+                }
+            }
+            fine.drainSorted(idx, val);
+            for (int t = 0; t < k; t++) {
+                outIdx[t] = idx[t];
+                outDist[t] = (float) val[t];
+            }
+        }
+    }
+
+    /**
+     * A bound on {@code |key - K|} for data row {@code j}, {@code key} the float ranking key of {@link #coarse} and
+     * {@code K} its exact value ({@code ||x||²/2 - q·x} for L2, {@code -cos(q, x)} for cosine), widened so that keys
+     * further apart than the bounds also rank alike by {@link Metric#distance}. With {@code u = 2^-24}:
+     * <ul>
+     * <li>the float product {@code q·x} is within {@code γ_D Σ|q_i x_i| <= γ_D ||q|| ||x||} of the exact one in any
+     * order of summation, {@code γ_D = D u / (1 - D u)};</li>
+     * <li>L2: {@code ||x||²/2} rounded to float and the subtraction add {@code u ||x||²/2 + u (||x||²/2 + ||q|| ||x||)}
+     * at most (to first order), so {@code (D + 6) u (||q|| ||x|| + ||x||²/2)} with the factor 1.1 covers the
+     * second-order terms while {@code (D + 6) u < 2^-8};</li>
+     * <li>cosine: the rows normalised in float are within {@code 2u} of the unit vectors in every element, so the
+     * product is within {@code (D + 6) u} of the cosine (times 1.1, likewise);</li>
+     * <li>the double-precision distances are within {@code D 2^-53} relative, below {@code 2^-30 (||q|| + ||x||)²}
+     * (L2) or {@code 2^-28} (cosine), added to the bound.</li>
+     * </ul>
+     * Beyond {@code (D + 6) u >= 2^-8} (D above about 65,000) the bound is infinite and nothing is pruned.
+     *
+     * @param j a data row, or -1 for the largest bound over all rows (with the largest norm)
+     */
+    private double keyError(double queryRoot, int j) {
+        if (errorScale == Double.POSITIVE_INFINITY) {
+            return errorScale;
+        }
+        if (metric == Metric.COSINE) {
+            return errorScale + 0x1p-28;
+        }
+        double xr = j < 0 ? maxRoot : roots[j];
+        double sum = queryRoot + xr;
+        return errorScale * (queryRoot * xr + xr * xr / 2) + 0x1p-30 * sum * sum;
     }
 
     private static INDArray normalizeRows(INDArray m, float[] host, int d) {

@@ -74,7 +74,7 @@ class NeighbourSearchTest {
 
     @Test
     void blocksOfQueriesIncludingAPartialLastOneEqualBruteForce() {
-        float[][] data = clustered(2300, 5, 4, 5);   // 2300 queries: blocks of 1024, 1024 and 252
+        float[][] data = clustered(2300, 5, 4, 5);   // 2300 queries: eight blocks of 256 and one of 252
         INDArray x = Nd4j.createFromArray(data);
         for (Metric metric : Metric.values()) {
             assertArrayEquals(bruteForce(data, data, 3, metric, true), ExactKnn.of(x).withMetric(metric).searchSelf(3).indices(),
@@ -90,6 +90,110 @@ class NeighbourSearchTest {
         assertArrayEquals(new int[] {0, 1, 2}, n.indices()[4]);
         assertEquals(0f, n.distances()[0][0]);
         assertEquals(1f, n.distances()[0][1], 1e-7f);
+    }
+
+    @Test
+    void coarseSelectionKeepsEveryRowWithinTheSlackOfTheKthBest() {
+        // Keys on a coarse grid (many ties, also at the threshold), sizes around the group count (partial last chunk,
+        // one row per group), the skipped row anywhere, k up to every row.
+        Random r = new Random(7);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + r.nextInt(trial < 150 ? 40 : 3000);
+            int k = 1 + r.nextInt(Math.min(n, trial % 3 == 0 ? n : 30));
+            int groups = Math.min(n, Math.max(k, 1 + r.nextInt(trial % 2 == 0 ? 8 : 600)));
+            int skip = n > k && r.nextBoolean() ? r.nextInt(n) : -1;
+            int levels = 1 + r.nextInt(trial % 4 == 0 ? 3 : 50);
+            double slack = r.nextInt(3) * 0.25;
+            float[] products = new float[n];
+            float[] offset = new float[n];
+            for (int j = 0; j < n; j++) {
+                products[j] = r.nextInt(levels) * 0.5f;
+                offset[j] = r.nextInt(levels) * 0.25f;
+            }
+            float[] keys = new float[n];
+            for (int j = 0; j < n; j++) {
+                keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
+            }
+            float[] sorted = keys.clone();
+            Arrays.sort(sorted);
+            ExactKnn.Survivors found = new ExactKnn.Survivors();
+            double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
+                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack, new float[groups],
+                    new float[k], new int[groups], found);
+            String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
+            assertTrue(threshold >= sorted[k - 1] + slack, what);
+            int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
+            int[] rows = Arrays.copyOf(found.rows, found.size);
+            Arrays.sort(rows);
+            assertArrayEquals(expected, rows, what);
+            for (int t = 0; t < found.size; t++) {
+                assertEquals(keys[found.rows[t]], found.keys[t], what);
+            }
+        }
+    }
+
+    @Test
+    void boundOfGroupMinimaIsTheKthSmallest() {
+        Random r = new Random(8);
+        for (int trial = 0; trial < 200; trial++) {
+            float[] values = new float[1 + r.nextInt(100)];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = r.nextInt(1 + trial % 20);
+            }
+            int m = 1 + r.nextInt(values.length);
+            float[] sorted = values.clone();
+            Arrays.sort(sorted);
+            assertEquals(sorted[m - 1], ExactKnn.bound(values, new float[m]));
+        }
+    }
+
+    @Test
+    void duplicatesAndAllButOneNeighbourEqualBruteForce() {
+        // Every point four times (ties broken by index), and k up to every other row (nothing to prune).
+        float[][] base = clustered(150, 6, 3, 9);
+        float[][] data = new float[600][];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = base[(i * 7) % base.length];
+        }
+        INDArray x = Nd4j.createFromArray(data);
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(x).withMetric(metric);
+            for (int k : new int[] {1, 3, 10, 299, 599}) {
+                assertArrayEquals(bruteForce(data, data, k, metric, true), knn.searchSelf(k).indices(), metric + " self k=" + k);
+            }
+            float[][] queries = Arrays.copyOf(base, 20);
+            assertArrayEquals(bruteForce(data, queries, 600, metric, false),
+                    knn.search(Nd4j.createFromArray(queries), 600).indices(), metric + " k=n");
+        }
+    }
+
+    @Test
+    void nearTiesBelowFloatResolutionAreRankedInDoublePrecision() {
+        // 13 points within 0.013 of a far-off centre, 30 others at least 100 away: the float keys of the near ones
+        // (about ||c||² u = 0.04 apart by rounding) cannot order them, their distances (0.001 apart) can. With k = 5
+        // all 13 are within the float error of the 5th best: none may be dropped before the double-precision re-rank.
+        int d = 8;
+        float[] centre = new float[d];
+        Arrays.fill(centre, 300f);
+        Random r = new Random(11);
+        float[][] data = new float[43][];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = centre.clone();
+            if (i < 13) {
+                data[i][i % d] += 0.001f * (13 - i);
+            } else {
+                for (int j = 0; j < d; j++) {
+                    data[i][j] += (float) (r.nextGaussian() * 100 + (r.nextBoolean() ? 150 : -150));
+                }
+            }
+        }
+        float[][] queries = {centre.clone(), data[12].clone()};
+        for (Metric metric : Metric.values()) {
+            Neighbours found = ExactKnn.of(Nd4j.createFromArray(data)).withMetric(metric).search(Nd4j.createFromArray(queries), 5);
+            assertArrayEquals(bruteForce(data, queries, 5, metric, false), found.indices(), metric.name());
+        }
+        assertArrayEquals(new int[] {12, 11, 10, 9, 8}, ExactKnn.of(Nd4j.createFromArray(data)).search(
+                Nd4j.createFromArray(new float[][] {centre}), 5).indices()[0]);
     }
 
     @Test
