@@ -74,30 +74,57 @@ public final class Fgsm extends AttackBase<Fgsm> {
 
     @Override
     protected int[] run(Batch b) {
-        float[] g = new float[b.x0.length];
+        float e = (float) epsilon;
         try (GradientEngine.Pass p = b.takeCleanPass()) {
-            p.gradient(crossEntropySeed(p.scores(), b, null), g);
+            float[] gx = p.modelGradient(crossEntropySeed(p.scores(), b, null));
+            step(space, b.n, b.x0, gx, e, b.adv);
         }
-        step(b.x0, g, (float) epsilon, b.adv);
         int[] steps = new int[b.n];
         java.util.Arrays.fill(steps, 1);
         return steps;
     }
 
     /**
+     * The whole FGSM step from the gradient at the model's input {@code gx}: {@code adv = clip(x0 + ε · sign(Aᵀ gx),
+     * 0, 1)} for {@code n} images, {@code Aᵀ} the image space's adjoint, fused into the step: every image channel
+     * {@code s(c)} receives exactly one model channel {@code c} ({@link dev.cnnviz.api.InputSpec} requires as many
+     * preprocessing channels as model channels), so {@code (Aᵀ gx)[i, s(c)] = a_c · gx[i, c]}, the product rounded
+     * as {@link ImageSpace#adjoint} rounds it. One pass instead of three (clear, accumulate, step), the same bits.
+     */
+    static void step(ImageSpace space, int n, float[] x0, float[] gx, float e, float[] adv) {
+        int plane = space.inputSpec().height() * space.inputSpec().width();
+        int modelChannels = space.inputSpec().channels();
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < modelChannels; c++) {
+                int to = (i * space.channels() + space.source(c)) * plane;
+                step(x0, to, gx, (i * modelChannels + c) * plane, space.gain(c), e, adv, plane);
+            }
+        }
+    }
+
+    /**
      * {@code adv = clip(x0 + ε · sign(g), 0, 1)}, with {@code sign(±0) = 0}, in one pass of integer and float
-     * arithmetic the JIT compiles without branches: {@code ε · sign(g)} is {@code ε} with {@code g}'s sign bit, times
-     * 0 or 1 for whether {@code |g| > 0}. (JDK 17's {@code Math.signum} and float {@code Math.min}/{@code max} branch
-     * per element: the same loop written with them took 3× as long.) The gradient is finite here: the engine refuses
-     * NaN and infinite gradients before.
+     * arithmetic the JIT compiles without branches: {@code ε · sign(g)} is {@code ε} with {@code g}'s sign bit,
+     * masked to {@code +0} where {@code |g| = 0}. (JDK 17's {@code Math.signum} and float
+     * {@code Math.min}/{@code max} branch per element: the same loop written with them took 3× as long.) The
+     * gradient is finite here: the engine refuses NaN and infinite gradients before.
      */
     static void step(float[] x0, float[] g, float e, float[] adv) {
+        step(x0, 0, g, 0, 1f, e, adv, g.length);
+    }
+
+    /**
+     * {@link #step(float[], float[], float, float[])} on {@code len} values, with the gradient
+     * {@code scale · g[gFrom + j]} (rounded to float, as {@link ImageSpace#adjoint} computes it) for
+     * {@code x0[xFrom + j]} and {@code adv[xFrom + j]}.
+     */
+    static void step(float[] x0, int xFrom, float[] g, int gFrom, float scale, float e, float[] adv, int len) {
         int eBits = Float.floatToRawIntBits(e);
-        for (int j = 0; j < g.length; j++) {
-            int bits = Float.floatToRawIntBits(g[j]);
-            int nonZero = ((bits & 0x7fffffff) + 0x7fffffff) >>> 31;   // 1 unless g is +0 or -0
-            float v = x0[j] + Float.intBitsToFloat((bits & 0x80000000) | eBits) * nonZero;
-            adv[j] = v <= 0f ? 0f : (v >= 1f ? 1f : v);
+        for (int j = 0; j < len; j++) {
+            int bits = Float.floatToRawIntBits(scale * g[gFrom + j]);
+            int nonZero = ((bits & 0x7fffffff) + 0x7fffffff) >> 31;   // -1 unless the gradient is +0 or -0
+            float v = x0[xFrom + j] + Float.intBitsToFloat(((bits & 0x80000000) | eBits) & nonZero);
+            adv[xFrom + j] = v <= 0f ? 0f : (v >= 1f ? 1f : v);
         }
     }
 }

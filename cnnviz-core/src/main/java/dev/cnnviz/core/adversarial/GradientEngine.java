@@ -133,6 +133,18 @@ final class GradientEngine implements AutoCloseable {
          * @throws NonFiniteResultException if the gradient holds NaN or infinite values
          */
         void gradient(double[] seed, float[] gu) {
+            space.adjoint(modelGradient(seed), gu);
+        }
+
+        /**
+         * The gradient of {@code Σ_{i,k} seed[i, k] · z[i, k]} with respect to the model's input (before the
+         * preprocessing's adjoint), in the engine's buffer: valid until the next call, do not modify.
+         *
+         * @param seed {@code [n · classes]} weights
+         * @return {@code n · modelLength()} values
+         * @throws NonFiniteResultException if the gradient holds NaN or infinite values
+         */
+        float[] modelGradient(double[] seed) {
             INDArray s = pass.scores();
             INDArray wide = Nd4j.create(seed, s.shape(), 'c');
             INDArray seedArray = wide.castTo(graph.dataType());
@@ -149,7 +161,7 @@ final class GradientEngine implements AutoCloseable {
                     throw new NonFiniteResultException("the input gradient of the attack's loss holds " + v);
                 }
             }
-            space.adjoint(modelGradient, gu);
+            return modelGradient;
         }
 
         @Override

@@ -67,6 +67,16 @@ public final class ImageSpace {
         return channels;
     }
 
+    /** @return the image channel {@code s(c)} that model channel {@code c} reads */
+    int source(int c) {
+        return source[c];
+    }
+
+    /** @return {@code a_c} in float, as {@link #adjoint} multiplies by it */
+    float gain(int c) {
+        return (float) a[c];
+    }
+
     /** @return values per image in image space, {@code C·H·W} */
     public int imageLength() {
         return channels * spec.height() * spec.width();

@@ -38,6 +38,40 @@ class FgsmStepTest {
         assertEquals(1f, adv[6]);
     }
 
+    @Property(tries = 60)
+    void theFusedAdjointStepEqualsAdjointThenStep(@ForAll("orders") dev.cnnviz.api.ChannelOrder order,
+                                                  @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 3) int n,
+                                                  @ForAll @net.jqwik.api.constraints.LongRange(min = 0, max = 1000) long seed) {
+        int modelChannels = order == dev.cnnviz.api.ChannelOrder.GREY ? 1 : 3;
+        dev.cnnviz.api.Preprocessing pre = order == dev.cnnviz.api.ChannelOrder.BGR
+                ? dev.cnnviz.api.Preprocessing.caffeBgr(104, 117, 123) : dev.cnnviz.api.Preprocessing.unit(order);
+        ImageSpace space = ImageSpace.of(new dev.cnnviz.api.InputSpec(modelChannels, 5, 7, dev.cnnviz.api.Layout.NCHW, pre));
+        java.util.Random r = new java.util.Random(seed);
+        float[] gx = new float[n * space.modelLength()];
+        for (int i = 0; i < gx.length; i++) {
+            gx[i] = i % 9 == 0 ? (r.nextBoolean() ? 0f : -0f) : (float) (r.nextGaussian() * Math.pow(10, r.nextInt(60) - 45));
+        }
+        float[] x0 = new float[n * space.imageLength()];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = r.nextFloat();
+        }
+        float e = 0.03f;
+        float[] g = new float[x0.length];
+        space.adjoint(gx, g);
+        float[] expected = new float[x0.length];
+        Fgsm.step(x0, g, e, expected);
+        float[] fused = new float[x0.length];
+        Fgsm.step(space, n, x0, gx, e, fused);
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(fused),
+                order + ", " + n + " images");
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<dev.cnnviz.api.ChannelOrder> orders() {
+        return net.jqwik.api.Arbitraries.of(dev.cnnviz.api.ChannelOrder.RGB, dev.cnnviz.api.ChannelOrder.BGR,
+                dev.cnnviz.api.ChannelOrder.GREY);
+    }
+
     @Property(tries = 200)
     void equalsTheDefinitionBitForBit(@ForAll @Size(min = 1, max = 64) float[] g,
                                       @ForAll @FloatRange(min = 0, max = 1) float x, @ForAll @FloatRange(min = 0, max = 1) float e) {
