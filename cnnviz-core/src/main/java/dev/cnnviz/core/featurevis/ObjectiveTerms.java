@@ -127,6 +127,14 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
+            // the L2 terms scale in place (c·‖a‖² with gradient 2c·a, c times the weight): no scratch arrays and no
+            // ND4J passes to zero, scale and add them, on every step of class visualization and DeepDream
+            if (inner instanceof InputL2 l) {
+                return scaledSquaredNorm(activations.get(l.node()), gradients.get(l.node()), weight);
+            }
+            if (inner instanceof LayerL2 l) {
+                return scaledSquaredNorm(activations.get(l.layer()), gradients.get(l.layer()), 0.5 * weight);
+            }
             return weight * evaluateScaled(inner, weight, activations, gradients);
         }
 

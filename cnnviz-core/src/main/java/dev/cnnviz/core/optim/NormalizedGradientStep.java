@@ -115,15 +115,16 @@ public final class NormalizedGradientStep implements Optimizer {
             if (scale == 0) {
                 return;   // zero gradient: no step
             }
+            double inverse = 1 / scale;   // one division, then a multiply per term (within an ulp of e / scale)
             double sum = 0;
             if (l2) {
                 for (double e : g) {
-                    double u = e / scale;
+                    double u = e * inverse;
                     sum += u * u;
                 }
             } else {
                 for (double e : g) {
-                    sum += Math.abs(e) / scale;
+                    sum += Math.abs(e) * inverse;
                 }
             }
             // the norm of g / scale, in [1/n, n]: dividing g / scale by it neither overflows nor underflows

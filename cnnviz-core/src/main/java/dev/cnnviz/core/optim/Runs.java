@@ -118,7 +118,8 @@ final class Runs {
     static double maxAbs(double[] v) {
         double m = 0;
         for (double e : v) {
-            m = Math.max(m, Math.abs(e));
+            double a = Math.abs(e);
+            m = a > m ? a : m;   // a compare and select (Math.max also orders -0 and NaN, which |e| never needs here)
         }
         return m;
     }
