@@ -110,6 +110,34 @@ class AttackBehaviourTest {
     }
 
     @Test
+    void oneAttackCalledFromManyThreadsAtOnceGivesEachCallerItsOwnImages() throws Exception {
+        // The attack keeps its engines between calls: concurrent callers must each get one of their own.
+        Pgd attack = Pgd.of(m).withSeed(9).withBatchSize(2);
+        List<Target> top = List.of(Target.topClass());
+        List<Tensor> inputs = new java.util.ArrayList<>();
+        List<Tensor> expected = new java.util.ArrayList<>();
+        for (int k = 0; k < 8; k++) {
+            Tensor t = AttackNets.images(k % 3 + 1, 0, 1, 10 + k, 3, 4, 4);
+            inputs.add(t);
+            expected.add(attack.perturb(t, top));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 5; round++) {
+                List<java.util.concurrent.Future<Tensor>> got = new java.util.ArrayList<>();
+                for (Tensor t : inputs) {
+                    got.add(pool.submit(() -> attack.perturb(t, top)));
+                }
+                for (int k = 0; k < inputs.size(); k++) {
+                    assertArrayEquals(expected.get(k).data(), got.get(k).get().data(), "call " + k + ", round " + round);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aStoppedImageDoesNotStopTheBatch() {
         // Per-image steps differ when images reach the target at different times; all are reported.
         List<AdversarialExample> r = FoolingImage.of(m).withTargetClass(2).withAlpha(0.01).withSteps(300)
