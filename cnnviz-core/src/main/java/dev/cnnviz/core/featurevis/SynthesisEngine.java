@@ -524,13 +524,18 @@ final class SynthesisEngine {
             }
             if (param != null) {
                 param.backward(p, gradImage, gradient);
-            } else if (gradient != lastGradient) {
-                System.arraycopy(lastGradient, 0, gradient, 0, gradient.length);
-            }
-            for (int i = 0; i < gradient.length; i++) {
-                gradient[i] = -gradient[i];
+                negate(gradient, gradient);
+            } else {
+                negate(lastGradient, gradient);   // lastGradient keeps +∂J for the contribution clip
             }
             return -value;
+        }
+
+        /** {@code to = −from} (the same array allowed), one pass. */
+        private static void negate(double[] from, double[] to) {
+            for (int i = 0; i < to.length; i++) {
+                to[i] = -from[i];
+            }
         }
 
         /** @return the display images of the point {@code p} (without transforms) */

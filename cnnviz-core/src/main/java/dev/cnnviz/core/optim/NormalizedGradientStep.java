@@ -111,25 +111,31 @@ public final class NormalizedGradientStep implements Optimizer {
         double lr = learningRate;
         boolean l2 = norm == Norm.L2;
         return Runs.firstOrder(who, f, x, steps, listener, (p, g, step) -> {
-            double scale = Runs.maxAbs(g);
+            // One pass for the usual case: Σ g² (or Σ |g|) and the largest |g| together. Only if that sum overflowed or
+            // lost its precision to underflow is it taken again on g / max|g|, where it lies in [1, n].
+            double sum = 0;
+            double scale = 0;
+            for (double e : g) {
+                double a = Math.abs(e);
+                sum += l2 ? a * a : a;
+                scale = a > scale ? a : scale;
+            }
             if (scale == 0) {
                 return;   // zero gradient: no step
             }
-            double inverse = 1 / scale;   // one division, then a multiply per term (within an ulp of e / scale)
-            double sum = 0;
-            if (l2) {
-                for (double e : g) {
-                    double u = e * inverse;
-                    sum += u * u;
-                }
+            double factor;   // lr / ‖g‖
+            if (Double.isFinite(sum) && sum >= 0x1p-900) {
+                factor = lr / (l2 ? Math.sqrt(sum) : sum / g.length);
             } else {
+                double inverse = 1 / scale;
+                double scaled = 0;
                 for (double e : g) {
-                    sum += Math.abs(e) * inverse;
+                    double u = Math.abs(e) * inverse;
+                    scaled += l2 ? u * u : u;
                 }
+                // the norm of g / scale, in [1/n, n]: dividing by it, then by scale, neither overflows nor underflows
+                factor = lr / (l2 ? Math.sqrt(scaled) : scaled / g.length) / scale;
             }
-            // the norm of g / scale, in [1/n, n]: dividing g / scale by it neither overflows nor underflows
-            double size = l2 ? Math.sqrt(sum) : sum / g.length;
-            double factor = lr / size / scale;   // lr / ‖g‖: size · scale is the norm of g
             for (int i = 0; i < p.length; i++) {
                 p[i] -= factor * g[i];
             }
