@@ -54,23 +54,69 @@ public final class NativeMemory {
         if (count < 5 || count % 2 == 0) {
             throw new IllegalArgumentException("need an odd count of at least 5 samples, found " + count);
         }
-        long[] resident = new long[count];
-        long[] tracked = new long[count];
+        Sampler sampler = new Sampler(every, count);
         for (int s = 0; s < count; s++) {
             for (int i = 0; i < every; i++) {
                 work.run();
             }
+            if (!sampler.take()) {
+                throw new IllegalStateException("interrupted while sampling native memory");
+            }
+        }
+        return sampler.samples();
+    }
+
+    /**
+     * Samples taken from a progress listener: {@link #onStep} after every step of a run, a sample (after a GC and a
+     * 200 ms pause) every {@code every} steps until {@code count} are taken.
+     */
+    public static final class Sampler {
+        private final int every;
+        private final long[] resident;
+        private final long[] tracked;
+        private int taken;
+
+        /**
+         * @param every steps between samples
+         * @param count samples to take
+         */
+        public Sampler(int every, int count) {
+            this.every = every;
+            this.resident = new long[count];
+            this.tracked = new long[count];
+        }
+
+        /** @return false if interrupted (stop the run), else true */
+        public boolean onStep(int step) {
+            return step % every != 0 || taken >= resident.length || take();
+        }
+
+        private boolean take() {
             System.gc();
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+                return false;
             }
-            resident[s] = residentOutsideHeap();
-            tracked[s] = Pointer.totalBytes();
+            resident[taken] = residentOutsideHeap();
+            tracked[taken] = Pointer.totalBytes();
+            taken++;
+            return true;
         }
-        return new Samples(every, resident, tracked);
+
+        /** @return the number of samples taken so far */
+        public int taken() {
+            return taken;
+        }
+
+        /** @return the samples (all of them must have been taken) */
+        public Samples samples() {
+            if (taken != resident.length) {
+                throw new IllegalStateException("took " + taken + " of " + resident.length + " samples");
+            }
+            return new Samples(every, resident, tracked);
+        }
     }
 
     /**

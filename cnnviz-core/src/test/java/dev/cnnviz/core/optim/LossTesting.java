@@ -115,6 +115,21 @@ final class LossTesting {
     }
 
     /** Asserts an IllegalArgumentException whose message contains every fragment. */
+    /**
+     * The loss on a view of {@code x} (its values in f-ordered planes) with a strided gradient array (pre-filled with
+     * NaN) gives the value and gradient of the plain arrays, within float or double rounding.
+     */
+    static void assertViewsGiveThePlainResult(ArrayLoss loss, INDArray x) {
+        Result plain = run(loss, x);
+        long[] s = x.shape();
+        INDArray view = x.permute(0, 1, 3, 2).dup('c').permute(0, 1, 3, 2);   // x's values, f-ordered planes
+        INDArray grad = Nd4j.create(x.dataType(), s[0], s[1], s[3], s[2]).permute(0, 1, 3, 2).assign(Double.NaN);
+        double v = loss.evaluate(view, grad);
+        double tolerance = x.dataType() == DataType.DOUBLE ? 1e-12 : 1e-5;
+        assertEquals(plain.value(), v, tolerance * (1 + Math.abs(v)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(values(plain.grad()), values(grad), tolerance);
+    }
+
     static void assertIae(Runnable r, String... fragments) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
         for (String f : fragments) {

@@ -156,14 +156,7 @@ class TotalVariationLossTest {
         for (double beta : new double[] {1, 1.5, 2}) {
             TotalVariationLoss loss = TotalVariationLoss.of().withBeta(beta).withWeight(3);
             for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-                INDArray x = uniform(rnd, 2, 3, 4, 5).castTo(type);
-                LossTesting.Result plain = run(loss, x);
-                INDArray view = x.permute(0, 1, 3, 2).dup('c').permute(0, 1, 3, 2);   // x's values, f-ordered planes
-                INDArray grad = Nd4j.create(type, 2, 3, 5, 4).permute(0, 1, 3, 2).assign(Double.NaN);
-                double v = loss.evaluate(view, grad);
-                double tolerance = type == DataType.DOUBLE ? 1e-12 : 1e-5;
-                assertEquals(plain.value(), v, tolerance * (1 + Math.abs(v)));
-                assertArrayEquals(values(plain.grad()), values(grad), tolerance);
+                LossTesting.assertViewsGiveThePlainResult(loss, uniform(rnd, 2, 3, 4, 5).castTo(type));
             }
         }
     }

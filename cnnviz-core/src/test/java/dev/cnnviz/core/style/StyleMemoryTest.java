@@ -22,28 +22,13 @@ class StyleMemoryTest {
     void aThousandIterationsKeepNativeMemoryFlat() {
         Model net = TinyNets.convolutional(5);
         int every = 111;
-        long[] resident = new long[9];
-        long[] tracked = new long[9];
-        int[] taken = {0};
+        NativeMemory.Sampler sampler = new NativeMemory.Sampler(every, 9);
         Stylization s = GatysStyle.of(net).withContentLayer("r2").withStyleLayers(List.of("r1", "r2"), 1, 1).withSize(16)
                 .withSteps(1000).withOptimizer(Adam.create().withLearningRate(2))
-                .stylize(GatysStyleTest.image(1, 16, 16), List.of(new WeightedStyle(GatysStyleTest.image(2, 16, 16), 1)), step -> {
-                    if (step.step() % every == 0 && taken[0] < resident.length) {
-                        System.gc();
-                        try {
-                            Thread.sleep(200);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return false;
-                        }
-                        resident[taken[0]] = NativeMemory.residentOutsideHeap();
-                        tracked[taken[0]] = org.bytedeco.javacpp.Pointer.totalBytes();
-                        taken[0]++;
-                    }
-                    return true;
-                });
-        assertEquals(9, taken[0], "samples taken in " + s.steps() + " iterations");
-        NativeMemory.Samples m = new NativeMemory.Samples(every, resident, tracked);
+                .stylize(GatysStyleTest.image(1, 16, 16), List.of(new WeightedStyle(GatysStyleTest.image(2, 16, 16), 1)),
+                        step -> sampler.onStep(step.step()));
+        assertEquals(9, sampler.taken(), "samples taken in " + s.steps() + " iterations");
+        NativeMemory.Samples m = sampler.samples();
         assertTrue(m.floorGrowth() < 24L << 20, m.describe());
     }
 }

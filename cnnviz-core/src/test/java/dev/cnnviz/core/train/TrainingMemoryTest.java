@@ -25,7 +25,7 @@ class TrainingMemoryTest {
     @Test
     void twoThousandTrainingStepsKeepNativeMemoryFlat() throws Exception {
         ImageIo.writePng(TrainerTest.picture(), dir.resolve("one.png"));
-        MemorySampler sampler = new MemorySampler(222, 9);
+        NativeMemory.Sampler sampler = new NativeMemory.Sampler(222, 9);
         FeedForwardTraining.Result r = FeedForwardTraining.of(TrainerTest.tinyLossModel(), TrainerTest.picture())
                 .withContentLayer("r1").withStyleLayers(List.of("r1", "r2")).withWidth(4).withResidualBlocks(1)
                 .withSize(16).withStyleSize(16).withBatch(1).withLearningRate(0.01).withStyleWeight(10).withSeed(5)
@@ -38,40 +38,5 @@ class TrainingMemoryTest {
         long earlyPeak = Math.max(Math.max(mb[1], mb[2]), Math.max(mb[3], mb[4]));
         long lateFloor = Math.min(Math.min(mb[5], mb[6]), Math.min(mb[7], mb[8]));
         assertTrue(lateFloor - earlyPeak < 16L << 20, s.describe() + "; early peak " + (earlyPeak >> 20) + " MB");
-    }
-
-    /** Samples native memory every {@code every} steps, {@code count} times, from a listener. */
-    static final class MemorySampler {
-        private final int every;
-        private final long[] resident;
-        private final long[] tracked;
-        private int taken;
-
-        MemorySampler(int every, int count) {
-            this.every = every;
-            this.resident = new long[count];
-            this.tracked = new long[count];
-        }
-
-        boolean onStep(int step) {
-            if (step % every == 0 && taken < resident.length) {
-                System.gc();
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-                resident[taken] = NativeMemory.residentOutsideHeap();
-                tracked[taken] = org.bytedeco.javacpp.Pointer.totalBytes();
-                taken++;
-            }
-            return true;
-        }
-
-        NativeMemory.Samples samples() {
-            assertEquals(resident.length, taken, "samples taken");
-            return new NativeMemory.Samples(every, resident, tracked);
-        }
     }
 }
