@@ -5,15 +5,14 @@ import dev.cnnviz.core.graph.BackwardRules;
 import dev.cnnviz.core.graph.ForwardPass;
 import dev.cnnviz.core.graph.Gradients;
 import dev.cnnviz.core.graph.Graph;
+import dev.cnnviz.core.graph.HostArrays;
 import dev.cnnviz.core.graph.ScratchArrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An {@link Objective} bound to a graph, evaluated on an input batch with its gradient with respect to the input:
@@ -106,7 +105,7 @@ public final class GraphObjective {
             }
             Gradients g = pass.backward(seeds, List.of(graph.inputName()), rules);
             INDArray dx = g.get(graph.inputName());
-            if (!isFinite(dx)) {
+            if (!HostArrays.allFinite(dx)) {
                 throw new NonFiniteResultException("the gradient of " + objective.describe() + " holds NaN or infinite values");
             }
             gradient.assign(dx);
@@ -114,29 +113,6 @@ public final class GraphObjective {
         } finally {
             leases.forEach(ScratchArrays.Lease::close);
         }
-    }
-
-    /**
-     * Whether every element is finite, without allocating. Float arrays: one host pass over the magnitude bits (an
-     * integer OR the JIT vectorizes). Doubles: the BLAS sum of absolute values is NaN or infinite if any element is (as
-     * {@code sumNumber()}, which allocated a result array on every call); like that sum, it would also report finite
-     * values whose magnitudes add up beyond the double range, which no usable gradient has.
-     */
-    private static boolean isFinite(INDArray a) {
-        if (a.isView() || a.ordering() != 'c' || (a.dataType() != DataType.FLOAT && a.dataType() != DataType.DOUBLE)) {
-            return Double.isFinite(a.sumNumber().doubleValue());
-        }
-        if (a.dataType() == DataType.FLOAT && a.length() <= Integer.MAX_VALUE && dev.cnnviz.core.graph.HostArrays.plain(a)) {
-            // a host pass (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes): the magnitude bits
-            // of an infinite or NaN float exceed those of Float.MAX_VALUE, and an OR of the differences keeps the sign
-            java.nio.FloatBuffer b = a.data().asNioFloat();
-            int bad = 0;
-            for (int i = 0, n = (int) a.length(); i < n; i++) {
-                bad |= 0x7f7fffff - (Float.floatToRawIntBits(b.get(i)) & 0x7fffffff);
-            }
-            return bad >= 0;
-        }
-        return Double.isFinite(Nd4j.getBlasWrapper().level1().asum(a.reshape(a.length())));
     }
 
     @Override

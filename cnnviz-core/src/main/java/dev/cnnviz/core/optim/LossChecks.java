@@ -88,8 +88,7 @@ final class LossChecks {
 
     /** Requires that {@code x} holds no NaN or infinite value. */
     static void requireFiniteValues(String loss, String what, INDArray x) {
-        double sum = x.sumNumber().doubleValue();
-        if (!Double.isFinite(sum) || !Double.isFinite(x.amaxNumber().doubleValue())) {
+        if (!HostArrays.allFinite(x)) {
             throw new IllegalArgumentException(loss + ": the " + what + " " + Arrays.toString(x.shape())
                     + " holds NaN or infinite values");
         }

@@ -46,4 +46,25 @@ class HostArraysTest {
         }
         return f;
     }
+
+    @Test
+    void allFiniteFindsEveryNonFiniteValueInPlainArraysAndViews() {
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            double big = type == DataType.FLOAT ? Float.MAX_VALUE : Double.MAX_VALUE;
+            INDArray a = Nd4j.create(type, 3, 37).assign(1.5);
+            a.putScalar(0, 0, -big);
+            a.putScalar(2, 36, big);
+            assertTrue(HostArrays.allFinite(a), type + ": the largest finite values are finite");
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                for (long at : new long[] {0, 50, 110}) {
+                    INDArray b = a.dup();
+                    b.putScalar(at, bad);
+                    assertFalse(HostArrays.allFinite(b), type + ": " + bad + " at " + at);
+                    INDArray view = b.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 37));
+                    assertFalse(HostArrays.allFinite(view.transpose()), type + ": " + bad + " at " + at + ", a view");
+                }
+            }
+            assertTrue(HostArrays.allFinite(a.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all())), type + ", a slice");
+        }
+    }
 }
