@@ -249,10 +249,15 @@ public final class TextureSynthesis implements Cloneable {
         opts.put("size", Integer.toString(size));
         opts.put("scales", Integer.toString(scales));
         opts.put("gram", "CHW");
-        StyleEngine.Job job = new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0,
-                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, effective,
-                tv, rangeWeight, true, false, optimizer, steps, scales, seed, opts);
-        return StyleEngine.run(job, listener);
+        return StyleEngine.run(job(net, t, effective, steps, opts), listener);
+    }
+
+    /** The engine's job for this synthesis: no content, the texture as the one style, these weights and steps. */
+    private StyleEngine.Job job(LossNetwork net, Pixels.Planes t, double[] layerWeights, int stepCount,
+                                Map<String, String> opts) {
+        return new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0, List.of(t.values()),
+                List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, layerWeights, tv, rangeWeight,
+                true, false, optimizer, stepCount, scales, seed, opts);
     }
 
     /**
@@ -262,10 +267,8 @@ public final class TextureSynthesis implements Cloneable {
     private double[] startingTerms(LossNetwork net, Pixels.Planes t) {
         double[] ones = new double[layers.size()];
         Arrays.fill(ones, 1);
-        StyleEngine.Job probe = new StyleEngine.Job(NAME, net, new float[3 * size * size], size, size, null, 0,
-                List.of(t.values()), List.of(new int[] {t.height(), t.width()}), new double[] {1}, layers, ones,
-                tv, rangeWeight, true, false, optimizer, 0, scales, seed, new LinkedHashMap<>());
-        Map<String, Double> terms = StyleEngine.run(probe, ProgressListener.NONE).history().get(0).terms();
+        Map<String, Double> terms = StyleEngine.run(job(net, t, ones, 0, new LinkedHashMap<>()), ProgressListener.NONE)
+                .history().get(0).terms();
         double[] out = new double[layers.size()];
         for (int i = 0; i < out.length; i++) {
             Double v = terms.get("style:" + layers.get(i));
