@@ -97,10 +97,19 @@ final class ObjectiveTerms {
 
         /**
          * Evaluates {@code inner} into zeroed scratch arrays (leased from {@link ScratchArrays}, so a step allocates no
-         * fresh native memory) and adds {@code weight} times them to {@code gradients}. @return inner's value
+         * fresh native memory) and adds {@code weight} times them to {@code gradients}; the L2 terms add their
+         * weighted gradient in place instead. @return inner's value
          */
         static double evaluateScaled(Objective inner, double weight, Map<String, INDArray> activations,
                                      Map<String, INDArray> gradients) {
+            // the L2 terms add their weighted gradient in place: no scratch arrays for ND4J to zero, scale and add,
+            // on every step of class visualization and DeepDream (times(w) and minus(...) both come here)
+            if (inner instanceof InputL2 l) {
+                return scaledSquaredNorm(activations.get(l.node()), gradients.get(l.node()), 1.0, weight);
+            }
+            if (inner instanceof LayerL2 l) {
+                return scaledSquaredNorm(activations.get(l.layer()), gradients.get(l.layer()), 0.5, weight);
+            }
             Map<String, INDArray> own = new HashMap<>();
             List<ScratchArrays.Lease> leases = new ArrayList<>();
             try {
@@ -127,14 +136,6 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
-            // the L2 terms scale in place (c·‖a‖² with gradient 2c·a, c times the weight): no scratch arrays and no
-            // ND4J passes to zero, scale and add them, on every step of class visualization and DeepDream
-            if (inner instanceof InputL2 l) {
-                return scaledSquaredNorm(activations.get(l.node()), gradients.get(l.node()), weight);
-            }
-            if (inner instanceof LayerL2 l) {
-                return scaledSquaredNorm(activations.get(l.layer()), gradients.get(l.layer()), 0.5 * weight);
-            }
             return weight * evaluateScaled(inner, weight, activations, gradients);
         }
 
@@ -316,16 +317,16 @@ final class ObjectiveTerms {
     }
 
     /**
-     * {@code c · ‖a‖²}, its gradient {@code 2c · a} added to {@code g} in place (no temporary array): the one body of
-     * {@link LayerL2} (c = ½) and {@link InputL2} (c = 1).
+     * {@code c · ‖a‖²}, with {@code weight} times its gradient {@code 2c · a} added to {@code g} in place (no temporary
+     * array): the one body of {@link LayerL2} (c = ½) and {@link InputL2} (c = 1), weighted or not.
      */
-    private static double scaledSquaredNorm(INDArray a, INDArray g, double c) {
+    private static double scaledSquaredNorm(INDArray a, INDArray g, double c, double weight) {
         if (a.dataType() == DataType.FLOAT && g.dataType() == DataType.FLOAT && dev.cnnviz.core.graph.HostArrays.plain(a)
                 && dev.cnnviz.core.graph.HostArrays.plain(g) && a.length() == g.length()) {
             // one host pass for both (level-1 BLAS would wake OpenBLAS's thread pool between oneDNN's passes)
             java.nio.FloatBuffer av = a.data().asNioFloat();
             java.nio.FloatBuffer gv = g.data().asNioFloat();
-            float twoC = (float) (2 * c);
+            float twoC = (float) (2 * c * weight);
             double squared = 0;
             for (int i = 0, n = (int) a.length(); i < n; i++) {
                 float v = av.get(i);
@@ -334,10 +335,10 @@ final class ObjectiveTerms {
             }
             return c * squared;
         }
-        if (c == 0.5) {
+        if (2 * c * weight == 1) {
             g.addi(a);
         } else {
-            Nd4j.getBlasWrapper().level1().axpy(a.length(), 2 * c, a, g);
+            Nd4j.getBlasWrapper().level1().axpy(a.length(), 2 * c * weight, a, g);
         }
         double norm = a.norm2Number().doubleValue();
         return c * norm * norm;
@@ -356,7 +357,7 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
-            return scaledSquaredNorm(activations.get(layer), gradients.get(layer), 0.5);
+            return scaledSquaredNorm(activations.get(layer), gradients.get(layer), 0.5, 1);
         }
 
         @Override
@@ -461,7 +462,7 @@ final class ObjectiveTerms {
 
         @Override
         public double evaluate(Map<String, INDArray> activations, Map<String, INDArray> gradients) {
-            return scaledSquaredNorm(activations.get(node), gradients.get(node), 1.0);
+            return scaledSquaredNorm(activations.get(node), gradients.get(node), 1.0, 1);
         }
 
         @Override
