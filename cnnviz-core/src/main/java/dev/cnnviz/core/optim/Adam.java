@@ -126,6 +126,7 @@ public final class Adam implements Optimizer {
                 double vHat = v[i] / c2;
                 p[i] -= lr * mHat / (Math.sqrt(vHat) + eps);
             }
+            return false;
         });
     }
 

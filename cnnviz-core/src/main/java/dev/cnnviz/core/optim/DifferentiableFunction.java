@@ -26,4 +26,16 @@ public interface DifferentiableFunction {
      * @return f(x); must be finite (implementations throw dev.cnnviz.api.NonFiniteResultException otherwise)
      */
     double evaluate(double[] x, double[] gradient);
+
+    /**
+     * Whether {@link #evaluate} itself guarantees a finite gradient (it throws
+     * {@link dev.cnnviz.api.NonFiniteResultException} rather than return NaN or infinite values). The first-order
+     * optimizers then skip their own pass over the gradient, which on an image-sized vector costs as much as a
+     * step's other host work. Default false: the optimizers check.
+     *
+     * @return true only if every gradient {@code evaluate} returns is finite
+     */
+    default boolean checksGradient() {
+        return false;
+    }
 }

@@ -52,6 +52,7 @@ public final class GradientDescent implements Optimizer {
             for (int i = 0; i < p.length; i++) {
                 p[i] -= lr * g[i];
             }
+            return false;
         });
     }
 

@@ -121,7 +121,7 @@ public final class NormalizedGradientStep implements Optimizer {
                 scale = a > scale ? a : scale;
             }
             if (scale == 0) {
-                return;   // zero gradient: no step
+                return false;   // zero gradient: no step (x is as it was, and checked as usual)
             }
             double factor;   // lr / ‖g‖
             if (Double.isFinite(sum) && sum >= 0x1p-900) {
@@ -136,9 +136,15 @@ public final class NormalizedGradientStep implements Optimizer {
                 // the norm of g / scale, in [1/n, n]: dividing by it, then by scale, neither overflows nor underflows
                 factor = lr / (l2 ? Math.sqrt(scaled) : scaled / g.length) / scale;
             }
+            // the update checks its own results (an integer OR over the magnitude bits, negative iff one of them is NaN
+            // or infinite) in the same pass, instead of a second pass over x
+            long bad = 0;
             for (int i = 0; i < p.length; i++) {
-                p[i] -= factor * g[i];
+                double v = p[i] - factor * g[i];
+                p[i] = v;
+                bad |= 0x7fefffffffffffffL - (Double.doubleToRawLongBits(v) & 0x7fffffffffffffffL);
             }
+            return bad >= 0;
         });
     }
 

@@ -11,7 +11,11 @@ final class Runs {
     /** One first-order update, applied in place: x receives the point after step {@code step} (1-based). */
     @FunctionalInterface
     interface StepRule {
-        void apply(double[] x, double[] gradient, int step);
+        /**
+         * @return true if the rule checked, in its own pass, that every coordinate of the new x is finite (then
+         *         {@link #firstOrder} does not check again); false to have it checked
+         */
+        boolean apply(double[] x, double[] gradient, int step);
     }
 
     /** Throws {@link IllegalArgumentException} naming the first bad argument of {@link Optimizer#minimize}. */
@@ -59,6 +63,9 @@ final class Runs {
         if (!Double.isFinite(value)) {
             throw new NonFiniteResultException(who + ": the function value " + where(step, after) + " is " + value
                     + " (the optimizer needs finite values)");
+        }
+        if (f.checksGradient()) {
+            return value;
         }
         for (double e : g) {
             if (!Double.isFinite(e)) {
@@ -138,9 +145,11 @@ final class Runs {
         while (taken < steps) {
             double loss = evaluate(who, f, x, g, taken + 1, false);
             losses.add(loss);
-            rule.apply(x, g, taken + 1);
+            boolean checked = rule.apply(x, g, taken + 1);
             taken++;
-            requireFinitePoint(who, x, taken);
+            if (!checked) {
+                requireFinitePoint(who, x, taken);
+            }
             if (!listener.afterStep(taken, loss, x)) {
                 stopped = true;
                 break;

@@ -173,6 +173,45 @@ class OptimizerContractTest {
     }
 
     @Test
+    void anUpdateThatOverflowsThrowsNamingTheCoordinate() {
+        // ascend along x[1] from near the largest double: the normalized step (of L2 or mean-absolute size lr), and
+        // plain gradient descent, take it to infinity
+        DifferentiableFunction f = (x, g) -> {
+            g[0] = 0;
+            g[1] = -1;
+            return 0;
+        };
+        for (Optimizer o : List.of(NormalizedGradientStep.l2().withLearningRate(1e308),
+                NormalizedGradientStep.l1Mean().withLearningRate(1e307), GradientDescent.of(1e308))) {
+            NonFiniteResultException e = assertThrows(NonFiniteResultException.class,
+                    () -> o.minimize(f, new double[] {1, 1.7e308}, 3, StepListener.NONE), o.toString());
+            assertTrue(e.getMessage().contains("step 1 made x[1] Infinity"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFunctionThatChecksItsGradientIsNotCheckedAgain() {
+        // a function that claims to check its gradient, and lies: the gradient pass is skipped, so the NaN surfaces
+        // only in the point the step makes
+        DifferentiableFunction liar = new DifferentiableFunction() {
+            @Override
+            public double evaluate(double[] x, double[] g) {
+                g[0] = Double.NaN;
+                g[1] = 0;
+                return 1;
+            }
+
+            @Override
+            public boolean checksGradient() {
+                return true;
+            }
+        };
+        NonFiniteResultException e = assertThrows(NonFiniteResultException.class,
+                () -> GradientDescent.of(0.1).minimize(liar, new double[] {1, 2}, 3, StepListener.NONE));
+        assertTrue(e.getMessage().contains("step 1 made x[0] NaN"), e.getMessage());
+    }
+
+    @Test
     void learningRatesAreValidatedNamingTheValue() {
         for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
             String found = "found " + bad;
