@@ -86,6 +86,21 @@ public final class GraphObjective {
             throw new IllegalArgumentException("the gradient array has shape " + java.util.Arrays.toString(gradient.shape())
                     + ", the input " + java.util.Arrays.toString(input.shape()));
         }
+        return evaluate(input, dx -> gradient.assign(dx));
+    }
+
+    /**
+     * As {@link #evaluate(INDArray, INDArray)}, handing the input gradient to {@code reader} instead of copying it:
+     * the array lives in the pass and is valid only during the call (read it, do not keep or modify it). It has the
+     * input's shape and is checked to be finite before {@code reader} sees it.
+     *
+     * @param input  the model's preprocessed input batch {@code [N, C, H, W]} (not modified)
+     * @param reader receives {@code ∂objective/∂input}
+     * @return the objective's value, summed over the batch
+     * @throws NonFiniteResultException if the value or the gradient is NaN or infinite
+     */
+    public double evaluate(INDArray input, java.util.function.Consumer<INDArray> reader) {
+        Objects.requireNonNull(reader, "reader");
         Map<String, INDArray> seeds = new HashMap<>();
         List<ScratchArrays.Lease> leases = new ArrayList<>(objective.nodes().size());
         try (ForwardPass pass = graph.forwardTo(input, objective.nodes())) {
@@ -108,7 +123,7 @@ public final class GraphObjective {
             if (!HostArrays.allFinite(dx)) {
                 throw new NonFiniteResultException("the gradient of " + objective.describe() + " holds NaN or infinite values");
             }
-            gradient.assign(dx);
+            reader.accept(dx);
             return value;
         } finally {
             leases.forEach(ScratchArrays.Lease::close);

@@ -326,14 +326,34 @@ final class SynthesisEngine {
         double[] tmp = new double[h * w];
         for (int p = 0; p < planes; p++) {
             int off = p * h * w;
+            // the horizontal pass: the interior columns, whose taps need no reflection, tap by tap over the whole row
+            // (a loop the JIT vectorizes; each output still sums its taps in order from 0, so the bits are those of
+            // the tap-table loop), and the columns within the radius of an edge through the reflected tap table
+            int lo = Math.min(radius, w);
+            int hi = Math.max(lo, w - radius);
             for (int y = 0; y < h; y++) {
                 int row = off + y * w;
+                int out = y * w;
+                if (hi > lo) {
+                    java.util.Arrays.fill(tmp, out + lo, out + hi, 0.0);
+                    for (int t = 0; t < taps; t++) {
+                        double kt = k[t];
+                        int src = row + t - radius;
+                        for (int xx = lo; xx < hi; xx++) {
+                            tmp[out + xx] += kt * x[src + xx];
+                        }
+                    }
+                }
                 for (int xx = 0; xx < w; xx++) {
+                    if (xx == lo && hi > lo) {
+                        xx = hi - 1;
+                        continue;
+                    }
                     double acc = 0;
                     for (int t = 0, base = xx * taps; t < taps; t++) {
                         acc += k[t] * x[row + colTap[base + t]];
                     }
-                    tmp[y * w + xx] = acc;
+                    tmp[out + xx] = acc;
                 }
             }
             // the vertical pass row by row: each output row is a weighted sum of whole (reflected) rows of tmp
@@ -420,6 +440,14 @@ final class SynthesisEngine {
         private final int[] source = new int[channels];
         Map<String, Double> lastTerms = Map.of();
         private double[] gradModelOverride;
+        /**
+         * Pixel runs with no transform or a {@link Roll}: the image goes to the float32 input, and the input gradient
+         * comes back negated, each in one pass that also rolls ({@link RolledCopy}), instead of a transform pass, a
+         * conversion and a negation each way.
+         */
+        private final boolean direct;
+        /** Whether {@link #lastGradient} is kept on the direct path (the contribution clip reads it). */
+        private final boolean keepLast;
 
         Step(GraphObjective f, ImageParameterization param, long[] shape, SplittableRandom rng, List<Term> terms,
              List<double[]> slots) {
@@ -442,6 +470,9 @@ final class SynthesisEngine {
             lastGradient = new double[n];
             x = Nd4j.create(DataType.FLOAT, modelShape);
             gx = Nd4j.create(DataType.FLOAT, modelShape);
+            direct = param == null && (transform == null || transform instanceof Roll.Shift)
+                    && dev.cnnviz.core.graph.HostArrays.plain(x);
+            keepLast = s.clipContributionPercentile() > 0;
             // display RGB in [0, 1] -> model input: x_c = (255 rgb[source_c] * scale - mean_c) / std_c (grey: mean of RGB)
             ChannelOrder order = pre.order();
             for (int c = 0; c < channels; c++) {
@@ -490,7 +521,46 @@ final class SynthesisEngine {
         }
 
         @Override
+        public boolean checksGradient() {
+            return direct;   // read from the float gradient that GraphObjective checked: finite, and so are its negations
+        }
+
+        /** {@link #evaluate} on the direct path: the point (rolled) into x, the negated gradient (rolled back) out. */
+        private double evaluateDirect(double[] p, double[] gradient) {
+            int hh = (int) x.size(2);
+            int ww = (int) x.size(3);
+            Roll.Shift shift = (Roll.Shift) transform;
+            java.nio.FloatBuffer in = x.data().asNioFloat();
+            if (shift != null) {
+                shift.redraw(rng);
+                shift.forwardInto(p, in);
+            } else {
+                RolledCopy.toFloats(p, in, hh, ww, 0, 0);
+            }
+            double[] last = keepLast ? lastGradient : null;
+            double value = f.evaluate(x, dx -> {
+                java.nio.FloatBuffer g;
+                if (dev.cnnviz.core.graph.HostArrays.plain(dx) && dx.dataType() == DataType.FLOAT) {
+                    g = dx.data().asNioFloat();
+                } else {
+                    gx.assign(dx);
+                    g = gx.data().asNioFloat();
+                }
+                if (shift != null) {
+                    shift.backwardFrom(g, gradient, last);
+                } else {
+                    RolledCopy.fromFloats(g, gradient, last, hh, ww, 0, 0);
+                }
+            });
+            lastTerms = termsOf(terms, slots);
+            return -value;
+        }
+
+        @Override
         public double evaluate(double[] p, double[] gradient) {
+            if (direct) {
+                return evaluateDirect(p, gradient);
+            }
             int plane = (int) (x.size(2) * x.size(3));
             double[] in = p;
             if (param != null) {
