@@ -57,6 +57,32 @@ public record Tensor(int[] shape, float[] data) {
         return data.clone();
     }
 
+    /**
+     * Copies {@code length} values, from flat index {@code from} on, into {@code dst} at {@code at}: the values without
+     * the array that {@link #data()} allocates (a caller that reads a large tensor on every call can reuse its own).
+     *
+     * <pre>{@code
+     * float[] buffer = new float[t.length()];
+     * t.copyTo(0, buffer, 0, t.length());
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if a range falls outside the tensor or {@code dst}, naming it
+     */
+    public void copyTo(int from, float[] dst, int at, int length) {
+        if (dst == null) {
+            throw new IllegalArgumentException("the destination array must not be null");
+        }
+        if (from < 0 || length < 0 || from > data.length - length) {
+            throw new IllegalArgumentException("values [" + from + ", " + ((long) from + length) + ") are outside the tensor's "
+                    + data.length);
+        }
+        if (at < 0 || at > dst.length - length) {
+            throw new IllegalArgumentException("positions [" + at + ", " + ((long) at + length)
+                    + ") are outside the destination's " + dst.length);
+        }
+        System.arraycopy(data, from, dst, at, length);
+    }
+
     /** @return the number of dimensions. */
     public int rank() {
         return shape.length;

@@ -72,6 +72,12 @@ public final class Fgsm extends AttackBase<Fgsm> {
         return true;
     }
 
+    /** The step clips to [0, 1], and from finite images and gradients it makes no NaN. */
+    @Override
+    protected boolean resultsInRange() {
+        return true;
+    }
+
     @Override
     protected int[] run(Batch b) {
         float e = (float) epsilon;

@@ -25,6 +25,12 @@ final class GradientEngine implements AutoCloseable {
     private final INDArray input;
     private final float[] modelValues;
     private final float[] modelGradient;
+    /** The backward seed at the scores node, {@code [n, classes]} float32, rewritten by every gradient. */
+    private final INDArray seedArray;
+    private final java.util.Set<String> scoresOnly;
+    /** The batch's clean images and its adversarial images, {@code n · imageLength()} each, for the attack's use. */
+    private final float[] clean;
+    private final float[] adversarial;
 
     /**
      * @param model   the model
@@ -52,6 +58,20 @@ final class GradientEngine implements AutoCloseable {
         this.input = Nd4j.create(graph.dataType(), shape);
         this.modelValues = new float[n * space.modelLength()];
         this.modelGradient = new float[n * space.modelLength()];
+        this.seedArray = Nd4j.create(graph.dataType(), n, classes);
+        this.scoresOnly = java.util.Set.of(graph.scoresNode());
+        this.clean = new float[n * space.imageLength()];
+        this.adversarial = new float[n * space.imageLength()];
+    }
+
+    /** @return the engine's buffer for the batch's clean images ({@code n · imageLength()} values), reused per call */
+    float[] cleanBuffer() {
+        return clean;
+    }
+
+    /** @return the engine's buffer for the batch's adversarial images, reused per call */
+    float[] adversarialBuffer() {
+        return adversarial;
     }
 
     /** @return the batch size */
@@ -77,11 +97,12 @@ final class GradientEngine implements AutoCloseable {
     }
 
     /**
-     * Opens a forward pass on an image-space batch for gradients. Close it before the next one.
+     * Opens a forward pass on an image-space batch for gradients, up to the scores node (nodes after it, such as a
+     * final softmax, are not computed: gradients start at the scores). Close it before the next one.
      */
     Pass forward(float[] u) {
         load(u);
-        return new Pass(graph.forward(input));
+        return new Pass(graph.forwardTo(input, scoresOnly));
     }
 
     private void load(float[] u) {
@@ -146,15 +167,23 @@ final class GradientEngine implements AutoCloseable {
          */
         float[] modelGradient(double[] seed) {
             INDArray s = pass.scores();
-            INDArray wide = Nd4j.create(seed, s.shape(), 'c');
-            INDArray seedArray = wide.castTo(graph.dataType());
-            try (Gradients g = pass.backward(java.util.Map.of(graph.scoresNode(), seedArray), List.of(graph.inputName()))) {
-                Host.read(g.get(graph.inputName()), modelGradient);
-            } finally {
-                seedArray.close();
-                if (wide != seedArray) {
-                    wide.close();
+            if (seed.length != seedArray.length() || s.length() != seedArray.length()) {
+                throw new IllegalArgumentException("the seed has " + seed.length + " values, the scores "
+                        + java.util.Arrays.toString(s.shape()));
+            }
+            INDArray seedIn = seedArray.reshape(s.shape());
+            if (graph.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && HostArrays.plain(seedArray)) {
+                java.nio.FloatBuffer b = seedArray.data().asNioFloat();
+                for (int i = 0; i < seed.length; i++) {
+                    b.put(i, (float) seed[i]);
                 }
+            } else {
+                for (int i = 0; i < seed.length; i++) {
+                    seedArray.putScalar(i, seed[i]);
+                }
+            }
+            try (Gradients g = pass.backward(java.util.Map.of(graph.scoresNode(), seedIn), List.of(graph.inputName()))) {
+                Host.read(g.get(graph.inputName()), modelGradient);
             }
             for (float v : modelGradient) {
                 if (!Float.isFinite(v)) {
@@ -173,5 +202,6 @@ final class GradientEngine implements AutoCloseable {
     @Override
     public void close() {
         input.close();
+        seedArray.close();
     }
 }
