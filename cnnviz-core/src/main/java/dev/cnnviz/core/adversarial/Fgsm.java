@@ -1,6 +1,8 @@
 package dev.cnnviz.core.adversarial;
 
 import dev.cnnviz.core.Model;
+import dev.cnnviz.api.NonFiniteResultException;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -82,8 +84,12 @@ public final class Fgsm extends AttackBase<Fgsm> {
     protected int[] run(Batch b) {
         float e = (float) epsilon;
         try (GradientEngine.Pass p = b.takeCleanPass()) {
-            float[] gx = p.modelGradient(crossEntropySeed(p.scores(), b, null));
-            step(space, b.n, b.x0, gx, e, b.adv);
+            boolean[] finite = {true};
+            // the step reads the gradient where the backward pass left it, checking it as it goes
+            p.modelGradient(crossEntropySeed(p.scores(), b, null), g -> finite[0] = step(space, b.n, b.x0, g, e, b.adv));
+            if (!finite[0]) {
+                throw new NonFiniteResultException("the input gradient of the attack's loss holds NaN or infinite values");
+            }
         }
         int[] steps = new int[b.n];
         java.util.Arrays.fill(steps, 1);
@@ -98,15 +104,39 @@ public final class Fgsm extends AttackBase<Fgsm> {
      * as {@link ImageSpace#adjoint} rounds it. One pass instead of three (clear, accumulate, step), the same bits.
      */
     static void step(ImageSpace space, int n, float[] x0, float[] gx, float e, float[] adv) {
+        step(space, n, x0, FloatBuffer.wrap(gx), e, adv);
+    }
+
+    /**
+     * {@link #step(ImageSpace, int, float[], float[], float, float[])} reading the gradient from a buffer (the native
+     * one the backward pass wrote) in chunks that stay in the cache, and checking it in the same pass.
+     *
+     * @return true if every gradient value was finite (otherwise {@code adv} is not meaningful)
+     */
+    static boolean step(ImageSpace space, int n, float[] x0, FloatBuffer gx, float e, float[] adv) {
         int plane = space.inputSpec().height() * space.inputSpec().width();
         int modelChannels = space.inputSpec().channels();
+        float[] chunk = new float[Math.min(plane, CHUNK)];
+        int bad = 0;
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < modelChannels; c++) {
                 int to = (i * space.channels() + space.source(c)) * plane;
-                step(x0, to, gx, (i * modelChannels + c) * plane, space.gain(c), e, adv, plane);
+                int from = (i * modelChannels + c) * plane;
+                for (int at = 0; at < plane; at += chunk.length) {
+                    int len = Math.min(chunk.length, plane - at);
+                    gx.get(from + at, chunk, 0, len);
+                    for (int j = 0; j < len; j++) {
+                        bad |= 0x7f7fffff - (Float.floatToRawIntBits(chunk[j]) & 0x7fffffff);   // < 0 iff NaN or ±∞
+                    }
+                    step(x0, to + at, chunk, 0, space.gain(c), e, adv, len);
+                }
             }
         }
+        return bad >= 0;
     }
+
+    /** Gradient values read per chunk: 16 KB, resident in the L1 cache while the step reads them. */
+    private static final int CHUNK = 4096;
 
     /**
      * {@code adv = clip(x0 + ε · sign(g), 0, 1)}, with {@code sign(±0) = 0}, in one pass of integer and float

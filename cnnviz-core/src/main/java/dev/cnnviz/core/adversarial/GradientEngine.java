@@ -106,8 +106,12 @@ final class GradientEngine implements AutoCloseable {
     }
 
     private void load(float[] u) {
-        space.apply(u, modelValues);
-        Host.write(modelValues, input);
+        if (HostArrays.plain(input) && input.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            space.apply(u, input.data().asNioFloat());   // straight into the native input, through a cached chunk
+        } else {
+            space.apply(u, modelValues);
+            Host.write(modelValues, input);
+        }
     }
 
     private double[] hostScores(ForwardPass p) {
@@ -166,6 +170,22 @@ final class GradientEngine implements AutoCloseable {
          * @throws NonFiniteResultException if the gradient holds NaN or infinite values
          */
         float[] modelGradient(double[] seed) {
+            modelGradient(seed, g -> g.get(0, modelGradient));
+            for (float v : modelGradient) {
+                if (!Float.isFinite(v)) {
+                    throw new NonFiniteResultException("the input gradient of the attack's loss holds " + v);
+                }
+            }
+            return modelGradient;
+        }
+
+        /**
+         * The gradient of {@code Σ_{i,k} seed[i, k] · z[i, k]} with respect to the model's input, handed to
+         * {@code reader} where the backward pass wrote it (the native buffer of a plain float32 gradient, else a copy):
+         * {@code n · modelLength()} values, row-major, valid only during the call, <b>not checked</b>: the reader
+         * must refuse NaN and infinite values itself.
+         */
+        void modelGradient(double[] seed, java.util.function.Consumer<java.nio.FloatBuffer> reader) {
             INDArray s = pass.scores();
             if (seed.length != seedArray.length() || s.length() != seedArray.length()) {
                 throw new IllegalArgumentException("the seed has " + seed.length + " values, the scores "
@@ -183,14 +203,15 @@ final class GradientEngine implements AutoCloseable {
                 }
             }
             try (Gradients g = pass.backward(java.util.Map.of(graph.scoresNode(), seedIn), List.of(graph.inputName()))) {
-                Host.read(g.get(graph.inputName()), modelGradient);
-            }
-            for (float v : modelGradient) {
-                if (!Float.isFinite(v)) {
-                    throw new NonFiniteResultException("the input gradient of the attack's loss holds " + v);
+                INDArray dx = g.get(graph.inputName());
+                if (HostArrays.plain(dx) && dx.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
+                        && dx.length() == modelGradient.length) {
+                    reader.accept(dx.data().asNioFloat());
+                } else {
+                    Host.read(dx, modelGradient);
+                    reader.accept(java.nio.FloatBuffer.wrap(modelGradient));
                 }
             }
-            return modelGradient;
         }
 
         @Override

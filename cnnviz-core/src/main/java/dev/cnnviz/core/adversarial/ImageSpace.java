@@ -115,6 +115,31 @@ public final class ImageSpace {
     }
 
     /**
+     * {@link #apply(float[], float[])} into a buffer (a native model input), through a small array that stays in the
+     * cache: the same values, without an intermediate array of the batch's size.
+     */
+    void apply(float[] u, java.nio.FloatBuffer x) {
+        int n = u.length / imageLength();
+        int plane = spec.height() * spec.width();
+        float[] chunk = new float[Math.min(plane, 4096)];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < a.length; c++) {
+                int from = (i * channels + source[c]) * plane;
+                int to = (i * a.length + c) * plane;
+                float ac = (float) a[c];
+                float bc = (float) b[c];
+                for (int at = 0; at < plane; at += chunk.length) {
+                    int len = Math.min(chunk.length, plane - at);
+                    for (int j = 0; j < len; j++) {
+                        chunk[j] = ac * u[from + at + j] + bc;
+                    }
+                    x.put(to + at, chunk, 0, len);
+                }
+            }
+        }
+    }
+
+    /**
      * The adjoint of the linear part, {@code g_u = Aᵀ g_x}: a gradient with respect to the model input becomes one
      * with respect to the image.
      *

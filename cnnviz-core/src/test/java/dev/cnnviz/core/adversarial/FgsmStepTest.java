@@ -89,4 +89,67 @@ class FgsmStepTest {
                     "g = " + g[i] + ", x0 = " + x0[i] + ", e = " + e);
         }
     }
+
+    @Test
+    void theBufferStepCrossesChunksAndReportsNonFiniteGradients() {
+        // planes of 70 x 80 = 5,600 values: more than one 4,096-value chunk per plane
+        ImageSpace space = ImageSpace.of(new dev.cnnviz.api.InputSpec(3, 70, 80, dev.cnnviz.api.Layout.NCHW,
+                dev.cnnviz.api.Preprocessing.caffeBgr(104, 117, 123)));
+        java.util.Random r = new java.util.Random(9);
+        int n = 2;
+        float[] gx = new float[n * space.modelLength()];
+        for (int i = 0; i < gx.length; i++) {
+            gx[i] = i % 11 == 0 ? 0f : (float) r.nextGaussian();
+        }
+        float[] x0 = new float[n * space.imageLength()];
+        for (int i = 0; i < x0.length; i++) {
+            x0[i] = r.nextFloat();
+        }
+        float e = 2 / 255f;
+        float[] g = new float[x0.length];
+        space.adjoint(gx, g);
+        float[] expected = new float[x0.length];
+        Fgsm.step(x0, g, e, expected);
+        float[] got = new float[x0.length];
+        java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * gx.length)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        direct.put(0, gx);
+        assertEquals(true, Fgsm.step(space, n, x0, direct, e, got));
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got));
+        for (int at : new int[] {0, 4095, 4096, 5599, gx.length - 1}) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                float[] h = gx.clone();
+                h[at] = bad;
+                assertEquals(false, Fgsm.step(space, n, x0, java.nio.FloatBuffer.wrap(h), e, got), bad + " at " + at);
+            }
+        }
+        float[] extremes = gx.clone();
+        extremes[7] = Float.MAX_VALUE;
+        extremes[8] = -Float.MAX_VALUE;
+        extremes[9] = Float.MIN_VALUE;
+        assertEquals(true, Fgsm.step(space, n, x0, java.nio.FloatBuffer.wrap(extremes), e, got));
+    }
+
+    @Test
+    void applyIntoABufferGivesTheArraysValues() {
+        for (dev.cnnviz.api.ChannelOrder order : dev.cnnviz.api.ChannelOrder.values()) {
+            int modelChannels = order == dev.cnnviz.api.ChannelOrder.GREY ? 1 : 3;
+            dev.cnnviz.api.Preprocessing pre = order == dev.cnnviz.api.ChannelOrder.BGR
+                    ? dev.cnnviz.api.Preprocessing.caffeBgr(104, 117, 123) : dev.cnnviz.api.Preprocessing.unit(order);
+            ImageSpace space = ImageSpace.of(new dev.cnnviz.api.InputSpec(modelChannels, 70, 80,
+                    dev.cnnviz.api.Layout.NCHW, pre));
+            java.util.Random r = new java.util.Random(order.ordinal());
+            float[] u = new float[2 * space.imageLength()];
+            for (int i = 0; i < u.length; i++) {
+                u[i] = r.nextFloat();
+            }
+            float[] want = new float[2 * space.modelLength()];
+            space.apply(u, want);
+            java.nio.FloatBuffer got = java.nio.FloatBuffer.allocate(want.length);
+            space.apply(u, got);
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got.get(i)), order + " at " + i);
+            }
+        }
+    }
 }
