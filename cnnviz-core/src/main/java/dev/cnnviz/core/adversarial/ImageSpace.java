@@ -99,19 +99,7 @@ public final class ImageSpace {
      * @param x receives the model input, {@code n · modelLength()} values (overwritten)
      */
     public void apply(float[] u, float[] x) {
-        int n = u.length / imageLength();
-        int plane = spec.height() * spec.width();
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < a.length; c++) {
-                int from = (i * channels + source[c]) * plane;
-                int to = (i * a.length + c) * plane;
-                float ac = (float) a[c];
-                float bc = (float) b[c];
-                for (int j = 0; j < plane; j++) {
-                    x[to + j] = ac * u[from + j] + bc;
-                }
-            }
-        }
+        apply(u, java.nio.FloatBuffer.wrap(x));
     }
 
     /**
