@@ -1,6 +1,7 @@
 package dev.cnnviz.core.embedding;
 
 import dev.cnnviz.core.MemoryBudget;
+import dev.cnnviz.core.graph.HostArrays;
 import java.util.Arrays;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -85,7 +86,7 @@ public final class ExactKnn {
         MemoryBudget.defaultBudget().check("a host copy of " + data.size(0) + " x " + data.size(1) + " embeddings",
                 MemoryBudget.bytesOf(8, data.size(0), data.size(1)));
         INDArray c = data.dataType() == DataType.FLOAT ? data : data.castTo(DataType.FLOAT);
-        return new ExactKnn(c, c.dup('c').data().asFloat(), Metric.L2);
+        return new ExactKnn(c, hostCopy(c, "data"), Metric.L2);
     }
 
     /**
@@ -123,7 +124,7 @@ public final class ExactKnn {
         }
         checkK(k, n);
         INDArray q = queries.dataType() == DataType.FLOAT ? queries : queries.castTo(DataType.FLOAT);
-        return run(q, q.dup('c').data().asFloat(), k, false);
+        return run(q, hostCopy(q, "queries"), k, false);
     }
 
     /**
@@ -483,9 +484,24 @@ public final class ExactKnn {
         if (m.size(0) > Integer.MAX_VALUE || m.size(1) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + " is too large: " + Arrays.toString(m.shape()));
         }
-        if (!Double.isFinite(m.sumNumber().doubleValue())) {
-            throw new IllegalArgumentException(what + " holds NaN or infinite values");
+    }
+
+    /**
+     * The float32 matrix's values, row-major, copied in bulk ({@link HostArrays#floats}: {@code data().asFloat()}
+     * reads element by element, about 40 ms for 10,000 × 128 values), checked to be finite.
+     *
+     * @throws IllegalArgumentException if a value is NaN or infinite (also one that overflowed the cast to float32)
+     */
+    private static float[] hostCopy(INDArray m, String what) {
+        float[] host = HostArrays.floats(m);
+        int bad = 0;
+        for (float v : host) {
+            bad |= 0x7f7fffff - (Float.floatToRawIntBits(v) & 0x7fffffff); // negative for NaN and ±inf
         }
+        if (bad < 0) {
+            throw new IllegalArgumentException(what + " holds NaN or infinite values (as float32)");
+        }
+        return host;
     }
 
     private static void checkK(int k, int max) {

@@ -209,6 +209,42 @@ class NeighbourSearchTest {
     }
 
     @Test
+    void viewsAndDoubleInputsGiveTheAnswerOfTheirFloatCopies() {
+        // The host copy is taken in bulk: a row-and-column view of a larger matrix (an offset and strides that are
+        // not its own) and a float64 matrix must be read as their plain float32 copies.
+        float[][] big = clustered(300, 12, 5, 13);
+        INDArray whole = Nd4j.createFromArray(big);
+        INDArray view = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(37, 287),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 11));
+        float[][] plain = new float[250][9];
+        for (int i = 0; i < 250; i++) {
+            System.arraycopy(big[37 + i], 2, plain[i], 0, 9);
+        }
+        INDArray queries = view.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 130),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(view).withMetric(metric);
+            assertArrayEquals(bruteForce(plain, plain, 6, metric, true), knn.searchSelf(6).indices(), metric.name());
+            assertArrayEquals(bruteForce(plain, Arrays.copyOfRange(plain, 100, 130), 6, metric, false),
+                    knn.search(queries, 6).indices(), metric + " view queries");
+            assertEquals(knn.search(queries, 6), ExactKnn.of(view.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE))
+                    .withMetric(metric).search(queries.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), 6), metric + " double");
+        }
+    }
+
+    @Test
+    void valuesThatOverflowFloatAreRejected() {
+        // Finite in float64 but infinite as float32: the search would rank infinities.
+        INDArray big = Nd4j.createFromArray(new double[][] {{1, 2}, {1e300, 0}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(big));
+        assertTrue(e.getMessage().contains("data") && e.getMessage().contains("infinite"), e.getMessage());
+        ExactKnn knn = ExactKnn.of(Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}}));
+        IllegalArgumentException q = assertThrows(IllegalArgumentException.class,
+                () -> knn.search(Nd4j.createFromArray(new double[][] {{-1e300, 0}}), 1));
+        assertTrue(q.getMessage().contains("queries"), q.getMessage());
+    }
+
+    @Test
     void hnswRecallOnClusteredData() {
         float[][] data = clustered(2000, 32, 10, 3);
         float[][] queries = clustered(200, 32, 10, 4);
