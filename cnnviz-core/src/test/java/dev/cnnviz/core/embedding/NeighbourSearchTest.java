@@ -118,8 +118,8 @@ class NeighbourSearchTest {
             Arrays.sort(sorted);
             ExactKnn.Survivors found = new ExactKnn.Survivors();
             double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
-                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack, new float[groups],
-                    new float[k], new int[groups], found);
+                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack,
+                    new ExactKnn.Scratch(groups, k), found);
             String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
             assertTrue(threshold >= sorted[k - 1] + slack, what);
             int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
