@@ -402,6 +402,10 @@ public final class ExactKnn {
         private final TopK fine;
         private final int[] idx;
         private final double[] val;
+        /** The rows to re-rank. */
+        private int[] ranked = new int[64];
+        /** The sum of the values read ahead of the re-ranking, kept so that the reads are not optimised away. */
+        float touched;
 
         RowSelector(int n, int groups, int k) {
             this.row = new float[(n + groups - 1) / groups][groups]; // the last chunk's padding stays 0
@@ -453,12 +457,31 @@ public final class ExactKnn {
             for (int t = 0; t < k; t++) {
                 reach = Math.max(reach, val[t] + keyError(queryRoot, idx[t]));
             }
-            fine.clear();
+            if (ranked.length < m) {
+                ranked = new int[Math.max(m, 2 * ranked.length)];
+            }
+            int r = 0;
             for (int t = 0; t < m; t++) {
                 int j = rows[t];
-                if (keys[t] - keyError(queryRoot, j) <= reach) {
-                    fine.offer(metric.distance(queryHost, qi * d, host, j * d, d), j);
+                ranked[r] = j;
+                r += keys[t] - keyError(queryRoot, j) <= reach ? 1 : 0;
+            }
+            // The rows are scattered over the data (which the block of products has pushed out of the near caches):
+            // read one value of each of their cache lines first, independent loads that overlap, so that the
+            // distances below find them in the nearest cache instead of waiting for one line after another.
+            float touch = 0;
+            for (int t = 0; t < r; t++) {
+                int from = ranked[t] * d;
+                for (int at = from, end = from + d; at < end; at += 16) {
+                    touch += host[at];
                 }
+                touch += host[from + d - 1];
+            }
+            touched += touch;
+            fine.clear();
+            for (int t = 0; t < r; t++) {
+                int j = ranked[t];
+                fine.offer(metric.distance(queryHost, qi * d, host, j * d, d), j);
             }
             fine.drainSorted(idx, val);
             for (int t = 0; t < k; t++) {
