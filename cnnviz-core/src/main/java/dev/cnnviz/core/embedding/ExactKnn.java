@@ -217,7 +217,7 @@ public final class ExactKnn {
      * Each key is one float subtraction, rounded alike in both passes. With {@code k} well below {@code groups},
      * about {@code k} groups are scanned: each key is read once by a vector instruction and a few hundred again. (On
      * the 10,000 Fashion-MNIST embeddings, k = 10 and 512 groups: about 10.7 groups scanned with super-groups, 10.0
-     * with the exact {@code k}-th group minimum, for half the selection's time.)
+     * with the exact {@code k}-th group minimum; finding them took 1.8 instead of 2.4 µs per query, single-threaded.)
      *
      * @param row     the products of the query with the data rows in chunks, the last one padded with finite values;
      *                row {@code skip}'s value is overwritten

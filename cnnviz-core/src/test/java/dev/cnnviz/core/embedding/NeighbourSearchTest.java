@@ -110,25 +110,50 @@ class NeighbourSearchTest {
                 products[j] = r.nextInt(levels) * 0.5f;
                 offset[j] = r.nextInt(levels) * 0.25f;
             }
-            float[] keys = new float[n];
+            assertCoarse(products, offset, k, groups, skip, slack);
+        }
+    }
+
+    @Test
+    void superGroupsHoldingAllTheBestRowsLoseNone() {
+        // k = 4 and 32 groups (4 super-groups of 8 groups): the best rows all in the groups of super-group 0 (rows
+        // 0, 4, 8, ...: groups 0, 4, 8, 12 of the first chunk, then the same groups again), ties at the threshold, and
+        // group counts around 8k.
+        for (int groups : new int[] {31, 32, 35, 40}) {
+            int n = 3 * groups + 5;
+            float[] products = new float[n];
+            float[] offset = new float[n];
             for (int j = 0; j < n; j++) {
-                keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
+                offset[j] = (j % groups) % 4 == 0 ? 1 + 0.25f * (j % 3) : 10 + j % 5;
             }
-            float[] sorted = keys.clone();
-            Arrays.sort(sorted);
-            ExactKnn.Survivors found = new ExactKnn.Survivors();
-            double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
-                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack,
-                    new ExactKnn.Scratch(groups, k), found);
-            String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
-            assertTrue(threshold >= sorted[k - 1] + slack, what);
-            int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
-            int[] rows = Arrays.copyOf(found.rows, found.size);
-            Arrays.sort(rows);
-            assertArrayEquals(expected, rows, what);
-            for (int t = 0; t < found.size; t++) {
-                assertEquals(keys[found.rows[t]], found.keys[t], what);
+            for (double slack : new double[] {0, 0.25, 2}) {
+                assertCoarse(products, offset, 4, groups, -1, slack);
+                assertCoarse(products, offset, 4, groups, 4, slack);
             }
+        }
+    }
+
+    /** {@link ExactKnn#coarse} finds exactly the rows with a key at most its threshold, at least the k-th key + slack. */
+    private static void assertCoarse(float[] products, float[] offset, int k, int groups, int skip, double slack) {
+        int n = products.length;
+        float[] keys = new float[n];
+        for (int j = 0; j < n; j++) {
+            keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
+        }
+        float[] sorted = keys.clone();
+        Arrays.sort(sorted);
+        ExactKnn.Survivors found = new ExactKnn.Survivors();
+        double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
+                ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack,
+                new ExactKnn.Scratch(groups, k), found);
+        String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
+        assertTrue(threshold >= sorted[k - 1] + slack, what);
+        int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
+        int[] rows = Arrays.copyOf(found.rows, found.size);
+        Arrays.sort(rows);
+        assertArrayEquals(expected, rows, what);
+        for (int t = 0; t < found.size; t++) {
+            assertEquals(keys[found.rows[t]], found.keys[t], what);
         }
     }
 
