@@ -110,25 +110,50 @@ class NeighbourSearchTest {
                 products[j] = r.nextInt(levels) * 0.5f;
                 offset[j] = r.nextInt(levels) * 0.25f;
             }
-            float[] keys = new float[n];
+            assertCoarse(products, offset, k, groups, skip, slack);
+        }
+    }
+
+    @Test
+    void superGroupsHoldingAllTheBestRowsLoseNone() {
+        // k = 4 and 32 groups (4 super-groups of 8 groups): the best rows all in the groups of super-group 0 (rows
+        // 0, 4, 8, ...: groups 0, 4, 8, 12 of the first chunk, then the same groups again), ties at the threshold, and
+        // group counts around 8k.
+        for (int groups : new int[] {31, 32, 35, 40}) {
+            int n = 3 * groups + 5;
+            float[] products = new float[n];
+            float[] offset = new float[n];
             for (int j = 0; j < n; j++) {
-                keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
+                offset[j] = (j % groups) % 4 == 0 ? 1 + 0.25f * (j % 3) : 10 + j % 5;
             }
-            float[] sorted = keys.clone();
-            Arrays.sort(sorted);
-            ExactKnn.Survivors found = new ExactKnn.Survivors();
-            double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
-                    ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack, new float[groups],
-                    new float[k], new int[groups], found);
-            String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
-            assertTrue(threshold >= sorted[k - 1] + slack, what);
-            int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
-            int[] rows = Arrays.copyOf(found.rows, found.size);
-            Arrays.sort(rows);
-            assertArrayEquals(expected, rows, what);
-            for (int t = 0; t < found.size; t++) {
-                assertEquals(keys[found.rows[t]], found.keys[t], what);
+            for (double slack : new double[] {0, 0.25, 2}) {
+                assertCoarse(products, offset, 4, groups, -1, slack);
+                assertCoarse(products, offset, 4, groups, 4, slack);
             }
+        }
+    }
+
+    /** {@link ExactKnn#coarse} finds exactly the rows with a key at most its threshold, at least the k-th key + slack. */
+    private static void assertCoarse(float[] products, float[] offset, int k, int groups, int skip, double slack) {
+        int n = products.length;
+        float[] keys = new float[n];
+        for (int j = 0; j < n; j++) {
+            keys[j] = j == skip ? Float.POSITIVE_INFINITY : offset[j] - products[j];
+        }
+        float[] sorted = keys.clone();
+        Arrays.sort(sorted);
+        ExactKnn.Survivors found = new ExactKnn.Survivors();
+        double threshold = ExactKnn.coarse(ExactKnn.chunks(products, groups, 0f),
+                ExactKnn.chunks(offset, groups, Float.POSITIVE_INFINITY), n, skip, slack,
+                new ExactKnn.Scratch(groups, k), found);
+        String what = "n=" + n + " k=" + k + " groups=" + groups + " skip=" + skip;
+        assertTrue(threshold >= sorted[k - 1] + slack, what);
+        int[] expected = IntStream.range(0, n).filter(j -> j != skip && keys[j] <= threshold).toArray();
+        int[] rows = Arrays.copyOf(found.rows, found.size);
+        Arrays.sort(rows);
+        assertArrayEquals(expected, rows, what);
+        for (int t = 0; t < found.size; t++) {
+            assertEquals(keys[found.rows[t]], found.keys[t], what);
         }
     }
 
@@ -206,6 +231,42 @@ class NeighbourSearchTest {
         INDArray nan = Nd4j.createFromArray(new float[][] {{1, Float.NaN}});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(nan));
         assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+    }
+
+    @Test
+    void viewsAndDoubleInputsGiveTheAnswerOfTheirFloatCopies() {
+        // The host copy is taken in bulk: a row-and-column view of a larger matrix (an offset and strides that are
+        // not its own) and a float64 matrix must be read as their plain float32 copies.
+        float[][] big = clustered(300, 12, 5, 13);
+        INDArray whole = Nd4j.createFromArray(big);
+        INDArray view = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(37, 287),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 11));
+        float[][] plain = new float[250][9];
+        for (int i = 0; i < 250; i++) {
+            System.arraycopy(big[37 + i], 2, plain[i], 0, 9);
+        }
+        INDArray queries = view.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 130),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(view).withMetric(metric);
+            assertArrayEquals(bruteForce(plain, plain, 6, metric, true), knn.searchSelf(6).indices(), metric.name());
+            assertArrayEquals(bruteForce(plain, Arrays.copyOfRange(plain, 100, 130), 6, metric, false),
+                    knn.search(queries, 6).indices(), metric + " view queries");
+            assertEquals(knn.search(queries, 6), ExactKnn.of(view.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE))
+                    .withMetric(metric).search(queries.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), 6), metric + " double");
+        }
+    }
+
+    @Test
+    void valuesThatOverflowFloatAreRejected() {
+        // Finite in float64 but infinite as float32: the search would rank infinities.
+        INDArray big = Nd4j.createFromArray(new double[][] {{1, 2}, {1e300, 0}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExactKnn.of(big));
+        assertTrue(e.getMessage().contains("data") && e.getMessage().contains("infinite"), e.getMessage());
+        ExactKnn knn = ExactKnn.of(Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}}));
+        IllegalArgumentException q = assertThrows(IllegalArgumentException.class,
+                () -> knn.search(Nd4j.createFromArray(new double[][] {{-1e300, 0}}), 1));
+        assertTrue(q.getMessage().contains("queries"), q.getMessage());
     }
 
     @Test
