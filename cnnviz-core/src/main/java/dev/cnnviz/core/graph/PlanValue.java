@@ -42,6 +42,11 @@ final class PlanValue {
     dnnl_memory diff;
     dnnl_memory scratch;
     boolean diffSet;
+    /**
+     * Whether the current backward pass reads this value's gradient after its producer's backward step (the caller
+     * asked for it): only then must the producer leave the gradient as it found it ({@link OneDnnPlan#beginBackward}).
+     */
+    boolean gradientKept = true;
     /** Whether {@link #mem} borrows the buffer of the ND4J value it imports. */
     private final boolean borrowsBuffer;
     /** Whether {@link #mem}'s buffer may be freed, and the memory that owns it (null while freed). */
