@@ -178,6 +178,30 @@ final class PlanValue {
         diffSet = true;
     }
 
+    /**
+     * Adds {@code values} to this value's gradient on the host (a copy while it has none, a sum after, in float32 as a
+     * summing reorder): for small gradients in plain layout, such as a parameter's, where launching a reorder costs
+     * more than the values.
+     *
+     * @throws IllegalStateException if this value is not a vector of {@code values.length} elements (whose layout is
+     *                               then plain)
+     */
+    void addGradient(float[] values) {
+        if (dims.length != 1 || dims[0] != values.length) {
+            throw new IllegalStateException("the gradient of '" + name + "' " + java.util.Arrays.toString(dims)
+                    + " is not a plain vector of " + values.length + " values");
+        }
+        java.nio.FloatBuffer d = new org.bytedeco.javacpp.FloatPointer(OneDnn.dataHandle(diff())).capacity(values.length).asBuffer();
+        if (!diffSet) {
+            d.put(0, values);
+        } else {
+            for (int i = 0; i < values.length; i++) {
+                d.put(i, d.get(i) + values[i]);
+            }
+        }
+        diffSet = true;
+    }
+
     INDArray export(boolean gradient) {
         if (!gradient && stale) {
             refresh.run();
