@@ -337,7 +337,7 @@ public final class ForwardPass implements AutoCloseable {
         Set<String> active = active(seeds.keySet(), targets);
         Set<String> complete = new HashSet<>();
         if (plan != null) {
-            plan.beginBackward();
+            plan.beginBackward(targets);
         }
         List<Node> order = graph.nodes();
         for (int idx = order.size() - 1; idx >= 0; idx--) {

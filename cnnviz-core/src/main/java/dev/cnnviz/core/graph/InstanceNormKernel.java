@@ -17,7 +17,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_submemory;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_set_data_handle;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nchw;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
@@ -26,10 +25,10 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
 import dev.cnnviz.core.graph.OneDnn.Step;
 import dev.cnnviz.core.graph.ops.InstanceNorm;
-import java.util.ArrayList;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -45,16 +44,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * use the biased variance, as ONNX does.
  *
  * <p>Forward: oneDNN's batch normalization ({@code forward_training}, scale and shift), which also keeps the
- * mean and variance. The scale and bias are copied into the per-row memories once, and again before a step
- * whenever a trainable {@link Parameters} array changed (its version counter).
+ * mean and variance. The scale and bias are written into the per-row memories (once per image, from the host) at
+ * the trace, and again before a step whenever a trainable {@link Parameters} array changed (its version counter).
  *
  * <p>Backward (standard rule): oneDNN's batch-normalization backward with scale and shift, the exact input
  * gradient {@code dx = scale[c] / sqrt(σ² + ε) · (dy - mean(dy) - x̂ · mean(dy · x̂))} (means over the positions of
  * one {@code (n, c)}) and the per-row gradients {@code Σ_s dy · x̂} and {@code Σ_s dy}. The scale and bias
  * gradients, when wanted, are those rows summed over the images,
- * {@code dscale[c] = Σ_n Σ_s dy[n, c, s] · x̂[n, c, s]} and {@code dB[c] = Σ_n Σ_s dy[n, c, s]}: one summing reorder
- * per image from a window of the per-row gradient into the plan's parameter gradient
- * ({@link OneDnnPlan#parameterGradient}).
+ * {@code dscale[c] = Σ_n Σ_s dy[n, c, s] · x̂[n, c, s]} and {@code dB[c] = Σ_n Σ_s dy[n, c, s]}: each image's row
+ * added in turn on the host to the plan's parameter gradient ({@link OneDnnPlan#parameterGradient},
+ * {@link PlanValue#addGradient(float[])}). These copies of {@code C} values ran as oneDNN reorders before, two per
+ * image for each of the forward reload and the backward sums: about 240 launches per step of the style network,
+ * each waking the thread pool for a few hundred bytes.
  */
 final class InstanceNormKernel extends PlanKernel {
     private final PlanValue x;
@@ -79,19 +80,19 @@ final class InstanceNormKernel extends PlanKernel {
     private final Parameters.Slot bSlot;
     private long sSeen;
     private long bSeen;
-    /** Buffer-less {@code [C]} memories pointed at {@link #s} and {@link #b}, and the copies into every image's rows. */
-    private final dnnl_memory sUser;
-    private final dnnl_memory bUser;
-    private final List<Step> sLoads = new ArrayList<>();
-    private final List<Step> bLoads = new ArrayList<>();
-    /** Image {@code n}'s window {@code [n·C, (n+1)·C)} of a per-row {@code [N·C]} memory. */
-    private final dnnl_memory_desc_t[] rowWindows;
+    /** Images and channels: the per-row memories hold {@code n·c} values, image by image. */
+    private final int n;
+    private final int c;
+    /** Host views of the per-row scale and shift, and one image's values in transit. */
+    private final FloatBuffer scaleRows;
+    private final FloatBuffer shiftRows;
+    private final float[] row;
     private dnnl_memory dyView;
     private dnnl_memory diffScale;
     private dnnl_memory diffShift;
-    /** Per image, a memory seeing its window of {@link #diffScale} / {@link #diffShift}. */
-    private dnnl_memory[] diffScaleWindows;
-    private dnnl_memory[] diffShiftWindows;
+    /** Host views of {@link #diffScale} / {@link #diffShift}. */
+    private FloatBuffer diffScaleRows;
+    private FloatBuffer diffShiftRows;
     /** The input gradient when only the scale or bias gradient is wanted (written, never read). */
     private dnnl_memory dxScratch;
     private Step bwdScratch;
@@ -133,8 +134,9 @@ final class InstanceNormKernel extends PlanKernel {
         }
         this.sSeen = sSlot == null ? 0 : sSlot.version();
         this.bSeen = bSlot == null ? 0 : bSlot.version();
-        long c = x.dims[1];
-        long rows = x.dims[0] * c;
+        this.n = (int) x.dims[0];
+        this.c = (int) x.dims[1];
+        long rows = (long) n * c;
         long[] view = {1, rows, x.dims[2], x.dims[3]};
         viewMd = OneDnn.md(view, plan.tag(x.dims) == dnnl_nchw ? dnnl_nchw : plan.blockedTag);
         xView = res.handle(viewMd);
@@ -143,17 +145,13 @@ final class InstanceNormKernel extends PlanKernel {
         dnnl_memory_desc_t statMd = OneDnn.md(new long[] {rows}, dnnl_x);
         mean = res.memory(statMd);
         variance = res.memory(statMd);
-        rowWindows = new dnnl_memory_desc_t[(int) x.dims[0]];
-        for (int n = 0; n < rowWindows.length; n++) {
-            rowWindows[n] = new dnnl_memory_desc_t();
-            check(dnnl_memory_desc_init_submemory(rowWindows[n], statMd, new long[] {c}, new long[] {n * c}),
-                    "dnnl_memory_desc_init_submemory");
-        }
-        dnnl_memory_desc_t cMd = OneDnn.md(new long[] {c}, dnnl_x);
-        sUser = res.handle(cMd);
-        bUser = res.handle(cMd);
-        scale = perRow(this.s, sUser, cMd, statMd, sLoads);
-        shift = perRow(this.b, bUser, cMd, statMd, bLoads);
+        row = new float[c];
+        scale = res.memory(statMd);
+        shift = res.memory(statMd);
+        scaleRows = hostView(scale, rows);
+        shiftRows = hostView(shift, rows);
+        load(this.s, scaleRows);
+        load(this.b, shiftRows);
         dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
         check(dnnl_batch_normalization_forward_desc_init(desc, dnnl_forward_training, viewMd, epsilon, flags),
                 "dnnl_batch_normalization_forward_desc_init");
@@ -162,35 +160,31 @@ final class InstanceNormKernel extends PlanKernel {
                 DNNL_ARG_VARIANCE}, xView, scale, shift, yView, mean, variance);
     }
 
-    /**
-     * The per-channel values {@code v} repeated for every image of the batch, in a memory of their own: one copy from
-     * {@code user} (pointed at {@code v}) into each image's window, kept in {@code loads} to run again on a change.
-     */
-    private dnnl_memory perRow(INDArray v, dnnl_memory user, dnnl_memory_desc_t cMd, dnnl_memory_desc_t statMd, List<Step> loads) {
-        dnnl_memory m = res.memory(statMd);
-        OneDnn.wrap(user, v);
-        for (dnnl_memory_desc_t window : rowWindows) {
-            Step load = res.reorder(cMd, user, window, m, false);
-            load.run(stream);
-            loads.add(load);
+    /** A host view of {@code count} floats of a memory (the stream runs in order on the CPU: its steps are done). */
+    private static FloatBuffer hostView(dnnl_memory m, long count) {
+        return new FloatPointer(OneDnn.dataHandle(m)).capacity(count).asBuffer();
+    }
+
+    /** Writes the per-channel values {@code v} into every image's row of a per-row memory. */
+    private void load(INDArray v, FloatBuffer rows) {
+        v.data().asNioFloat().get(0, row, 0, c);
+        for (int i = 0; i < n; i++) {
+            rows.put(i * c, row, 0, c);
         }
-        return m;
     }
 
     /**
-     * Copies a trainable scale or bias again into its per-row memory if its {@link Parameters} changed it since the
+     * Writes a trainable scale or bias again into its per-row memory if its {@link Parameters} changed it since the
      * last copy: two version reads per step otherwise.
      */
     private void reloadChangedParameters() {
         if (sSlot != null && sSlot.version() != sSeen) {
             sSeen = sSlot.version();
-            OneDnn.wrap(sUser, s);
-            sLoads.forEach(l -> l.run(stream));
+            load(s, scaleRows);
         }
         if (bSlot != null && bSlot.version() != bSeen) {
             bSeen = bSlot.version();
-            OneDnn.wrap(bUser, b);
-            bLoads.forEach(l -> l.run(stream));
+            load(b, shiftRows);
         }
     }
 
@@ -237,17 +231,18 @@ final class InstanceNormKernel extends PlanKernel {
             bwdScratch.run(stream);
         }
         if (scaleWanted) {
-            sumOverImages(plan.parameterGradient(sName, new long[] {s.length()}, s.shape()), diffScaleWindows);
+            sumOverImages(plan.parameterGradient(sName, new long[] {s.length()}, s.shape()), diffScaleRows);
         }
         if (biasWanted) {
-            sumOverImages(plan.parameterGradient(bName, new long[] {b.length()}, b.shape()), diffShiftWindows);
+            sumOverImages(plan.parameterGradient(bName, new long[] {b.length()}, b.shape()), diffShiftRows);
         }
     }
 
-    /** Adds every image's window of a per-row gradient to a parameter's gradient. */
-    private void sumOverImages(PlanValue gradient, dnnl_memory[] windows) {
-        for (int n = 0; n < windows.length; n++) {
-            gradient.addGradient(rowWindows[n], windows[n]);
+    /** Adds every image's row of a per-row gradient to a parameter's gradient, image by image. */
+    private void sumOverImages(PlanValue gradient, FloatBuffer rows) {
+        for (int i = 0; i < n; i++) {
+            rows.get(i * c, row, 0, c);
+            gradient.addGradient(row);
         }
     }
 
@@ -262,20 +257,10 @@ final class InstanceNormKernel extends PlanKernel {
         dnnl_memory_desc_t statMd = OneDnn.md(new long[] {x.dims[0] * x.dims[1]}, dnnl_x);
         diffScale = res.memory(statMd);
         diffShift = res.memory(statMd);
-        diffScaleWindows = windows(diffScale);
-        diffShiftWindows = windows(diffShift);
+        diffScaleRows = hostView(diffScale, (long) n * c);
+        diffShiftRows = hostView(diffShift, (long) n * c);
         dyView = res.handle(viewMd);
         check(dnnl_memory_set_data_handle(dyView, OneDnn.dataHandle(y.diff())), "dnnl_memory_set_data_handle");
-    }
-
-    /** One memory per image seeing its window of the per-row memory {@code m} (a distinct memory per copy source). */
-    private dnnl_memory[] windows(dnnl_memory m) {
-        dnnl_memory[] out = new dnnl_memory[rowWindows.length];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = res.handle(rowWindows[n]);
-            check(dnnl_memory_set_data_handle(out[n], OneDnn.dataHandle(m)), "dnnl_memory_set_data_handle");
-        }
-        return out;
     }
 
     private Step backwardStep(dnnl_memory dxView) {

@@ -370,10 +370,16 @@ final class OneDnnPlan implements AutoCloseable {
         return vals.get(name).export(false);
     }
 
-    /** Starts a backward pass: no value has a gradient yet. */
-    void beginBackward() {
+    /**
+     * Starts a backward pass: no value has a gradient yet.
+     *
+     * @param read the nodes whose gradients the pass reads when it ends (its {@code wrt}); a kernel may use the
+     *             gradient of any other output as scratch once it has pushed it to its inputs
+     */
+    void beginBackward(java.util.Collection<String> read) {
         for (PlanValue v : vals.values()) {
             v.diffSet = false;
+            v.gradientKept = read.contains(v.name);
         }
         for (PlanValue v : paramGrads.values()) {
             v.diffSet = false;

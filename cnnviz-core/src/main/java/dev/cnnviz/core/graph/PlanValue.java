@@ -42,6 +42,11 @@ final class PlanValue {
     dnnl_memory diff;
     dnnl_memory scratch;
     boolean diffSet;
+    /**
+     * Whether the current backward pass reads this value's gradient after its producer's backward step (the caller
+     * asked for it): only then must the producer leave the gradient as it found it ({@link OneDnnPlan#beginBackward}).
+     */
+    boolean gradientKept = true;
     /** Whether {@link #mem} borrows the buffer of the ND4J value it imports. */
     private final boolean borrowsBuffer;
     /** Whether {@link #mem}'s buffer may be freed, and the memory that owns it (null while freed). */
@@ -170,6 +175,30 @@ final class PlanValue {
             steps[i] = res.reorder(fromMd, from, md, diff(), diffSet);
         }
         steps[i].run(stream);
+        diffSet = true;
+    }
+
+    /**
+     * Adds {@code values} to this value's gradient on the host (a copy while it has none, a sum after, in float32 as a
+     * summing reorder): for small gradients in plain layout, such as a parameter's, where launching a reorder costs
+     * more than the values.
+     *
+     * @throws IllegalStateException if this value is not a vector of {@code values.length} elements (whose layout is
+     *                               then plain)
+     */
+    void addGradient(float[] values) {
+        if (dims.length != 1 || dims[0] != values.length) {
+            throw new IllegalStateException("the gradient of '" + name + "' " + java.util.Arrays.toString(dims)
+                    + " is not a plain vector of " + values.length + " values");
+        }
+        java.nio.FloatBuffer d = new org.bytedeco.javacpp.FloatPointer(OneDnn.dataHandle(diff())).capacity(values.length).asBuffer();
+        if (!diffSet) {
+            d.put(0, values);
+        } else {
+            for (int i = 0; i < values.length; i++) {
+                d.put(i, d.get(i) + values[i]);
+            }
+        }
         diffSet = true;
     }
 

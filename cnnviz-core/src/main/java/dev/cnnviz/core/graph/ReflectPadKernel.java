@@ -24,10 +24,13 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
  * over the interior rows, copied from the interior column it reflects; then each top and bottom border row, over the
  * whole width, copied from the interior row it reflects (so the corners reflect both ways).
  *
- * <p>Backward, the adjoint of those steps in reverse order, {@code dx = Tᵀ dy}: {@code dy} copied into scratch;
- * each border row's gradient added to the interior row it was copied from (a summing reorder); each border column's
- * gradient, over the interior rows, added to its interior column; then the interior window is {@code x}'s gradient
- * contribution. Every border element's gradient thus lands on the input element it copies, as in the ND4J operator.
+ * <p>Backward, the adjoint of those steps in reverse order, {@code dx = Tᵀ dy}: each border row's gradient added to
+ * the interior row it was copied from (a summing reorder); each border column's gradient, over the interior rows,
+ * added to its interior column; then the interior window is {@code x}'s gradient contribution. Every border
+ * element's gradient thus lands on the input element it copies, as in the ND4J operator. The folds run in place on
+ * {@code dy}, which nothing reads after this step, unless the pass returns this node's gradient
+ * ({@link PlanValue#gradientKept}): then on a copy of {@code dy} in scratch (one more pass over the padded value,
+ * which the in-place folds save: the style networks pad before each of their 16 convolutions).
  */
 final class ReflectPadKernel extends PlanKernel {
     private final PlanValue x;
@@ -39,6 +42,9 @@ final class ReflectPadKernel extends PlanKernel {
     private dnnl_memory scratch;
     private final List<Step> bwd = new ArrayList<>();
     private dnnl_memory scratchInterior;
+    /** The border folds on the output gradient itself, and its interior window. */
+    private final List<Step> bwdInPlace = new ArrayList<>();
+    private dnnl_memory diffInterior;
 
     /**
      * @return whether {@code p} on an input of shape {@code x} runs on {@code plan}: 4-D, reflect mode, batch and
@@ -138,22 +144,38 @@ final class ReflectPadKernel extends PlanKernel {
         if (!wanted[0]) {
             return;
         }
+        if (!y.gradientKept) {
+            if (diffInterior == null) {
+                folds(y.diff(), bwdInPlace);
+                diffInterior = view(y.diff(), interiorMd);
+            }
+            for (Step s : bwdInPlace) {
+                s.run(stream);
+            }
+            x.addGradient(interiorMd, diffInterior);
+            return;
+        }
         if (scratch == null) {
             scratch = res.memory(y.md);
             bwd.add(res.reorder(y.md, y.diff(), y.md, scratch, false));
-            long[] column = {x.dims[0], x.dims[1], x.dims[2], 1};
-            long[] row = {x.dims[0], x.dims[1], 1, y.dims[3]};
-            for (long[] copy : rowCopies(x.dims[2])) {
-                bwd.add(copy(scratch, window(y.md, row, copy[0], 0), window(y.md, row, copy[1], 0), true));
-            }
-            for (long[] copy : columnCopies(x.dims[3])) {
-                bwd.add(copy(scratch, window(y.md, column, pads[0], copy[0]), window(y.md, column, pads[0], copy[1]), true));
-            }
+            folds(scratch, bwd);
             scratchInterior = view(scratch, interiorMd);
         }
         for (Step s : bwd) {
             s.run(stream);
         }
         x.addGradient(interiorMd, scratchInterior);
+    }
+
+    /** Adds the border rows', then the border columns' gradients in {@code m} to the interior rows and columns they copy. */
+    private void folds(dnnl_memory m, List<Step> into) {
+        long[] column = {x.dims[0], x.dims[1], x.dims[2], 1};
+        long[] row = {x.dims[0], x.dims[1], 1, y.dims[3]};
+        for (long[] copy : rowCopies(x.dims[2])) {
+            into.add(copy(m, window(y.md, row, copy[0], 0), window(y.md, row, copy[1], 0), true));
+        }
+        for (long[] copy : columnCopies(x.dims[3])) {
+            into.add(copy(m, window(y.md, column, pads[0], copy[0]), window(y.md, column, pads[0], copy[1]), true));
+        }
     }
 }

@@ -127,6 +127,41 @@ class StyleKernelsTest {
     }
 
     /**
+     * One scale and bias shared by two instance norms, at batch 3: the second norm's per-image rows are added on the
+     * host to a parameter gradient that already holds the first's ({@link PlanValue#addGradient(float[])}'s sum), and
+     * the sums still match ND4J's.
+     */
+    @ParameterizedTest(name = "blocks of {0} channels")
+    @ValueSource(ints = {8, 16})
+    void sharedScaleAndBiasGradientsMatchNd4j(int block) {
+        Random rnd = new Random(11);
+        Graph g = Graph.builder()
+                .input("x", 16, 9, 7)
+                .constant("s", w(rnd, 16)).constant("b", w(rnd, 16))
+                .add("in1", new InstanceNorm(1e-5), "x", "s", "b")
+                .add("relu1", new Relu(), "in1")
+                .constant("w1", w(rnd, 16, 16, 3, 3))
+                .add("conv1", Conv.padded(1), "relu1", "w1")
+                .add("in2", new InstanceNorm(1e-5), "conv1", "s", "b")
+                .add("out", new Tanh(), "in2")
+                .build().withOneDnnBlock(block);
+        INDArray x = w(new Random(12), 3, 16, 9, 7).muli(4);
+        INDArray seed = w(new Random(13), 3, 16, 9, 7);
+        List<String> wrt = List.of("s", "b", "x");
+        try (ForwardPass a = g.forward(x); ForwardPass b = g.withNd4jOnly().forward(x)) {
+            assertTrue(a.ranOnOneDnn("in1") && a.ranOnOneDnn("in2"), "both norms on the plan");
+            for (int rep = 0; rep < 2; rep++) {
+                Gradients ga = a.backward(Map.of("out", seed), wrt);
+                Gradients gb = b.backward(Map.of("out", seed), wrt);
+                for (String n : wrt) {
+                    assertClose(gb.get(n), ga.get(n), "gradient at " + n + ", backward " + rep);
+                }
+                assertTrue(a.gradientOnOneDnn("s") && a.gradientOnOneDnn("b"), "scale and bias gradients from the plan");
+            }
+        }
+    }
+
+    /**
      * Transposed convolutions as the style networks use them, on oneDNN's deconvolution: stride 2 with output
      * padding 1 and no pads (candy's {@code output_shape}: the right pad is -1 and the extra row/column holds the
      * bias only), stride 2 with pads 1 and output padding 1 (the usual "same" upsampling, no bias), a dilated
