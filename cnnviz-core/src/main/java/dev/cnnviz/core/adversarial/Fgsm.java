@@ -1,6 +1,7 @@
 package dev.cnnviz.core.adversarial;
 
 import dev.cnnviz.core.Model;
+import dev.cnnviz.core.graph.HostArrays;
 import dev.cnnviz.api.NonFiniteResultException;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
@@ -117,7 +118,7 @@ public final class Fgsm extends AttackBase<Fgsm> {
         int plane = space.inputSpec().height() * space.inputSpec().width();
         int modelChannels = space.inputSpec().channels();
         float[] chunk = new float[Math.min(plane, CHUNK)];
-        int bad = 0;
+        boolean finite = true;
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < modelChannels; c++) {
                 int to = (i * space.channels() + space.source(c)) * plane;
@@ -125,14 +126,12 @@ public final class Fgsm extends AttackBase<Fgsm> {
                 for (int at = 0; at < plane; at += chunk.length) {
                     int len = Math.min(chunk.length, plane - at);
                     gx.get(from + at, chunk, 0, len);
-                    for (int j = 0; j < len; j++) {
-                        bad |= 0x7f7fffff - (Float.floatToRawIntBits(chunk[j]) & 0x7fffffff);   // < 0 iff NaN or ±∞
-                    }
+                    finite &= HostArrays.allFinite(chunk, 0, len);
                     step(x0, to + at, chunk, 0, space.gain(c), e, adv, len);
                 }
             }
         }
-        return bad >= 0;
+        return finite;
     }
 
     /** Gradient values read per chunk: 16 KB, resident in the L1 cache while the step reads them. */

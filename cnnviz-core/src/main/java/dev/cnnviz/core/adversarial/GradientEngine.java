@@ -171,10 +171,8 @@ final class GradientEngine implements AutoCloseable {
          */
         float[] modelGradient(double[] seed) {
             modelGradient(seed, g -> g.get(0, modelGradient));
-            for (float v : modelGradient) {
-                if (!Float.isFinite(v)) {
-                    throw new NonFiniteResultException("the input gradient of the attack's loss holds " + v);
-                }
+            if (!HostArrays.allFinite(modelGradient, 0, modelGradient.length)) {
+                throw new NonFiniteResultException("the input gradient of the attack's loss holds NaN or infinite values");
             }
             return modelGradient;
         }

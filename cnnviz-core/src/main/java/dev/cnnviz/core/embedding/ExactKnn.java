@@ -565,11 +565,7 @@ public final class ExactKnn {
      */
     private static float[] hostCopy(INDArray m, String what) {
         float[] host = HostArrays.floats(m);
-        int bad = 0;
-        for (float v : host) {
-            bad |= 0x7f7fffff - (Float.floatToRawIntBits(v) & 0x7fffffff); // negative for NaN and ±inf
-        }
-        if (bad < 0) {
+        if (!HostArrays.allFinite(host, 0, host.length)) {
             throw new IllegalArgumentException(what + " holds NaN or infinite values (as float32)");
         }
         return host;

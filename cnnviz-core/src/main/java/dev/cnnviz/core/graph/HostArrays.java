@@ -122,13 +122,40 @@ public final class HostArrays {
      * @return true if no value is NaN or infinite
      */
     public static boolean allFinite(INDArray a) {
+        return allFiniteOf(a);
+    }
+
+    /**
+     * Whether {@code length} values of {@code v} from {@code from} on are all finite: the same bit test as
+     * {@link #allFinite(INDArray)}, for host arrays (a model's gradient read back, a chunk of one).
+     *
+     * @throws IllegalArgumentException if the range lies outside {@code v}
+     */
+    public static boolean allFinite(float[] v, int from, int length) {
+        if (from < 0 || length < 0 || from > v.length - length) {
+            throw new IllegalArgumentException("values [" + from + ", " + ((long) from + length) + ") are outside the array's "
+                    + v.length);
+        }
+        int bad = 0;
+        for (int i = from, end = from + length; i < end; i++) {
+            bad |= nonFinite(v[i]);
+        }
+        return bad >= 0;
+    }
+
+    /** @return a negative number iff {@code v} is NaN or infinite (its magnitude bits exceed the largest finite's) */
+    private static int nonFinite(float v) {
+        return 0x7f7fffff - (Float.floatToRawIntBits(v) & 0x7fffffff);
+    }
+
+    private static boolean allFiniteOf(INDArray a) {
         if (plain(a) && a.length() <= Integer.MAX_VALUE) {
             int n = (int) a.length();
             if (a.dataType() == DataType.FLOAT) {
                 FloatBuffer b = a.data().asNioFloat();
                 int bad = 0;
                 for (int i = 0; i < n; i++) {
-                    bad |= 0x7f7fffff - (Float.floatToRawIntBits(b.get(i)) & 0x7fffffff);
+                    bad |= nonFinite(b.get(i));
                 }
                 return bad >= 0;
             }

@@ -67,4 +67,22 @@ class HostArraysTest {
             assertTrue(HostArrays.allFinite(a.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all())), type + ", a slice");
         }
     }
+
+    @Test
+    void allFiniteOverAHostRangeSeesOnlyThatRange() {
+        float[] v = {1, -0f, Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, 3};
+        org.junit.jupiter.api.Assertions.assertTrue(HostArrays.allFinite(v, 0, v.length));
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            for (int at = 0; at < v.length; at++) {
+                float[] w = v.clone();
+                w[at] = bad;
+                org.junit.jupiter.api.Assertions.assertFalse(HostArrays.allFinite(w, 0, w.length), bad + " at " + at);
+                org.junit.jupiter.api.Assertions.assertEquals(true, HostArrays.allFinite(w, at + 1, w.length - at - 1),
+                        "after " + at);
+                org.junit.jupiter.api.Assertions.assertEquals(true, HostArrays.allFinite(w, 0, at), "before " + at);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> HostArrays.allFinite(v, 4, 3));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> HostArrays.allFinite(v, -1, 1));
+    }
 }
