@@ -55,7 +55,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * targets: embeddings at least 1.25× a PyTorch loop over the same data, t-SNE of 10,000 points under 60 s, the k-NN
  * at the speed of a matrix product (10,000 × 10,000 × 128 multiply-adds, about 26 GFLOP, plus the selection):
  * {@code exactKnn10k} against {@code gemm10k}, the same products without the selection ({@code gemm10kBlocks256}:
- * in the search's blocks of 256 queries).
+ * in the search's blocks of 256 queries). Single-shot iterations of each run seconds apart and spread by up to 2× on a
+ * shared host; {@link KnnInterleaved} times the three in turn, in one JVM, for the ratios.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -198,7 +199,7 @@ public class EmbeddingBench {
         return gram(s.embeddings.vectors(), 256);
     }
 
-    private static float gram(INDArray vectors, int block) {
+    static float gram(INDArray vectors, int block) {
         INDArray x = vectors.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         int n = (int) x.size(0);
         float check = 0;
