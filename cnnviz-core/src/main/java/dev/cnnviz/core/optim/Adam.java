@@ -112,22 +112,63 @@ public final class Adam implements Optimizer {
         double b2 = beta2;
         double eps = epsilon;
         return Runs.firstOrder(NAME, f, x, steps, listener, (p, g, t) -> {
-            double c1 = 1 - StrictMath.pow(b1, t);
-            double c2 = 1 - StrictMath.pow(b2, t);
+            double c1 = biasCorrection(b1, t);
+            double c2 = biasCorrection(b2, t);
             for (int i = 0; i < p.length; i++) {
                 double gi = g[i];
-                m[i] = b1 * m[i] + (1 - b1) * gi;
-                v[i] = b2 * v[i] + (1 - b2) * (gi * gi);
+                m[i] = moment(b1, m[i], gi);
+                v[i] = moment(b2, v[i], gi * gi);
                 if (v[i] == Double.POSITIVE_INFINITY) {
                     throw new NonFiniteResultException(NAME + ": the second moment of x[" + i + "] overflowed at step "
                             + t + " (gradient " + gi + "; its square exceeds the largest double)");
                 }
-                double mHat = m[i] / c1;
-                double vHat = v[i] / c2;
-                p[i] -= lr * mHat / (Math.sqrt(vHat) + eps);
+                p[i] -= step(lr, eps, m[i], v[i], c1, c2);
             }
             return false;
         });
+    }
+
+    /**
+     * The bias correction of step {@code t}, {@code 1 − βᵗ}, with {@link StrictMath#pow} (bit-reproducible across
+     * JVMs). The update rule's three pieces ({@code biasCorrection}, {@link #moment}, {@link #step}) are the one
+     * definition of Adam's arithmetic in cnnviz: {@link #minimize} and the trainer's per-parameter Adam
+     * ({@code dev.cnnviz.core.train.ParameterAdam}) both compute with them, so they agree bit for bit in float64.
+     *
+     * @param beta β₁ or β₂
+     * @param t    the step, from 1
+     * @return {@code 1 − βᵗ}
+     */
+    public static double biasCorrection(double beta, long t) {
+        return 1 - StrictMath.pow(beta, t);
+    }
+
+    /**
+     * A moment's update: {@code β · previous + (1 − β) · value}, with {@code value} the gradient for the first moment
+     * and its square for the second.
+     *
+     * @param beta     β₁ or β₂
+     * @param previous {@code m_{t−1}} or {@code v_{t−1}}
+     * @param value    {@code g} or {@code g²}
+     * @return {@code m_t} or {@code v_t}
+     */
+    public static double moment(double beta, double previous, double value) {
+        return beta * previous + (1 - beta) * value;
+    }
+
+    /**
+     * The amount subtracted from a coordinate: {@code lr · m̂ / (√v̂ + ε)} with {@code m̂ = m / c₁} and
+     * {@code v̂ = v / c₂}, evaluated in that order.
+     *
+     * @param learningRate lr
+     * @param epsilon      ε
+     * @param m            the first moment {@code m_t}
+     * @param v            the second moment {@code v_t}
+     * @param c1           {@link #biasCorrection} of β₁ at this step
+     * @param c2           {@link #biasCorrection} of β₂ at this step
+     * @return the step
+     */
+    public static double step(double learningRate, double epsilon, double m, double v, double c1, double c2) {
+        return learningRate * (m / c1) / (Math.sqrt(v / c2) + epsilon);
     }
 
     /** Equal when every option is. */

@@ -143,8 +143,8 @@ public final class ParameterAdam implements AutoCloseable {
             return;
         }
         int n = (int) p.length();
-        double c1 = 1 - StrictMath.pow(options.beta1(), t);
-        double c2 = 1 - StrictMath.pow(options.beta2(), t);
+        double c1 = Adam.biasCorrection(options.beta1(), t);
+        double c2 = Adam.biasCorrection(options.beta2(), t);
         if (p.dataType() == DataType.FLOAT) {
             float[][] mv = (float[][]) moments.computeIfAbsent(name, k -> new float[][] {new float[n], new float[n]});
             boolean direct = HostArrays.plain(p);
@@ -199,15 +199,15 @@ public final class ParameterAdam implements AutoCloseable {
         double eps = options.epsilon();
         for (int i = 0; i < len; i++) {
             double gi = g[i];
-            double mi = b1 * m[at + i] + (1 - b1) * gi;
-            double vi = b2 * v[at + i] + (1 - b2) * (gi * gi);
+            double mi = Adam.moment(b1, m[at + i], gi);
+            double vi = Adam.moment(b2, v[at + i], gi * gi);
             m[at + i] = (float) mi;
             v[at + i] = (float) vi;
-            p[i] = (float) (p[i] - lr * (mi / c1) / (Math.sqrt(vi / c2) + eps));
+            p[i] = (float) (p[i] - Adam.step(lr, eps, mi, vi, c1, c2));
         }
     }
 
-    /** {@link #floatStep} in float64: the same expression as {@link Adam#minimize}, so the two agree bit for bit. */
+    /** {@link #floatStep} in float64: {@link Adam}'s own update rule, so the two agree bit for bit. */
     private void doubleStep(double[] p, double[] g, double[] m, double[] v, int at, int len, double c1, double c2) {
         double b1 = options.beta1();
         double b2 = options.beta2();
@@ -215,11 +215,11 @@ public final class ParameterAdam implements AutoCloseable {
         double eps = options.epsilon();
         for (int i = 0; i < len; i++) {
             double gi = g[i];
-            double mi = b1 * m[at + i] + (1 - b1) * gi;
-            double vi = b2 * v[at + i] + (1 - b2) * (gi * gi);
+            double mi = Adam.moment(b1, m[at + i], gi);
+            double vi = Adam.moment(b2, v[at + i], gi * gi);
             m[at + i] = mi;
             v[at + i] = vi;
-            p[i] -= lr * (mi / c1) / (Math.sqrt(vi / c2) + eps);
+            p[i] -= Adam.step(lr, eps, mi, vi, c1, c2);
         }
     }
 

@@ -52,6 +52,24 @@ class AdamTest {
     }
 
     @Test
+    void theUpdateRulesPiecesAreThePapersFormulas() {
+        // Step 1 from zero moments with g = 2: m = 0.1 * 2, v = 0.001 * 4, corrections 0.1 and 0.001, so m̂ = 2,
+        // v̂ = 4 and the step is lr * 2 / (2 + ε).
+        assertEquals(0.1, Adam.biasCorrection(0.9, 1), 1e-15);
+        assertEquals(1 - 0.999 * 0.999 * 0.999, Adam.biasCorrection(0.999, 3), 1e-15);
+        assertEquals(0.0, Adam.biasCorrection(0.0, 1) - 1.0);
+        double m = Adam.moment(0.9, 0, 2);
+        double v = Adam.moment(0.999, 0, 4);
+        assertEquals(0.2, m, 1e-15);
+        assertEquals(0.004, v, 1e-15);
+        assertEquals(0.05 * 2 / (2 + 1e-8), Adam.step(0.05, 1e-8, m, v, 0.1, 0.001), 1e-15);
+        // Later steps blend: 0.9 * 0.2 + 0.1 * (-1).
+        assertEquals(0.08, Adam.moment(0.9, m, -1), 1e-15);
+        // A zero first moment takes no step, whatever v.
+        assertEquals(0.0, Adam.step(1, 1e-8, 0, 5, 0.5, 0.5));
+    }
+
+    @Test
     void theFirstStepMovesEveryCoordinateByAboutTheLearningRate() {
         // t = 1: m̂ = g, v̂ = g², so the step is lr · g / (|g| + ε)
         double[] x = {3, -7, 1e-3};
