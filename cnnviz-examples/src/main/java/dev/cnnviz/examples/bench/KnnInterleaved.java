@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       dev.cnnviz.examples.bench.KnnInterleaved [ROUNDS]      # default 30 rounds, the first 3 warm up
  * </pre>
  * Prints, per method, the minimum, the 10th percentile and the median in milliseconds, and the search's ratios to
- * the products in blocks of 256. Run it with the launcher's {@code GLIBC_TUNABLES}, and once with
+ * both products. Run it with the launcher's {@code GLIBC_TUNABLES}, and once with
  * {@code OMP_WAIT_POLICY=PASSIVE} (the launcher's policy for everything but {@code jmh}) and once without (libgomp's
  * default, as an embedding JVM has it): after each product libgomp's worker spins for milliseconds against the
  * selection's threads unless told to sleep. Fashion-MNIST comes from {@code /usr/share/datasets/fashion-mnist}.
@@ -66,10 +66,12 @@ public final class KnnInterleaved {
             }
         }
         double[] a = report("Gram matrix, blocks of 256 (gemm10kBlocks256)", g256);
-        report("Gram matrix, blocks of 1,024 (gemm10k)", g1024);
+        double[] b = report("Gram matrix, blocks of 1,024 (gemm10k)", g1024);
         double[] k = report("exact 10-NN, searchSelf (exactKnn10k)", knn);
-        System.out.printf(Locale.ROOT, "k-NN / blocks of 256: min %.2f  p10 %.2f  median %.2f   (checksum %.1f)%n",
-                k[0] / a[0], k[1] / a[1], k[2] / a[2], sink);
+        System.out.printf(Locale.ROOT, "k-NN / blocks of 256:   min %.2f  p10 %.2f  median %.2f%n",
+                k[0] / a[0], k[1] / a[1], k[2] / a[2]);
+        System.out.printf(Locale.ROOT, "k-NN / blocks of 1,024: min %.2f  p10 %.2f  median %.2f   (checksum %.1f)%n",
+                k[0] / b[0], k[1] / b[1], k[2] / b[2], sink);
     }
 
     private static double[] report(String name, List<Double> v) {
