@@ -77,6 +77,17 @@ public final class Tsne {
     }
 
     /**
+     * The fewest points {@link #fit} accepts with this perplexity: each point needs {@code 3 × perplexity} neighbours
+     * (rounded down), and at least 4 points: 91 with the default perplexity of 30. Callers that stream
+     * a dataset can check its size against it before embedding anything.
+     *
+     * @return {@code max(4, ceil(3 × perplexity + 1))}
+     */
+    public int minimumPoints() {
+        return Math.max(4, (int) Math.ceil(3 * perplexity + 1));
+    }
+
+    /**
      * @param newTheta the Barnes-Hut opening angle, 0 (exact, slow) to 1
      * @return a copy
      */
@@ -165,9 +176,9 @@ public final class Tsne {
                     + " " + Arrays.toString(data.shape()));
         }
         int n = (int) data.size(0);
-        if (n < 4 || n - 1 < 3 * perplexity) {
-            throw new IllegalArgumentException("t-SNE with perplexity " + perplexity + " needs more than "
-                    + (int) Math.ceil(3 * perplexity + 1) + " points, found " + n + " (lower the perplexity)");
+        if (n < minimumPoints()) {
+            throw new IllegalArgumentException("t-SNE with perplexity " + perplexity + " needs at least "
+                    + minimumPoints() + " points, found " + n + " (lower the perplexity)");
         }
         int k = (int) Math.floor(3 * perplexity);
         MemoryBudget.defaultBudget().check("the t-SNE affinities of " + n + " points with " + k + " neighbours",

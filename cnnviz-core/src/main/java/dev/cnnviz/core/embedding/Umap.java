@@ -72,6 +72,16 @@ public final class Umap {
     }
 
     /**
+     * The fewest points {@link #fit} accepts: one more than the number of neighbours (16 by default). Callers that
+     * stream a dataset can check its size against it before embedding anything.
+     *
+     * @return {@code neighbours() + 1}
+     */
+    public int minimumPoints() {
+        return neighbours + 1;
+    }
+
+    /**
      * @param d the smallest distance between points in the layout, 0..1 (the spread is 1): small values pack
      *          clusters tightly
      * @return a copy
@@ -89,12 +99,13 @@ public final class Umap {
     }
 
     /**
-     * @param n optimisation epochs, 1..10,000, or 0 for the library's choice (500 below 10,000 points, else 200)
+     * @param n optimisation epochs, 11..10,000 (the library refuses 10 or fewer), or 0 for the library's choice (500
+     *          below 10,000 points, else 200)
      * @return a copy
      */
     public Umap withEpochs(int n) {
-        if (n < 0 || n > 10_000) {
-            throw new IllegalArgumentException("UMAP epochs must be 0 (automatic) or in 1..10000, found " + n);
+        if (n < 0 || n > 10_000 || n > 0 && n <= 10) {
+            throw new IllegalArgumentException("UMAP epochs must be 0 (automatic) or in 11..10000, found " + n);
         }
         return new Umap(neighbours, minDist, n, metric, seed, threads);
     }
@@ -163,9 +174,9 @@ public final class Umap {
         }
         int n = (int) data.size(0);
         int d = (int) data.size(1);
-        if (n <= neighbours) {
-            throw new IllegalArgumentException("UMAP with " + neighbours + " neighbours needs more than " + neighbours
-                    + " points, found " + n + " (lower the neighbours)");
+        if (n < minimumPoints()) {
+            throw new IllegalArgumentException("UMAP with " + neighbours + " neighbours needs at least "
+                    + minimumPoints() + " points, found " + n + " (lower the neighbours)");
         }
         MemoryBudget.defaultBudget().check("UMAP of " + n + " points of dimension " + d,
                 MemoryBudget.saturatedAdd(MemoryBudget.bytesOf(4, n, d), MemoryBudget.bytesOf(48, n, neighbours)));

@@ -72,7 +72,14 @@ class TsneTest {
     void rejectsTooFewPointsForThePerplexity() {
         INDArray x = Nd4j.rand(50, 3);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tsne.defaults().fit(x));
-        assertTrue(e.getMessage().contains("perplexity 30"), e.getMessage());
+        assertTrue(e.getMessage().contains("perplexity 30") && e.getMessage().contains("at least 91"), e.getMessage());
+        // The bound is exact: 3 × perplexity neighbours each, and at least four points.
+        assertEquals(91, Tsne.defaults().minimumPoints());
+        assertEquals(4, Tsne.defaults().withPerplexity(1).minimumPoints());
+        assertEquals(9, Tsne.defaults().withPerplexity(2.5).minimumPoints());
+        Tsne small = Tsne.defaults().withPerplexity(2.5).withIterations(10);
+        assertThrows(IllegalArgumentException.class, () -> small.fit(Nd4j.rand(8, 3)));
+        assertEquals(9, small.fit(Nd4j.rand(9, 3)).length);
         assertThrows(IllegalArgumentException.class, () -> Tsne.defaults().withTheta(2));
         assertThrows(IllegalArgumentException.class, () -> Tsne.defaults().withPerplexity(Double.NaN));
     }

@@ -2,6 +2,7 @@ package dev.cnnviz.core.embedding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,6 +62,12 @@ class UmapTest {
         IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
                 () -> Umap.defaults().fit(Nd4j.rand(10, 3)));
         assertTrue(few.getMessage().contains("15 neighbours") && few.getMessage().contains("found 10"), few.getMessage());
+        // The bound is exact: one point more than the neighbours.
+        assertEquals(16, Umap.defaults().minimumPoints());
+        Umap u = Umap.defaults().withNeighbours(4).withEpochs(11);
+        assertEquals(5, u.minimumPoints());
+        assertThrows(IllegalArgumentException.class, () -> u.fit(Nd4j.rand(4, 3)));
+        assertEquals(5, u.fit(Nd4j.rand(5, 3)).length);
         INDArray nan = Nd4j.rand(40, 3);
         nan.putScalar(7, 1, Double.NaN);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Umap.defaults().fit(nan));
@@ -69,6 +76,13 @@ class UmapTest {
         assertThrows(IllegalArgumentException.class, () -> Umap.defaults().withNeighbours(1));
         assertThrows(IllegalArgumentException.class, () -> Umap.defaults().withMinDist(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> Umap.defaults().withEpochs(-1));
+        // The library refuses 10 epochs or fewer at fit time; the option refuses them when given, naming the range.
+        IllegalArgumentException epochs = assertThrows(IllegalArgumentException.class,
+                () -> Umap.defaults().withEpochs(10));
+        assertTrue(epochs.getMessage().contains("11..10000") && epochs.getMessage().contains("found 10"),
+                epochs.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Umap.defaults().withEpochs(1));
+        assertEquals(0, Umap.defaults().withEpochs(0).epochs());
         assertThrows(IllegalArgumentException.class, () -> Umap.defaults().withThreads(0));
     }
 }
