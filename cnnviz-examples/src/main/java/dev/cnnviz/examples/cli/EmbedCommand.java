@@ -145,6 +145,9 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "Write the embeddings [N, D] as .npy, with NAME.labels.npy and NAME.ids.txt beside it.")
     Path saveNpy;
 
+    /** The {@code --query} images, read before the dataset is scanned. */
+    private List<BufferedImage> queryImages = List.of();
+
     @Option(names = "--json", description = "Print one JSON value per line on stdout.")
     boolean json;
 
@@ -212,7 +215,37 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new ParameterException(cmd, (layer != null && !model.graph().contains(layer) ? "--layer: " : "")
                     + e.getMessage());
         }
+        // Every check that the scan's result does not decide comes before the scan, which can take minutes.
+        if (pca != null && (pca < 1 || pca > embeddings.dimension())) {
+            throw new ParameterException(cmd, "--pca must be between 1 and " + embeddings.dimension()
+                    + " (the dimension of " + embeddings.layer() + "), found " + pca);
+        }
+        Tsne tsneOptions = null;
+        Umap umapOptions = null;
+        try {
+            if (tsne) {
+                tsneOptions = Tsne.defaults().withPerplexity(perplexity).withIterations(iterations).withSeed(seed);
+            }
+            if (umap) {
+                umapOptions = Umap.defaults().withNeighbours(umapNeighbours).withMinDist(minDist).withSeed(seed);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cmd, e.getMessage());
+        }
+        queryImages = new ArrayList<>();
+        if (queries != null) {
+            for (Path q : queries) {
+                queryImages.add(ImageIo.read(q));
+            }
+        }
         Dataset dataset = datasetOptions.open(modelOptions.isDefault());
+        int fewest = tsneOptions != null ? tsneOptions.minimumPoints() : umapOptions != null
+                ? umapOptions.minimumPoints() : 1;
+        if (dataset.size() < fewest) {
+            throw new ParameterException(cmd, (tsne ? "t-SNE with perplexity " + Json.number(perplexity)
+                    : "UMAP with " + umapNeighbours + " neighbours") + " needs at least " + fewest + " images, found "
+                    + dataset.size() + (tsne ? " (lower --perplexity)" : " (lower --umap-neighbours)"));
+        }
         PrintWriter err = cmd.getErr();
         EmbeddingSet set = embeddings.compute(dataset, new ProgressBar(err, "embedding " + embeddings.layer()));
         PrintWriter stdout = cmd.getOut();
@@ -221,10 +254,6 @@ public final class EmbedCommand implements Callable<Integer> {
         if (neighbours != null) {
             neighbours(model, embeddings, dataset, set, m, png, stdout, err);
         } else if (pca != null) {
-            if (pca < 1 || pca > set.dimension()) {
-                throw new ParameterException(cmd, "--pca must be between 1 and " + set.dimension() + " (the dimension of "
-                        + embeddings.layer() + "), found " + pca);
-            }
             Pca.Result r = set.pca(pca);
             if (json) {
                 stdout.println("{\"layer\": " + Json.string(set.layer()) + ", \"components\": " + pca
@@ -254,12 +283,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 err.println("embed: --pca 1 has no 2-D picture; nothing written to " + png);
             }
         } else if (tsne) {
-            Tsne t;
-            try {
-                t = Tsne.defaults().withPerplexity(perplexity).withIterations(iterations).withSeed(seed);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(cmd, e.getMessage());
-            }
+            Tsne t = tsneOptions;
             err.println("t-SNE of " + set.size() + " points (perplexity " + perplexity + ", " + iterations
                     + " iterations)...");
             double[][] xy;
@@ -275,12 +299,7 @@ public final class EmbedCommand implements Callable<Integer> {
                         + ", \"out\": " + Json.string(png.toString()) + "}");
             }
         } else if (umap) {
-            Umap u;
-            try {
-                u = Umap.defaults().withNeighbours(umapNeighbours).withMinDist(minDist).withSeed(seed);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(cmd, e.getMessage());
-            }
+            Umap u = umapOptions;
             err.println("UMAP of " + set.size() + " points (" + umapNeighbours + " neighbours, min-dist "
                     + Json.number(minDist) + ")...");
             double[][] xy;
@@ -343,8 +362,8 @@ public final class EmbedCommand implements Callable<Integer> {
         INDArray queryInput;
         int[] selfIndex;
         if (external) {
+            queryImages = this.queryImages;  // read before the scan
             for (Path q : queries) {
-                queryImages.add(ImageIo.read(q));
                 queryNames.add(q.toString());
             }
             queryInput = ImageTensors.toBatch(queryImages, model.inputSpec());

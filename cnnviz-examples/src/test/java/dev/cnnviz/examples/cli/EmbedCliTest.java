@@ -89,7 +89,8 @@ class EmbedCliTest {
         CliTest.Run tooFew = cli("embed", "--images", folder.toString(), "--tsne", "--out",
                 dir.resolve("t.png").toString());
         tooFew.expect(2);
-        assertClearError(tooFew, "perplexity 30", "lower the perplexity");
+        assertClearError(tooFew, "perplexity 30", "at least 91 images, found 16", "lower --perplexity");
+        assertTrue(!tooFew.err().contains("embedding"), "refused before the scan: " + tooFew.err());
     }
 
     @Test
@@ -102,7 +103,8 @@ class EmbedCliTest {
         CliTest.Run tooFew = cli("embed", "--images", folder.toString(), "--umap", "--umap-neighbours", "20", "--out",
                 dir.resolve("u.png").toString());   // 16 images
         tooFew.expect(2);
-        assertClearError(tooFew, "20 neighbours", "found 16", "lower the neighbours");
+        assertClearError(tooFew, "20 neighbours", "at least 21 images, found 16", "lower --umap-neighbours");
+        assertTrue(!tooFew.err().contains("embedding"), "refused before the scan: " + tooFew.err());
         assertClearError(cli("embed", "--images", folder.toString(), "--umap", "--min-dist", "3").expect(2),
                 "minDist", "found 3.0");
     }
@@ -119,6 +121,14 @@ class EmbedCliTest {
         assertClearError(cli("embed", "--images", f, "--pca", "2", "--tsne").expect(2), "one of");
         assertClearError(cli("embed", "--images", f, "--tsne", "--out", "t.jpg").expect(2), "--out must end in .png");
         assertClearError(cli("embed", "--images", dir.resolve("absent").toString()).expect(1), "absent");
+        // Arguments that the scan does not decide are refused before it (no progress bar): a query that is not an
+        // image, a --pca above the layer's dimension.
+        CliTest.Run dirQuery = cli("embed", "--images", f, "--neighbours", "2", "--query", f).expect(1);
+        assertClearError(dirQuery, "directory");
+        assertTrue(!dirQuery.err().contains("embedding"), dirQuery.err());
+        CliTest.Run bigPca = cli("embed", "--images", f, "--pca", "500").expect(2);
+        assertClearError(bigPca, "--pca must be between 1 and", "found 500");
+        assertTrue(!bigPca.err().contains("embedding"), bigPca.err());
         assertClearError(cli("explain", "--method", "embed").expect(2), "unknown method 'embed'");
         Path ids = folder.resolve("e.ids.txt");
         assertClearError(cli("embed", "--images", f, "--neighbours", "1", "--query", ids.toString(), "--save-npy",
