@@ -19,6 +19,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * ({@link Metric#distance}), so the answer is the exact one by those distances, ties to the smaller index (the
  * distances agree with the double-precision reference to about 1e-6 relative).
  *
+ * <p>Cost: the product, {@code 2 Q N D} flops, plus a selection of about 8 µs per query for N = 10,000 on one core
+ * (the group-minimum pass over the query's products about 5, the re-ranking of about k rows in double precision
+ * about 2). Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on 2 cores with AVX-512, the
+ * self-search took 124-135 ms against 72-80 ms for the product alone (1.7×), and 1.5× with AVX2 only, where the
+ * product is twice as slow ({@code KnnInterleaved} in cnnviz-examples). The product's speed is the floor; the
+ * selection reads every product once, after the product, so it adds at least its memory traffic.
+ *
  * <pre>{@code
  * ExactKnn knn = ExactKnn.of(embeddings.vectors()).withMetric(Metric.COSINE);
  * Neighbours n = knn.search(queries, 10);      // queries [Q, D]
