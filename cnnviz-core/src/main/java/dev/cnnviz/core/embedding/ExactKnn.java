@@ -49,8 +49,9 @@ public final class ExactKnn {
     private final Metric metric;
     /**
      * The searched rows as the product reads them, transposed: a row-major {@code [D, N]} copy (normalised rows for
-     * cosine), so that each block is one plain product {@code Q Xᵀ} with neither operand transposed. OpenBLAS's
-     * transposed-operand path was 7-20% slower for blocks of 256 queries on this project's hosts.
+     * cosine), so that each block is one plain product {@code Q Xᵀ} with neither operand transposed. The
+     * transposed-operand path of the sgemm behind {@code Nd4j.gemm} (oneDNN's in this build: its speed follows
+     * {@code DNNL_MAX_CPU_ISA}) was 7-20% slower for blocks of 256 queries on this project's hosts.
      */
     private final INDArray preparedT;
     private final double[] norms;
