@@ -201,14 +201,7 @@ final class GradientEngine implements AutoCloseable {
                 }
             }
             try (Gradients g = pass.backward(java.util.Map.of(graph.scoresNode(), seedIn), List.of(graph.inputName()))) {
-                INDArray dx = g.get(graph.inputName());
-                if (HostArrays.plain(dx) && dx.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT
-                        && dx.length() == modelGradient.length) {
-                    reader.accept(dx.data().asNioFloat());
-                } else {
-                    Host.read(dx, modelGradient);
-                    reader.accept(java.nio.FloatBuffer.wrap(modelGradient));
-                }
+                reader.accept(HostArrays.floatValues(g.get(graph.inputName())));
             }
         }
 

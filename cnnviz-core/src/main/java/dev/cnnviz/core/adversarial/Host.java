@@ -5,7 +5,10 @@ import java.nio.DoubleBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Bulk copies between Java float arrays and ND4J arrays, without per-call allocation on the plain paths. */
+/**
+ * Bulk writes of Java float arrays into ND4J arrays, without per-call allocation (reads go through
+ * {@link HostArrays#floatValues}).
+ */
 final class Host {
     private Host() {
     }
@@ -25,22 +28,5 @@ final class Host {
         }
         throw new IllegalStateException("expected a plain float32 or float64 array, found " + dst.dataType()
                 + " " + java.util.Arrays.toString(dst.shape()));
-    }
-
-    /** Reads {@code src} (any layout) into {@code dst}, row-major, narrowing to float. */
-    static void read(INDArray src, float[] dst) {
-        if (HostArrays.plain(src) && src.dataType() == DataType.FLOAT) {
-            src.data().asNioFloat().get(0, dst);
-            return;
-        }
-        if (HostArrays.plain(src) && src.dataType() == DataType.DOUBLE) {
-            DoubleBuffer d = src.data().asNioDouble();
-            for (int i = 0; i < dst.length; i++) {
-                dst[i] = (float) d.get(i);
-            }
-            return;
-        }
-        float[] f = HostArrays.floats(src);
-        System.arraycopy(f, 0, dst, 0, dst.length);
     }
 }

@@ -183,8 +183,7 @@ public final class ExactKnn {
         float[][] outDist = new float[qn][k];
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
             // The products are read where the gemm wrote them (a direct view, no copy of the block to the heap).
-            java.nio.FloatBuffer gram = new org.bytedeco.javacpp.FloatPointer(products.data().pointer())
-                    .capacity((long) block * n).asBuffer();
+            java.nio.FloatBuffer gram = HostArrays.floatValues(products);
             for (int from = 0; from < qn; from += block) {
                 int rows = Math.min(qn, from + block) - from;
                 INDArray out = rows == block ? products : products.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());

@@ -539,13 +539,7 @@ final class SynthesisEngine {
             }
             double[] last = keepLast ? lastGradient : null;
             double value = f.evaluate(x, dx -> {
-                java.nio.FloatBuffer g;
-                if (dev.cnnviz.core.graph.HostArrays.plain(dx) && dx.dataType() == DataType.FLOAT) {
-                    g = dx.data().asNioFloat();
-                } else {
-                    gx.assign(dx);
-                    g = gx.data().asNioFloat();
-                }
+                java.nio.FloatBuffer g = dev.cnnviz.core.graph.HostArrays.floatValues(dx);
                 if (shift != null) {
                     shift.backwardFrom(g, gradient, last);
                 } else {

@@ -1,5 +1,6 @@
 package dev.cnnviz.core.graph;
 
+import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,6 +72,27 @@ public final class HostArrays {
     }
 
     /**
+     * {@code a}'s values as float32, row-major, to read without a copy where there is none to make: {@code a}'s own
+     * buffer when it is {@link #plain} float32 (valid while {@code a} lives; a write through it changes {@code a}),
+     * else a host copy ({@link #floats}). For code that reads a gradient or a parameter once per call on a hot path.
+     *
+     * @return a buffer of {@code a.length()} values from index 0
+     */
+    public static FloatBuffer floatValues(INDArray a) {
+        return plain(a) && a.dataType() == DataType.FLOAT ? a.data().asNioFloat() : FloatBuffer.wrap(floats(a));
+    }
+
+    /**
+     * {@link #floatValues} in float64: {@code a}'s own buffer when it is {@link #plain} float64, else a host copy
+     * ({@link #doubles}).
+     *
+     * @return a buffer of {@code a.length()} values from index 0
+     */
+    public static DoubleBuffer doubleValues(INDArray a) {
+        return plain(a) && a.dataType() == DataType.DOUBLE ? a.data().asNioDouble() : DoubleBuffer.wrap(doubles(a));
+    }
+
+    /**
      * A new plain array of {@code a}'s values in {@code type}: one cast when the type changes (the cast is a new
      * row-major array), else one row-major copy. Views and other types then take the bulk path too.
      */
@@ -122,33 +144,6 @@ public final class HostArrays {
      * @return true if no value is NaN or infinite
      */
     public static boolean allFinite(INDArray a) {
-        return allFiniteOf(a);
-    }
-
-    /**
-     * Whether {@code length} values of {@code v} from {@code from} on are all finite: the same bit test as
-     * {@link #allFinite(INDArray)}, for host arrays (a model's gradient read back, a chunk of one).
-     *
-     * @throws IllegalArgumentException if the range lies outside {@code v}
-     */
-    public static boolean allFinite(float[] v, int from, int length) {
-        if (from < 0 || length < 0 || from > v.length - length) {
-            throw new IllegalArgumentException("values [" + from + ", " + ((long) from + length) + ") are outside the array's "
-                    + v.length);
-        }
-        int bad = 0;
-        for (int i = from, end = from + length; i < end; i++) {
-            bad |= nonFinite(v[i]);
-        }
-        return bad >= 0;
-    }
-
-    /** @return a negative number iff {@code v} is NaN or infinite (its magnitude bits exceed the largest finite's) */
-    private static int nonFinite(float v) {
-        return 0x7f7fffff - (Float.floatToRawIntBits(v) & 0x7fffffff);
-    }
-
-    private static boolean allFiniteOf(INDArray a) {
         if (plain(a) && a.length() <= Integer.MAX_VALUE) {
             int n = (int) a.length();
             if (a.dataType() == DataType.FLOAT) {
@@ -175,4 +170,28 @@ public final class HostArrays {
         }
         return true;
     }
+
+    /**
+     * Whether {@code length} values of {@code v} from {@code from} on are all finite: the same bit test as
+     * {@link #allFinite(INDArray)}, for host arrays (a model's gradient read back, a chunk of one).
+     *
+     * @throws IllegalArgumentException if the range lies outside {@code v}
+     */
+    public static boolean allFinite(float[] v, int from, int length) {
+        if (from < 0 || length < 0 || from > v.length - length) {
+            throw new IllegalArgumentException("values [" + from + ", " + ((long) from + length) + ") are outside the array's "
+                    + v.length);
+        }
+        int bad = 0;
+        for (int i = from, end = from + length; i < end; i++) {
+            bad |= nonFinite(v[i]);
+        }
+        return bad >= 0;
+    }
+
+    /** @return a negative number iff {@code v} is NaN or infinite (its magnitude bits exceed the largest finite's) */
+    private static int nonFinite(float v) {
+        return 0x7f7fffff - (Float.floatToRawIntBits(v) & 0x7fffffff);
+    }
+
 }

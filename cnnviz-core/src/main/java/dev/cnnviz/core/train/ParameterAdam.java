@@ -147,10 +147,9 @@ public final class ParameterAdam implements AutoCloseable {
         double c2 = Adam.biasCorrection(options.beta2(), t);
         if (p.dataType() == DataType.FLOAT) {
             float[][] mv = (float[][]) moments.computeIfAbsent(name, k -> new float[][] {new float[n], new float[n]});
-            boolean direct = HostArrays.plain(p);
-            FloatBuffer pb = direct ? p.data().asNioFloat() : FloatBuffer.wrap(HostArrays.floats(p));
-            FloatBuffer gb = HostArrays.plain(g) && g.dataType() == DataType.FLOAT ? g.data().asNioFloat()
-                    : FloatBuffer.wrap(HostArrays.floats(g));
+            FloatBuffer pb = HostArrays.floatValues(p);
+            FloatBuffer gb = HostArrays.floatValues(g);
+            boolean direct = pb.isDirect();   // p's own buffer: the update is in place
             float[] pc = new float[Math.min(n, CHUNK)];
             float[] gc = new float[pc.length];
             for (int at = 0; at < n; at += CHUNK) {
@@ -167,10 +166,9 @@ public final class ParameterAdam implements AutoCloseable {
             }
         } else {
             double[][] mv = (double[][]) moments.computeIfAbsent(name, k -> new double[][] {new double[n], new double[n]});
-            boolean direct = HostArrays.plain(p) && p.dataType() == DataType.DOUBLE;
-            DoubleBuffer pb = direct ? p.data().asNioDouble() : DoubleBuffer.wrap(HostArrays.doubles(p));
-            DoubleBuffer gb = HostArrays.plain(g) && g.dataType() == DataType.DOUBLE ? g.data().asNioDouble()
-                    : DoubleBuffer.wrap(HostArrays.doubles(g));
+            DoubleBuffer pb = HostArrays.doubleValues(p);
+            DoubleBuffer gb = HostArrays.doubleValues(g);
+            boolean direct = pb.isDirect();   // p's own buffer: the update is in place
             double[] pc = new double[Math.min(n, CHUNK)];
             double[] gc = new double[pc.length];
             for (int at = 0; at < n; at += CHUNK) {

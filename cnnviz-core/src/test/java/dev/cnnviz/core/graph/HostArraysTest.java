@@ -85,4 +85,31 @@ class HostArraysTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> HostArrays.allFinite(v, 4, 3));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> HostArrays.allFinite(v, -1, 1));
     }
+
+    @Test
+    void valuesAreTheArraysOwnBufferWhenPlainElseACopy() {
+        INDArray plain = Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}});
+        java.nio.FloatBuffer own = HostArrays.floatValues(plain);
+        assertTrue(own.isDirect());
+        own.put(4, 50f);   // no copy: a write through the buffer is a write to the array
+        assertTrue(plain.getFloat(1, 1) == 50f);
+        // a transposed view and a float64 array come as row-major copies, narrowed
+        INDArray view = plain.transpose();
+        java.nio.FloatBuffer copy = HostArrays.floatValues(view);
+        assertFalse(copy.isDirect());
+        float[] got = new float[6];
+        copy.get(0, got);
+        assertArrayEquals(new float[] {1, 4, 2, 50, 3, 6}, got);
+        java.nio.FloatBuffer narrowed = HostArrays.floatValues(plain.castTo(DataType.DOUBLE));
+        narrowed.get(0, got);
+        assertArrayEquals(new float[] {1, 2, 3, 4, 50, 6}, got);
+        INDArray wide = Nd4j.createFromArray(new double[] {0.5, -1, 1e300});
+        assertTrue(HostArrays.doubleValues(wide).isDirect());
+        double[] d = new double[3];
+        HostArrays.doubleValues(wide).get(0, d);
+        assertArrayEquals(new double[] {0.5, -1, 1e300}, d);
+        HostArrays.doubleValues(plain).get(0, d);   // float32 widened, a copy
+        assertArrayEquals(new double[] {1, 2, 3}, d);
+        assertFalse(HostArrays.doubleValues(plain).isDirect());
+    }
 }
