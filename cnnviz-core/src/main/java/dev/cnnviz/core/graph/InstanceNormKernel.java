@@ -28,7 +28,6 @@ import dev.cnnviz.core.graph.ops.InstanceNorm;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
@@ -148,8 +147,8 @@ final class InstanceNormKernel extends PlanKernel {
         row = new float[c];
         scale = res.memory(statMd);
         shift = res.memory(statMd);
-        scaleRows = hostView(scale, rows);
-        shiftRows = hostView(shift, rows);
+        scaleRows = OneDnn.hostFloats(scale, rows);
+        shiftRows = OneDnn.hostFloats(shift, rows);
         load(this.s, scaleRows);
         load(this.b, shiftRows);
         dnnl_batch_normalization_desc_t desc = new dnnl_batch_normalization_desc_t();
@@ -158,11 +157,6 @@ final class InstanceNormKernel extends PlanKernel {
         fwdPd = pd(res, desc, null);
         fwd = res.step(fwdPd, new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN,
                 DNNL_ARG_VARIANCE}, xView, scale, shift, yView, mean, variance);
-    }
-
-    /** A host view of {@code count} floats of a memory (the stream runs in order on the CPU: its steps are done). */
-    private static FloatBuffer hostView(dnnl_memory m, long count) {
-        return new FloatPointer(OneDnn.dataHandle(m)).capacity(count).asBuffer();
     }
 
     /** Writes the per-channel values {@code v} into every image's row of a per-row memory. */
@@ -257,8 +251,8 @@ final class InstanceNormKernel extends PlanKernel {
         dnnl_memory_desc_t statMd = OneDnn.md(new long[] {x.dims[0] * x.dims[1]}, dnnl_x);
         diffScale = res.memory(statMd);
         diffShift = res.memory(statMd);
-        diffScaleRows = hostView(diffScale, (long) n * c);
-        diffShiftRows = hostView(diffShift, (long) n * c);
+        diffScaleRows = OneDnn.hostFloats(diffScale, (long) n * c);
+        diffShiftRows = OneDnn.hostFloats(diffShift, (long) n * c);
         dyView = res.handle(viewMd);
         check(dnnl_memory_set_data_handle(dyView, OneDnn.dataHandle(y.diff())), "dnnl_memory_set_data_handle");
     }

@@ -211,6 +211,14 @@ final class OneDnn {
         return m;
     }
 
+    /**
+     * A host view of the first {@code count} floats of a memory's buffer: the stream runs in order on the CPU, so once
+     * a step has run its results are there to read, and values written here are there for the next step.
+     */
+    static java.nio.FloatBuffer hostFloats(dnnl_memory m, long count) {
+        return new org.bytedeco.javacpp.FloatPointer(dataHandle(m)).capacity(count).asBuffer();
+    }
+
     /** @return the buffer of a memory. */
     static Pointer dataHandle(dnnl_memory m) {
         org.bytedeco.javacpp.PointerPointer<Pointer> out = new org.bytedeco.javacpp.PointerPointer<>(1);

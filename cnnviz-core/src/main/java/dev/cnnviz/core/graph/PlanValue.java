@@ -191,7 +191,7 @@ final class PlanValue {
             throw new IllegalStateException("the gradient of '" + name + "' " + java.util.Arrays.toString(dims)
                     + " is not a plain vector of " + values.length + " values");
         }
-        java.nio.FloatBuffer d = new org.bytedeco.javacpp.FloatPointer(OneDnn.dataHandle(diff())).capacity(values.length).asBuffer();
+        java.nio.FloatBuffer d = OneDnn.hostFloats(diff(), values.length);
         if (!diffSet) {
             d.put(0, values);
         } else {

@@ -89,11 +89,6 @@ final class ReluKernel extends PlanKernel {
                 new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y.mem, y.diff(), t));
     }
 
-    /** A host view of {@code count} floats of a memory (the stream runs in order on the CPU: its steps are done). */
-    private static java.nio.FloatBuffer floats(dnnl_memory m, long count) {
-        return new org.bytedeco.javacpp.FloatPointer(OneDnn.dataHandle(m)).capacity(count).asBuffer();
-    }
-
     @Override
     void backward(BackwardRule rule, boolean[] wanted) {
         if (!wanted[0]) {
@@ -109,7 +104,8 @@ final class ReluKernel extends PlanKernel {
         if (rule instanceof RedirectedRelu) {
             maskedStep(target).run(stream);
             long count = OneDnn.bytes(y.md) / Float.BYTES;
-            RedirectedRelu.redirect(floats(y.mem, count), floats(y.diff(), count), floats(target, count), (int) y.dims[0]);
+            RedirectedRelu.redirect(OneDnn.hostFloats(y.mem, count), OneDnn.hostFloats(y.diff(), count),
+                    OneDnn.hostFloats(target, count), (int) y.dims[0]);
             x.contributed(target);
             return;
         }
