@@ -305,6 +305,22 @@ final class SynthesisEngine {
     }
 
     /**
+     * Columns {@code from .. to - 1} of one row of the horizontal blur through the reflected tap table
+     * ({@code colTap[xx · taps + t]}): the columns within the radius of an edge, whose taps reflect.
+     */
+    private static void edgeColumns(double[] x, int row, double[] tmp, int out, int from, int to, double[] k,
+                                    int[] colTap) {
+        int taps = k.length;
+        for (int xx = from; xx < to; xx++) {
+            double acc = 0;
+            for (int t = 0, base = xx * taps; t < taps; t++) {
+                acc += k[t] * x[row + colTap[base + t]];
+            }
+            tmp[out + xx] = acc;
+        }
+    }
+
+    /**
      * Gaussian blur of every plane, as SciPy's {@code gaussian_filter} (truncate 4, mode reflect), which CS231n's
      * {@code blur_image} calls.
      */
@@ -344,17 +360,8 @@ final class SynthesisEngine {
                         }
                     }
                 }
-                for (int xx = 0; xx < w; xx++) {
-                    if (xx == lo && hi > lo) {
-                        xx = hi - 1;
-                        continue;
-                    }
-                    double acc = 0;
-                    for (int t = 0, base = xx * taps; t < taps; t++) {
-                        acc += k[t] * x[row + colTap[base + t]];
-                    }
-                    tmp[out + xx] = acc;
-                }
+                edgeColumns(x, row, tmp, out, 0, lo, k, colTap);
+                edgeColumns(x, row, tmp, out, hi, w, k, colTap);
             }
             // the vertical pass row by row: each output row is a weighted sum of whole (reflected) rows of tmp
             for (int y = 0; y < h; y++) {
