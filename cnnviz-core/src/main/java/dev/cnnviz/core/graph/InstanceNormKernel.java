@@ -86,6 +86,8 @@ final class InstanceNormKernel extends PlanKernel {
     private final FloatBuffer scaleRows;
     private final FloatBuffer shiftRows;
     private final float[] row;
+    /** The images' rows of a per-row gradient, summed ({@link #sumOverImages}). */
+    private final float[] sum;
     private dnnl_memory dyView;
     private dnnl_memory diffScale;
     private dnnl_memory diffShift;
@@ -145,6 +147,7 @@ final class InstanceNormKernel extends PlanKernel {
         mean = res.memory(statMd);
         variance = res.memory(statMd);
         row = new float[c];
+        sum = new float[c];
         scale = res.memory(statMd);
         shift = res.memory(statMd);
         scaleRows = OneDnn.hostFloats(scale, rows);
@@ -232,12 +235,19 @@ final class InstanceNormKernel extends PlanKernel {
         }
     }
 
-    /** Adds every image's row of a per-row gradient to a parameter's gradient, image by image. */
+    /**
+     * Adds the sum over the images of a per-row gradient to a parameter's gradient: the rows summed on the host in
+     * image order (float32), then one {@link PlanValue#addGradient(float[])}.
+     */
     private void sumOverImages(PlanValue gradient, FloatBuffer rows) {
-        for (int i = 0; i < n; i++) {
+        rows.get(0, sum, 0, c);
+        for (int i = 1; i < n; i++) {
             rows.get(i * c, row, 0, c);
-            gradient.addGradient(row);
+            for (int j = 0; j < c; j++) {
+                sum[j] += row[j];
+            }
         }
+        gradient.addGradient(sum);
     }
 
     /** The backward primitive and the memories it writes besides the input gradient. */
