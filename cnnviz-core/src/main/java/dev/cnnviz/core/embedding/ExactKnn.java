@@ -10,21 +10,27 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Exact k-nearest-neighbour search by batched matrix products: for a block of queries {@code Q} and the data
- * {@code X}, {@code ||q - x||² = ||q||² - 2 q·x + ||x||²} with {@code q·x} one float32 product {@code Q Xᵀ}
- * (cosine: the same on L2-normalised rows), in blocks of 256 queries. Each query's rows are selected while the
- * block is still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a
- * few dozen of the {@code N} products are looked at again): those whose float key is within its proven rounding
- * error ({@link #keyError}) of the {@code k}-th best are re-ranked by their distances computed in double precision
- * ({@link Metric#distance}), so the answer is the exact one by those distances, ties to the smaller index (the
- * distances agree with the double-precision reference to about 1e-6 relative).
+ * Exact k-nearest-neighbour search by matrix products: for a query {@code q} and the data {@code X},
+ * {@code ||q - x||² = ||q||² - 2 q·x + ||x||²} with {@code q·x} from a float32 product {@code Q Xᵀ} (cosine: the same
+ * on L2-normalised rows), ranked by the float key {@code ||x||²/2 - q·x} (cosine {@code -q·x}). Rows whose key is
+ * within its proven rounding error ({@link #keyError}) of the {@code k}-th best are re-ranked by their distances
+ * computed in double precision ({@link Metric#distance}), so the answer is the exact one by those distances, ties to
+ * the smaller index (the distances agree with the double-precision reference to about 1e-6 relative).
  *
- * <p>Cost: the product, {@code 2 Q N D} flops, plus a selection of about 8 µs per query for N = 10,000 on one core
- * (the group-minimum pass over the query's products about 5, the re-ranking of about k rows in double precision
- * about 2). Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on 2 cores with AVX-512, the
- * self-search took 124-135 ms against 72-80 ms for the product alone (1.7×), and 1.5× with AVX2 only, where the
- * product is twice as slow ({@code KnnInterleaved} in cnnviz-examples). The product's speed is the floor; the
- * selection reads every product once, after the product, so it adds at least its memory traffic.
+ * <p>Two implementations give the same answers, bit for bit:
+ * <ul>
+ * <li>{@link NativeKnn}'s fused kernel (C, AVX-512 or AVX2, built with cnnviz-core where a C compiler is), used when
+ * it is loaded and {@code k <= 256}: a register-blocked product whose every key is compared with the query's running
+ * threshold while it is still in a register, so the {@code Q × N} products never reach memory, then the re-ranking
+ * of the few rows kept. Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on 2 cores, the
+ * self-search took 76-77 ms against 66 ms for ND4J's product alone in blocks of 1,024 (1.15×) and 71-74 ms in blocks
+ * of 256 (1.05×) with AVX-512 ({@code KnnInterleaved} in cnnviz-examples).</li>
+ * <li>Otherwise ND4J's products in blocks of 256 queries, each query's row selected on the JVM while the block is
+ * still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a few dozen of
+ * the {@code N} products are looked at again): the product plus about 8 µs per query for N = 10,000 on one core,
+ * 1.5-1.7× the product alone. Queries the kernel gives up on (more than {@code 2k + 32} rows within the rounding
+ * error of one another: many equal points) are answered this way too.</li>
+ * </ul>
  *
  * <pre>{@code
  * ExactKnn knn = ExactKnn.of(embeddings.vectors()).withMetric(Metric.COSINE);
@@ -47,31 +53,29 @@ public final class ExactKnn {
     private final int n;
     private final int d;
     private final Metric metric;
-    /**
-     * The searched rows as the product reads them, transposed: a row-major {@code [D, N]} copy (normalised rows for
-     * cosine), so that each block is one plain product {@code Q Xᵀ} with neither operand transposed. The
-     * transposed-operand path of the sgemm behind {@code Nd4j.gemm} (oneDNN's in this build: its speed follows
-     * {@code DNNL_MAX_CPU_ISA}) was 7-20% slower for blocks of 256 queries on this project's hosts.
-     */
-    private final INDArray preparedT;
+    /** {@link NativeKnn#isa()}, or a lower one for tests: 0 is the search on the JVM ({@link #withKernel}). */
+    private final int kernel;
+    /** {@link #transposedData}, built on first use. */
+    private volatile INDArray preparedT;
+    /** {@link #nativeData}, built on first use. */
+    private volatile NativeData nativeData;
     private final double[] norms;
     private final double[] roots;
     private final double maxRoot;
     private final double errorScale;
 
-    private ExactKnn(INDArray data, float[] host, Metric metric) {
+    private ExactKnn(INDArray data, float[] host, Metric metric, int kernel) {
+        this.kernel = kernel;
         this.data = data;
         this.host = host;
         this.n = (int) data.size(0);
         this.d = (int) data.size(1);
         this.metric = metric;
         if (metric == Metric.COSINE) {
-            this.preparedT = normalizeRows(data, host, d).transpose().dup('c');
             this.norms = null;
             this.roots = null;
             this.maxRoot = 1;
         } else {
-            this.preparedT = data.transpose().dup('c');
             this.norms = squaredNorms(host, d);
             this.roots = new double[n];
             double max = 0;
@@ -99,7 +103,7 @@ public final class ExactKnn {
         MemoryBudget.defaultBudget().check("host and transposed copies of " + data.size(0) + " x " + data.size(1) + " embeddings",
                 MemoryBudget.bytesOf(12, data.size(0), data.size(1)));
         INDArray c = data.dataType() == DataType.FLOAT ? data : data.castTo(DataType.FLOAT);
-        return new ExactKnn(c, hostCopy(c, "data"), Metric.L2);
+        return new ExactKnn(c, hostCopy(c, "data"), Metric.L2, NativeKnn.isa());
     }
 
     /**
@@ -108,7 +112,19 @@ public final class ExactKnn {
      */
     public ExactKnn withMetric(Metric newMetric) {
         Objects.requireNonNull(newMetric, "metric");
-        return newMetric == metric ? this : new ExactKnn(data, host, newMetric);
+        return newMetric == metric ? this : new ExactKnn(data, host, newMetric, kernel);
+    }
+
+    /**
+     * A copy that searches with the given kernel: {@link NativeKnn#AVX512}, {@link NativeKnn#AVX2} (at most
+     * {@link NativeKnn#isa()}), or 0 for the products by ND4J and the selection on the JVM. For tests that compare
+     * them.
+     */
+    ExactKnn withKernel(int newKernel) {
+        if (newKernel < 0 || newKernel > NativeKnn.isa()) {
+            throw new IllegalArgumentException("kernel must be in 0.." + NativeKnn.isa() + ", found " + newKernel);
+        }
+        return new ExactKnn(data, host, metric, newKernel);
     }
 
     /** @return the distance used */
@@ -154,10 +170,138 @@ public final class ExactKnn {
 
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
+        INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
+        double[] qRoots = null;
+        if (metric != Metric.COSINE) {
+            qRoots = self ? roots : squaredNorms(queryHost, d);
+            if (!self) {
+                for (int i = 0; i < qn; i++) {
+                    qRoots[i] = Math.sqrt(qRoots[i]);
+                }
+            }
+        }
+        int[][] outIdx = new int[qn][k];
+        float[][] outDist = new float[qn][k];
+        int[] rest = nativeUsable(k, qRoots)
+                ? searchNative(preparedQ, queryHost, qRoots, k, self, outIdx, outDist)
+                : java.util.stream.IntStream.range(0, qn).toArray();
+        if (rest.length > 0) {
+            searchJvm(preparedQ, queryHost, qRoots, rest, k, self, outIdx, outDist);
+        }
+        return new Neighbours(metric, outIdx, outDist);
+    }
+
+    /**
+     * Whether {@link NativeKnn}'s fused kernel answers this search: it is loaded, {@code k} is at most
+     * {@link NativeKnn#MAX_K}, the rounding bound is finite, and no float key can overflow (the keys are below
+     * {@code ||x||²/2 + ||q|| ||x||}, kept under 1e37).
+     */
+    private boolean nativeUsable(int k, double[] qRoots) {
+        if (kernel == 0 || k > NativeKnn.MAX_K || errorScale == Double.POSITIVE_INFINITY) {
+            return false;
+        }
+        if (qRoots == null) {
+            return true;
+        }
+        double maxQuery = 0;
+        for (double r : qRoots) {
+            maxQuery = Math.max(maxQuery, r);
+        }
+        return maxRoot * maxRoot / 2 + maxQuery * maxRoot < 1e37;
+    }
+
+    /**
+     * The fused search ({@link NativeKnn#search}) in chunks of queries over the common pool.
+     *
+     * @return the queries left to {@link #searchJvm} (more than {@code 2k + 32} rows within the rounding slack of one
+     *         another: many equal points), usually none
+     */
+    private int[] searchNative(INDArray preparedQ, float[] queryHost, double[] qRoots, int k, boolean self,
+                               int[][] outIdx, float[][] outDist) {
+        int qn = outIdx.length;
+        NativeData nd = nativeData();
+        float[] qHost = metric == Metric.COSINE ? HostArrays.floats(preparedQ) : queryHost;
+        float[] slack = new float[qn];
+        for (int i = 0; i < qn; i++) {
+            double s = 2 * keyError(qRoots == null ? 0 : qRoots[i], -1);
+            float f = (float) s;
+            slack[i] = f < s ? Math.nextUp(f) : f;
+        }
+        int isa = kernel;
+        // Two of the kernel's blocks per call: a few milliseconds of work, and many calls to share among the cores.
+        int chunk = 2 * NativeKnn.blockQueries(isa);
+        boolean[] left = new boolean[qn];
+        ThreadLocal<NativeScratch> scratch = ThreadLocal.withInitial(() -> new NativeScratch(chunk, k));
+        int chunks = (qn + chunk - 1) / chunk;
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            NativeScratch s = scratch.get();
+            int from = c * chunk;
+            int count = Math.min(qn, from + chunk) - from;
+            NativeKnn.search(qHost, queryHost, from, count, d, nd.panels, nd.offsets, host, n, k, slack,
+                    self ? 0 : -1, metric == Metric.COSINE, s.idx, s.dist, s.status, isa);
+            for (int r = 0; r < count; r++) {
+                int qi = from + r;
+                if (s.status[r] != 0) {
+                    left[qi] = true;
+                } else {
+                    System.arraycopy(s.idx, r * k, outIdx[qi], 0, k);
+                    System.arraycopy(s.dist, r * k, outDist[qi], 0, k);
+                }
+            }
+        });
+        return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
+    }
+
+    /** The packed data and padded offsets of {@link NativeKnn}, built on the first native search. */
+    private NativeData nativeData() {
+        NativeData nd = nativeData;
+        if (nd == null) {
+            synchronized (this) {
+                nd = nativeData;
+                if (nd == null) {
+                    float[] rows = metric == Metric.COSINE ? HostArrays.floats(normalizeRows(data, host, d)) : host;
+                    float[] offset = new float[n];
+                    if (metric != Metric.COSINE) {
+                        for (int j = 0; j < n; j++) {
+                            offset[j] = (float) (norms[j] / 2);
+                        }
+                    }
+                    nd = new NativeData(NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(offset));
+                    nativeData = nd;
+                }
+            }
+        }
+        return nd;
+    }
+
+    private record NativeData(float[] panels, float[] offsets) {
+    }
+
+    /** One worker's output buffers for {@link #searchNative}. */
+    private static final class NativeScratch {
+        final int[] idx;
+        final float[] dist;
+        final int[] status;
+
+        NativeScratch(int chunk, int k) {
+            this.idx = new int[chunk * k];
+            this.dist = new float[chunk * k];
+            this.status = new int[chunk];
+        }
+    }
+
+    /**
+     * The search by ND4J products and {@link #coarse} selection, for the queries {@code which}, in blocks of
+     * {@link #BLOCK_ROWS}.
+     */
+    private void searchJvm(INDArray preparedQ, float[] queryHost, double[] qRoots, int[] which, int k, boolean self,
+                           int[][] outIdx, float[][] outDist) {
+        int qn = which.length;
+        boolean all = qn == preparedQ.size(0);
+        INDArray q = all ? preparedQ : preparedQ.getRows(which);
         int block = (int) Math.max(1, Math.min(Math.min(BLOCK_ROWS, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
-        INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
         // The coarse ranking key, in float: cosine 1 - q·x ranks as -q·x; L2 ||q||² + ||x||² - 2 q·x ranks as
         // ||x||²/2 - q·x (the query's norm is the same for every x).
         float[] offset = new float[n];
@@ -166,33 +310,22 @@ public final class ExactKnn {
                 offset[j] = (float) (norms[j] / 2);
             }
         }
-        double[] queryRoots = null;
-        if (metric != Metric.COSINE) {
-            queryRoots = self ? roots : squaredNorms(queryHost, d);
-            if (!self) {
-                for (int i = 0; i < qn; i++) {
-                    queryRoots[i] = Math.sqrt(queryRoots[i]);
-                }
-            }
-        }
-        double[] qRoots = queryRoots;
         int groups = Math.min(n, Math.max(GROUPS, k));
         float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
         ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, k));
-        int[][] outIdx = new int[qn][k];
-        float[][] outDist = new float[qn][k];
+        INDArray preparedT = transposedData();
         try (INDArray products = Nd4j.createUninitialized(DataType.FLOAT, block, n)) {
             // The products are read where the gemm wrote them (a direct view, no copy of the block to the heap).
             java.nio.FloatBuffer gram = HostArrays.floatValues(products);
             for (int from = 0; from < qn; from += block) {
                 int rows = Math.min(qn, from + block) - from;
                 INDArray out = rows == block ? products : products.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
-                Nd4j.gemm(preparedQ.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), preparedT, out,
+                Nd4j.gemm(q.get(NDArrayIndex.interval(from, from + rows), NDArrayIndex.all()), preparedT, out,
                         false, false, 1.0, 0.0);
                 int first = from;
                 // Rows are independent: select them on the common pool (the product above already used every core).
                 java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
-                    int qi = first + r;
+                    int qi = which[first + r];
                     RowSelector sel = selectors.get();
                     sel.load(gram, r * n);
                     sel.select(offsetChunks, self ? qi : -1, queryHost, qi, qRoots == null ? 0 : qRoots[qi],
@@ -200,7 +333,27 @@ public final class ExactKnn {
                 });
             }
         }
-        return new Neighbours(metric, outIdx, outDist);
+    }
+
+    /**
+     * The searched rows as the ND4J product reads them, transposed: a row-major {@code [D, N]} copy (normalised rows
+     * for cosine), built on first use, so that each block is one plain product {@code Q Xᵀ} with neither operand
+     * transposed. The transposed-operand path of the sgemm behind {@code Nd4j.gemm} (oneDNN's in this build: its
+     * speed follows {@code DNNL_MAX_CPU_ISA}) was 7-20% slower for blocks of 256 queries on this project's hosts.
+     */
+    private INDArray transposedData() {
+        INDArray t = preparedT;
+        if (t == null) {
+            synchronized (this) {
+                t = preparedT;
+                if (t == null) {
+                    INDArray rows = metric == Metric.COSINE ? normalizeRows(data, host, d) : data;
+                    t = rows.transpose().dup('c');
+                    preparedT = t;
+                }
+            }
+        }
+        return t;
     }
 
     /**

@@ -1,0 +1,434 @@
+/*
+ * cnnviz's exact k-NN kernel: the products of a block of queries with every data row, computed in registers and
+ * compared there with each query's running threshold, so that the N products per query never reach memory; then the
+ * few rows kept are re-ranked in double precision. Called from dev.cnnviz.core.embedding.NativeKnn (Java), which
+ * checks every argument; this file trusts them.
+ *
+ * For query i and data row j the float key is  key = offset[j] - q_i . x_j  (L2: offset = ||x||^2/2; cosine: 0 on
+ * normalised rows), the dot product summed in float in any order. A row is kept while its key is at most the query's
+ * threshold theta_i, which starts at +inf and, with each key kept, becomes
+ *     theta_i = min(theta_i, round_up(kth + slack_i)),  kth = the k-th smallest key kept so far;
+ * when the buffer of kept rows reaches its limit, the rows above theta_i are dropped. The k-th smallest key kept never
+ * falls below the k-th smallest key of all rows, so every row whose key is within slack_i of the final k-th best key
+ * is kept: with slack_i at least twice the key's rounding error (ExactKnn.keyError), every row that can be among the
+ * k nearest by the double-precision distance. Those rows are re-ranked by that distance, computed bit for bit as
+ * Metric.distance does in Java. Padding rows have a NaN offset: an ordered compare never keeps them.
+ *
+ * Layout: the data come packed in panels of 32 rows (Java arrays, loaded unaligned), panel p holding d x 32 floats
+ * (dimension t, lane l at t*32 + l for row 32p + l). Queries are row-major [count, d]. Kernels: AVX-512 (14 queries x
+ * 32 rows, 28 accumulators) and AVX2 + FMA (6 queries x 16 rows, 12 accumulators, twice per panel), chosen by the
+ * caller.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <immintrin.h>
+
+#define PANEL 32
+#define MR512 14
+#define MR256 6
+/* Queries per block: the block's packed queries (56 x 512 B for D = 128) and one panel (16 KB) stay in L1 together
+   while every panel passes once per block. AVX-512 blocks of 112 queries, which spill to L2, were 10-15% slower. */
+#define BLOCK_QUERIES_512 56
+#define BLOCK_QUERIES_256 48
+
+typedef struct {
+    float *keys;   /* cap keys */
+    int *rows;     /* cap rows */
+    float *best;   /* the k smallest keys kept so far, ascending, +inf where fewer */
+    int count;     /* kept rows, or -1 once overflowed */
+    int limit;     /* count at which the kept rows are filtered by theta: max(2k + 16, 48) at first, doubled while
+                      that keeps more than half */
+    int skip;      /* row never kept, or -1 */
+    float theta;
+    float slack;
+} query_state;
+
+typedef struct {
+    int k;
+    int max_limit; /* cap - 32: keep512 writes up to 32 values past the limit */
+} select_ctx;
+
+/* round_up(a + b) to float: the smallest float at least the double sum (+inf if a is). Branch-free. */
+static inline float sum_up(float a, float b) {
+    double s = (double) a + (double) b;
+    float f = (float) s;
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    /* The next float up: one more ulp away from zero if positive, one less if negative; -0 and +0 to the smallest
+       positive. Not taken for +inf or NaN (never below s). */
+    uint32_t up = (bits & 0x7fffffffu) == 0 ? 1u : ((int32_t) bits < 0 ? bits - 1 : bits + 1);
+    bits = (double) f < s ? up : bits;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/* Inserts a kept key into the k smallest so far (ascending, +inf where none yet), dropping the largest, with no
+   branch: new[i] = min(best[i], max(best[i-1], key)). Then theta = min(theta, round_up(best[k-1] + slack)). */
+static inline void offer(query_state *q, int k, float key) {
+    float *h = q->best;
+    for (int i = k - 1; i > 0; i--) {
+        float lower = h[i - 1] > key ? h[i - 1] : key;
+        h[i] = h[i] < lower ? h[i] : lower;
+    }
+    h[0] = h[0] < key ? h[0] : key;
+    float t = sum_up(h[k - 1], q->slack);
+    q->theta = t < q->theta ? t : q->theta;
+}
+
+/* Drops the kept rows whose key is now above theta. */
+static void filter(query_state *q) {
+    int w = 0;
+    for (int r = 0; r < q->count; r++) {
+        if (q->keys[r] <= q->theta) {
+            q->keys[w] = q->keys[r];
+            q->rows[w++] = q->rows[r];
+        }
+    }
+    q->count = w;
+}
+
+/* Called when the kept rows reach the limit: filters them, and doubles the limit (up to ctx->max_limit) if more than
+   half stay. 0 if the query overflowed: more than max_limit / 2 rows within slack of each other, or more than the
+   limit after it (the caller answers the query another way). */
+static int make_room(query_state *q, const select_ctx *ctx) {
+    filter(q);
+    if (q->count > q->limit / 2) {
+        if (q->limit == ctx->max_limit) {
+            q->count = -1;
+            q->theta = -INFINITY;
+            return 0;
+        }
+        q->limit = 2 * q->limit < ctx->max_limit ? 2 * q->limit : ctx->max_limit;
+        if (q->count > q->limit) {
+            q->count = -1;
+            q->theta = -INFINITY;
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Keeps the rows whose bit is set in mask (bit l: key[l], row base + l), one by one (the AVX2 kernel's, for 16 rows at a
+   time; keep512 is the AVX-512 one). */
+static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const float *key, int base) {
+    while (mask && q->count >= 0) {
+        int l = __builtin_ctz(mask);
+        mask &= mask - 1;
+        int j = base + l;
+        if (j == q->skip || !(key[l] <= q->theta)) continue;
+        if (q->count >= q->limit && !make_room(q, ctx)) return;
+        q->keys[q->count] = key[l];
+        q->rows[q->count++] = j;
+        offer(q, ctx->k, key[l]);
+    }
+}
+
+/* offer for k <= 16 in one AVX-512 register, best padded to 16 floats: the lanes above the key's place take their lower
+   neighbour, the first of them the key; lanes k..15 only ever receive values from below and are never read. */
+__attribute__((target("avx512f")))
+static inline void offer16(query_state *q, int k, float key) {
+    const __m512i below = _mm512_set_epi32(14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+    __m512 v = _mm512_loadu_ps(q->best);
+    __m512 kv = _mm512_set1_ps(key);
+    __mmask16 gt = _mm512_cmp_ps_mask(v, kv, _CMP_GT_OQ);
+    __mmask16 first = gt & (__mmask16) ~(gt << 1);
+    v = _mm512_mask_mov_ps(v, gt, _mm512_permutexvar_ps(below, v));
+    v = _mm512_mask_mov_ps(v, first, kv);
+    _mm512_storeu_ps(q->best, v);
+    float kth = _mm_cvtss_f32(_mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set1_epi32(k - 1), v)));
+    float t = sum_up(kth, q->slack);
+    q->theta = t < q->theta ? t : q->theta;
+}
+
+/* The AVX-512 keep: the rows whose bit is set in m0 (keys k0, rows base..base+15) and m1 (keys k1, rows
+   base+16..base+31) are appended with two compressions each, no branch per row, then offered to the k best. Writes
+   16 values past each append (hence max_limit = cap - 32). */
+__attribute__((target("avx512f"), noinline))
+static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask16 m1, __m512 k0, __m512 k1,
+                    int base) {
+    if (q->count < 0) return;
+    unsigned sk = (unsigned) (q->skip - base);
+    if (sk < 16) m0 &= (__mmask16) ~(1u << sk);
+    else if (sk < 32) m1 &= (__mmask16) ~(1u << (sk - 16));
+    if (!(m0 | m1)) return;
+    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int from = q->count;
+    int at = from;
+    _mm512_storeu_ps(q->keys + at, _mm512_maskz_compress_ps(m0, k0));
+    _mm512_storeu_si512(q->rows + at, _mm512_maskz_compress_epi32(m0, _mm512_add_epi32(iota, _mm512_set1_epi32(base))));
+    at += __builtin_popcount(m0);
+    _mm512_storeu_ps(q->keys + at, _mm512_maskz_compress_ps(m1, k1));
+    _mm512_storeu_si512(q->rows + at,
+                        _mm512_maskz_compress_epi32(m1, _mm512_add_epi32(iota, _mm512_set1_epi32(base + 16))));
+    at += __builtin_popcount(m1);
+    q->count = at;
+    int k = ctx->k;
+    for (int r = from; r < at; r++) {
+        if (k <= 16) offer16(q, k, q->keys[r]);
+        else offer(q, k, q->keys[r]);
+    }
+}
+
+/* Copies queries [rows, d] into tiles of mr: tile s holds dimension t of its queries at s*d*mr + t*mr + i, zeros for
+   missing queries. */
+static void pack_queries(const float *queries, int rows, int d, int mr, float *out) {
+    int tiles = (rows + mr - 1) / mr;
+    memset(out, 0, (size_t) tiles * d * mr * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+        float *tile = out + (size_t) (r / mr) * d * mr + r % mr;
+        const float *q = queries + (size_t) r * d;
+        for (int t = 0; t < d; t++) tile[t * mr] = q[t];
+    }
+}
+
+__attribute__((target("avx512f")))
+static void tile512(const float *a, const float *b, int d, const float *off, query_state *qs, int valid,
+                    const select_ctx *ctx, int base) {
+    __m512 c[MR512][2];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR512; i++) {
+        c[i][0] = _mm512_setzero_ps();
+        c[i][1] = _mm512_setzero_ps();
+    }
+    for (int t = 0; t < d; t++) {
+        __m512 b0 = _mm512_loadu_ps(b + t * PANEL);
+        __m512 b1 = _mm512_loadu_ps(b + t * PANEL + 16);
+        const float *at = a + t * MR512;
+#pragma GCC unroll 14
+        for (int i = 0; i < MR512; i++) {
+            __m512 av = _mm512_set1_ps(at[i]);
+            c[i][0] = _mm512_fmadd_ps(av, b0, c[i][0]);
+            c[i][1] = _mm512_fmadd_ps(av, b1, c[i][1]);
+        }
+    }
+    __m512 o0 = _mm512_loadu_ps(off), o1 = _mm512_loadu_ps(off + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR512; i++) {
+        if (i < valid) {
+            __m512 k0 = _mm512_sub_ps(o0, c[i][0]);
+            __m512 k1 = _mm512_sub_ps(o1, c[i][1]);
+            __m512 th = _mm512_set1_ps(qs[i].theta);
+            __mmask16 m0 = _mm512_cmp_ps_mask(k0, th, _CMP_LE_OQ);
+            __mmask16 m1 = _mm512_cmp_ps_mask(k1, th, _CMP_LE_OQ);
+            if (__builtin_expect((m0 | m1) != 0, 0)) keep512(&qs[i], ctx, m0, m1, k0, k1, base);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void tile256(const float *a, const float *b, int d, const float *off, query_state *qs, int valid,
+                    const select_ctx *ctx, int base) {
+    /* The panel's two 16-row halves one after the other, each with its own 12 accumulators (the 16 ymm registers
+       hold no more), its keys checked before the next half. */
+    for (int h = 0; h < 2; h++) {
+        __m256 c[MR256][2];
+#pragma GCC unroll 6
+        for (int i = 0; i < MR256; i++) {
+            c[i][0] = _mm256_setzero_ps();
+            c[i][1] = _mm256_setzero_ps();
+        }
+        const float *bh = b + h * 16;
+        for (int t = 0; t < d; t++) {
+            __m256 b0 = _mm256_loadu_ps(bh + t * PANEL);
+            __m256 b1 = _mm256_loadu_ps(bh + t * PANEL + 8);
+            const float *at = a + t * MR256;
+#pragma GCC unroll 6
+            for (int i = 0; i < MR256; i++) {
+                __m256 av = _mm256_broadcast_ss(at + i);
+                c[i][0] = _mm256_fmadd_ps(av, b0, c[i][0]);
+                c[i][1] = _mm256_fmadd_ps(av, b1, c[i][1]);
+            }
+        }
+        __m256 o0 = _mm256_loadu_ps(off + h * 16), o1 = _mm256_loadu_ps(off + h * 16 + 8);
+        /* Unrolled with constant indices, so that the accumulators stay in registers (a loop to valid would keep
+           them in memory, stored at every step of the product). */
+#pragma GCC unroll 6
+        for (int i = 0; i < MR256; i++) {
+            if (i >= valid) break;
+            __m256 th = _mm256_set1_ps(qs[i].theta);
+            __m256 k0 = _mm256_sub_ps(o0, c[i][0]);
+            __m256 k1 = _mm256_sub_ps(o1, c[i][1]);
+            uint32_t m = (uint32_t) _mm256_movemask_ps(_mm256_cmp_ps(k0, th, _CMP_LE_OQ))
+                         | (uint32_t) _mm256_movemask_ps(_mm256_cmp_ps(k1, th, _CMP_LE_OQ)) << 8;
+            if (__builtin_expect(m != 0, 0)) {
+                float key[16] __attribute__((aligned(32)));
+                _mm256_store_ps(key, k0);
+                _mm256_store_ps(key + 8, k1);
+                keep(&qs[i], ctx, m, key, base + h * 16);
+            }
+        }
+    }
+}
+
+/*
+ * The re-ranking: the distance of a query and a data row in double precision, bit for bit as Metric.distance computes
+ * it in Java (four interleaved partial sums, element i into sum i % 4, the last d % 4 elements into sum 0, then
+ * (s0 + s1) + (s2 + s3); the four sums are the lanes of one vector, and no multiply-add is fused: -ffp-contract=off).
+ */
+__attribute__((target("avx2")))
+static double distance_l2(const float *a, const float *b, int d) {
+    int end4 = d & ~3;
+    __m256d s = _mm256_setzero_pd();
+    for (int i = 0; i < end4; i += 4) {
+        __m256d x = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i)), _mm256_cvtps_pd(_mm_loadu_ps(b + i)));
+        s = _mm256_add_pd(s, _mm256_mul_pd(x, x));
+    }
+    double v[4];
+    _mm256_storeu_pd(v, s);
+    for (int i = end4; i < d; i++) {
+        double x = (double) a[i] - (double) b[i];
+        v[0] += x * x;
+    }
+    return sqrt((v[0] + v[1]) + (v[2] + v[3]));
+}
+
+__attribute__((target("avx2")))
+static double distance_cosine(const float *a, const float *b, int d) {
+    int end4 = d & ~3;
+    __m256d dot = _mm256_setzero_pd(), na = _mm256_setzero_pd(), nb = _mm256_setzero_pd();
+    for (int i = 0; i < end4; i += 4) {
+        __m256d x = _mm256_cvtps_pd(_mm_loadu_ps(a + i));
+        __m256d y = _mm256_cvtps_pd(_mm_loadu_ps(b + i));
+        dot = _mm256_add_pd(dot, _mm256_mul_pd(x, y));
+        na = _mm256_add_pd(na, _mm256_mul_pd(x, x));
+        nb = _mm256_add_pd(nb, _mm256_mul_pd(y, y));
+    }
+    double vd[4], va[4], vb[4];
+    _mm256_storeu_pd(vd, dot);
+    _mm256_storeu_pd(va, na);
+    _mm256_storeu_pd(vb, nb);
+    for (int i = end4; i < d; i++) {
+        double x = a[i], y = b[i];
+        vd[0] += x * y;
+        va[0] += x * x;
+        vb[0] += y * y;
+    }
+    double sa = (va[0] + va[1]) + (va[2] + va[3]);
+    double sb = (vb[0] + vb[1]) + (vb[2] + vb[3]);
+    if (sa == 0 || sb == 0) return 1;
+    return 1 - ((vd[0] + vd[1]) + (vd[2] + vd[3])) / sqrt(sa * sb);
+}
+
+/*
+ * A query's k nearest among its m >= k kept rows by their double distances, ties to the smaller row, nearest first
+ * (insertion into a sorted array of k: m is about k). Every row that can be among the k nearest is kept (the top of
+ * this file), so this is the exact answer by those distances.
+ */
+static void rerank(const float *query, const float *data, int d, int cosine, const int *rows, int m, int k,
+                   int *out_idx, float *out_dist, double *best) {
+    int size = 0;
+    for (int c = 0; c < m; c++) {
+        int j = rows[c];
+        double v = cosine ? distance_cosine(query, data + (size_t) j * d, d) : distance_l2(query, data + (size_t) j * d, d);
+        if (size == k && !(v < best[k - 1] || (v == best[k - 1] && j < out_idx[k - 1]))) continue;
+        int at = size < k ? size++ : k - 1;
+        while (at > 0 && (best[at - 1] > v || (best[at - 1] == v && out_idx[at - 1] > j))) {
+            best[at] = best[at - 1];
+            out_idx[at] = out_idx[at - 1];
+            at--;
+        }
+        best[at] = v;
+        out_idx[at] = j;
+    }
+    for (int t = 0; t < k; t++) out_dist[t] = (float) best[t];
+}
+
+/*
+ * The k nearest data rows of queries [count, d], exactly (see the top of this file). queries: as multiplied (L2: the
+ * queries; cosine: normalised); raw: the queries as given, for the distances; data: the data rows as given, row-major
+ * [n, d]; panels and offsets: the data packed (panels of 32, offsets NaN-padded); slack[i] >= twice query i's largest
+ * key error. skip_from: query i never takes row skip_from + i, or -1. Query i's neighbours go to out_idx and out_dist
+ * from i * k, and status[i] is 0, or -1 if more than (cap - 32) / 2 rows stayed within its slack of each other
+ * (many equal points; cap = 4k + 96): then the caller answers it another way. isa: 2 AVX-512, 1 AVX2. Returns 0, or -1
+ * if out of memory.
+ */
+int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, const float *panels,
+                      const float *offsets, const float *data, int n, int k, const float *slack, int skip_from,
+                      int cosine, int *out_idx, float *out_dist, int *status, int isa) {
+    int mr = isa == 2 ? MR512 : MR256;
+    int block = isa == 2 ? BLOCK_QUERIES_512 : BLOCK_QUERIES_256; /* whole tiles: 4 of 14, 8 of 6 */
+    int npanels = (n + PANEL - 1) / PANEL;
+    int cap = 4 * k + 96;
+    int width = k < 16 ? 16 : k; /* offer16 reads and writes 16 */
+    float *packed = aligned_alloc(64, ((size_t) block * d * sizeof(float) + 63) / 64 * 64);
+    query_state *qs = malloc((size_t) block * sizeof(query_state));
+    float *heaps = malloc((size_t) block * width * sizeof(float));
+    float *keys = malloc((size_t) block * cap * sizeof(float));
+    int *rows = malloc((size_t) block * cap * sizeof(int));
+    double *best = malloc((size_t) k * sizeof(double));
+    select_ctx ctx = {k, cap - 32};
+    int result = 0;
+    if (!packed || !qs || !heaps || !keys || !rows || !best) {
+        result = -1;
+        goto done;
+    }
+    for (int from = 0; from < count; from += block) {
+        int here = count - from < block ? count - from : block;
+        pack_queries(queries + (size_t) from * d, here, d, mr, packed);
+        for (int r = 0; r < here; r++) {
+            query_state *q = &qs[r];
+            q->keys = keys + (size_t) r * cap;
+            q->rows = rows + (size_t) r * cap;
+            q->best = heaps + (size_t) r * width;
+            for (int i = 0; i < width; i++) q->best[i] = INFINITY;
+            q->count = 0;
+            q->limit = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
+            q->skip = skip_from < 0 ? -1 : skip_from + from + r;
+            q->theta = INFINITY;
+            q->slack = slack[from + r];
+        }
+        int tiles = (here + mr - 1) / mr;
+        for (int p = 0; p < npanels; p++) {
+            const float *panel = panels + (size_t) p * d * PANEL;
+            const float *off = offsets + (size_t) p * PANEL;
+            for (int s = 0; s < tiles; s++) {
+                int valid = here - s * mr < mr ? here - s * mr : mr;
+                const float *a = packed + (size_t) s * d * mr;
+                if (isa == 2) tile512(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL);
+                else tile256(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL);
+            }
+        }
+        /* The kept rows are scattered over the data, which the panels have pushed out of the near caches: ask for all
+           their cache lines first, so that they arrive together rather than one row after another. */
+        for (int r = 0; r < here; r++) {
+            query_state *q = &qs[r];
+            if (q->count >= 0) filter(q);
+            for (int c = 0; c < q->count; c++) {
+                const char *row = (const char *) (data + (size_t) q->rows[c] * d);
+                for (size_t at = 0; at < (size_t) d * sizeof(float); at += 64) _mm_prefetch(row + at, _MM_HINT_T0);
+                _mm_prefetch(row + (size_t) d * sizeof(float) - 1, _MM_HINT_T0);
+            }
+        }
+        for (int r = 0; r < here; r++) {
+            query_state *q = &qs[r];
+            int i = from + r;
+            if (q->count < k) { /* overflowed (-1); fewer than k cannot happen, and is answered the other way too */
+                status[i] = -1;
+                continue;
+            }
+            status[i] = 0;
+            rerank(raw + (size_t) i * d, data, d, cosine, q->rows, q->count, k, out_idx + (size_t) i * k,
+                   out_dist + (size_t) i * k, best);
+        }
+    }
+done:
+    free(packed);
+    free(qs);
+    free(heaps);
+    free(keys);
+    free(rows);
+    free(best);
+    return result;
+}
+
+/* 2 if this CPU runs the AVX-512 kernel, 1 the AVX2 one, 0 neither. */
+int cnnviz_knn_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    return 0;
+}

@@ -1,0 +1,207 @@
+package dev.cnnviz.core.embedding;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * {@link ExactKnn}'s fused product-and-selection kernel, in C ({@code cnnviz-core/src/main/c/cnnviz_knn.c}, built by
+ * the Maven build when a C compiler is present, Linux x86-64 only). For a block of queries it multiplies them with
+ * every data row in registers (a register-blocked micro-kernel: 14 queries × 32 rows with AVX-512, 6 × 16 with AVX2)
+ * and compares each product's key at once with the query's running threshold, so the {@code Q × N} products never
+ * reach memory. What it returns per query is a superset of the rows {@link ExactKnn} re-ranks (see {@link #candidates}).
+ *
+ * <p>Where the library cannot be loaded, the CPU has neither AVX-512 nor AVX2 with FMA, {@code DNNL_MAX_CPU_ISA} is
+ * below AVX2, or {@code -Dcnnviz.knn.native=false} is set, {@link #isa()} is 0 and {@link ExactKnn} multiplies with
+ * ND4J and selects on the JVM instead (same answers, about 1.5-1.7× the time); {@link #status()} says which. With
+ * {@code DNNL_MAX_CPU_ISA=AVX2} (which caps oneDNN, hence ND4J's products) the AVX2 kernel is used, so that one
+ * setting emulates an AVX2 host for both.
+ */
+final class NativeKnn {
+    /** The AVX-512 kernel. */
+    static final int AVX512 = 2;
+    /** The AVX2 + FMA kernel. */
+    static final int AVX2 = 1;
+    /** Rows per panel of the packed data ({@link #pack}). */
+    static final int PANEL = 32;
+    /**
+     * Queries the kernel multiplies together ({@code cnnviz_knn.c}'s blocks: 4 tiles of 14 with AVX-512, 8 of 6 with
+     * AVX2), whose packed values and one panel of the data stay in L1 while the panels pass.
+     */
+    static int blockQueries(int isa) {
+        return isa == AVX512 ? 56 : 48;
+    }
+
+    /** The largest k {@link #search} takes (its buffers hold {@code 4k + 96} rows per query). */
+    static final int MAX_K = 256;
+
+    private static final int ISA;
+    private static final String STATUS;
+
+    static {
+        int isa = 0;
+        String status;
+        String arch = System.getProperty("os.arch", "");
+        String os = System.getProperty("os.name", "");
+        if (!Boolean.parseBoolean(System.getProperty("cnnviz.knn.native", "true"))) {
+            status = "disabled by -Dcnnviz.knn.native=false";
+        } else if (!os.startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            status = "no native kernel for " + os + " " + arch;
+        } else {
+            String loaded = load();
+            if (loaded != null) {
+                status = loaded;
+            } else {
+                int cpu = cpuIsa();
+                int cap = isaCap(System.getenv("DNNL_MAX_CPU_ISA"));
+                isa = Math.min(cpu, cap);
+                status = isa == AVX512 ? "AVX-512 kernel" : isa == AVX2
+                        ? "AVX2 kernel" + (cpu > AVX2 ? " (DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")" : "")
+                        : cpu == 0 ? "the CPU has neither AVX-512 nor AVX2 with FMA"
+                        : "DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + " is below AVX2";
+            }
+        }
+        ISA = isa;
+        STATUS = status;
+    }
+
+    private NativeKnn() {
+    }
+
+    /** @return {@link #AVX512}, {@link #AVX2}, or 0 when the kernel is not used */
+    static int isa() {
+        return ISA;
+    }
+
+    /** @return which kernel {@link ExactKnn} uses, or why none */
+    static String status() {
+        return STATUS;
+    }
+
+    /**
+     * The highest kernel {@code DNNL_MAX_CPU_ISA} allows (oneDNN's names: {@code AVX512_CORE...} and {@code ALL} allow
+     * AVX-512, {@code AVX2...} AVX2, anything else, such as {@code SSE41} or {@code AVX}, neither).
+     */
+    static int isaCap(String dnnlMaxCpuIsa) {
+        if (dnnlMaxCpuIsa == null || dnnlMaxCpuIsa.isBlank()) {
+            return AVX512;
+        }
+        String v = dnnlMaxCpuIsa.trim().toUpperCase(Locale.ROOT);
+        if (v.equals("ALL") || v.startsWith("AVX512") || v.startsWith("AVX10")) {
+            return AVX512;
+        }
+        return v.startsWith("AVX2") ? AVX2 : 0;
+    }
+
+    /** Loads the library from the class path; null if loaded, else why not. */
+    private static String load() {
+        String resource = "linux-x86_64/libcnnviz_knn.so";
+        try (InputStream in = NativeKnn.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                return "the native kernel was not built (no C compiler when cnnviz-core was built)";
+            }
+            Path file = Files.createTempFile("cnnviz_knn", ".so");
+            try {
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                System.load(file.toAbsolutePath().toString());
+            } finally {
+                Files.deleteIfExists(file); // the mapping stays; nothing is left in the temporary directory
+            }
+            return null;
+        } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+            return "the native kernel could not be loaded: " + e;
+        }
+    }
+
+    /**
+     * The data rows packed for the kernel: panel {@code p} holds rows {@code 32p .. 32p + 31}, dimension {@code t} of
+     * row {@code 32p + l} at {@code (p * d + t) * 32 + l}; the last panel's missing rows are zeros. (A Java array, so
+     * that it lives in memory the JVM has already touched: a fresh 5 MB native buffer costs more to fault in on some
+     * hosts than the packing. The kernels load it unaligned, which measured within 3% of aligned loads.)
+     *
+     * @param rows row-major {@code [n, d]}
+     */
+    static float[] pack(float[] rows, int n, int d) {
+        int panels = (n + PANEL - 1) / PANEL;
+        float[] out = new float[Math.multiplyExact(Math.multiplyExact(panels, d), PANEL)];
+        for (int p = 0; p < panels; p++) {
+            int base = p * d * PANEL;
+            for (int l = 0, j = p * PANEL; l < PANEL && j < n; l++, j++) {
+                for (int t = 0, from = j * d; t < d; t++) {
+                    out[base + t * PANEL + l] = rows[from + t];
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The keys' offsets for {@link #candidates}, padded to whole panels with NaN (which no threshold keeps). */
+    static float[] padOffsets(float[] offsets) {
+        int padded = (offsets.length + PANEL - 1) / PANEL * PANEL;
+        float[] out = java.util.Arrays.copyOf(offsets, padded);
+        java.util.Arrays.fill(out, offsets.length, padded, Float.NaN);
+        return out;
+    }
+
+    /**
+     * The {@code k} nearest data rows of queries {@code from .. from + count - 1}, exactly, as {@link ExactKnn}
+     * defines them. With {@code key_j = offsets[j] - q·x_j} (float products, summed in any order), the kernel keeps
+     * every row {@code j != skip} whose key is at most {@code b + slack[i]}, {@code b} at least the query's
+     * {@code k}-th smallest key (a running threshold: the {@code k}-th smallest key so far plus the slack, rounded up),
+     * and re-ranks the rows it kept by their distances in double precision, computed bit for bit as
+     * {@link Metric#distance} does, ties to the smaller row. With {@code slack[i]} at least twice the query's largest
+     * key error ({@link ExactKnn}), every row that can be among the {@code k} nearest is kept, so the answer equals
+     * {@link ExactKnn}'s search on the JVM.
+     *
+     * <p>Query {@code from + r}'s neighbours go to {@code outIdx} and {@code outDist} from {@code r * k}, nearest
+     * first; {@code status[r]} is 0, or -1 when more than {@code 2k + 32} rows stayed within the slack of one another
+     * (many equal points): that query must be answered another way.
+     *
+     * @param queries  the queries as multiplied, row-major {@code [*, d]} (cosine: normalised)
+     * @param raw      the queries as given, for the distances, indexed like {@code queries}
+     * @param panels   {@link #pack}ed data, {@code n} rows
+     * @param offsets  {@link #padOffsets}: {@code ||x||²/2} (L2) or 0 (cosine), finite
+     * @param data     the data rows as given, row-major {@code [n, d]}, for the distances
+     * @param slack    per query, indexed like the queries, at least 0
+     * @param skipFrom -1, or query {@code from + r} skips row {@code skipFrom + from + r} (a self-search)
+     * @param cosine   the distance: {@link Metric#COSINE}, else {@link Metric#L2}
+     * @param isa      {@link #AVX512} or {@link #AVX2}, at most {@link #isa()}
+     * @throws IllegalArgumentException if a length or index does not fit
+     * @throws IllegalStateException    if the kernel is not loaded or runs out of native memory
+     */
+    static void search(float[] queries, float[] raw, int from, int count, int d, float[] panels, float[] offsets,
+                       float[] data, int n, int k, float[] slack, int skipFrom, boolean cosine, int[] outIdx,
+                       float[] outDist, int[] status, int isa) {
+        if (isa < AVX2 || isa > ISA) {
+            throw new IllegalStateException("the native k-NN kernel " + isa + " is not available: " + STATUS);
+        }
+        int panelCount = n < 1 ? 0 : (n + PANEL - 1) / PANEL;
+        if (d < 1 || n < 1 || count < 0 || from < 0 || k < 1 || k > n || k > MAX_K
+                || (long) from + count > queries.length / d || raw.length != queries.length
+                || (long) from + count > slack.length || panels.length != (long) panelCount * d * PANEL
+                || offsets.length != panelCount * PANEL || data.length != (long) n * d
+                || (long) count * k > outIdx.length || (long) count * k > outDist.length || count > status.length
+                || (skipFrom >= 0 && ((long) skipFrom + from + count > n || k > n - 1))) {
+            throw new IllegalArgumentException("native k-NN arguments do not fit: from " + from + ", count " + count
+                    + ", d " + d + ", n " + n + ", k " + k + ", skipFrom " + skipFrom);
+        }
+        if (count == 0) {
+            return;
+        }
+        int result = search0(queries, raw, from, count, d, panels, offsets, data, n, k, slack, skipFrom, cosine,
+                outIdx, outDist, status, isa);
+        if (result != 0) {
+            throw new IllegalStateException("the native k-NN kernel failed ("
+                    + (result == -1 ? "out of native memory" : "could not pin its arrays") + ")");
+        }
+    }
+
+    private static native int cpuIsa();
+
+    private static native int search0(float[] queries, float[] raw, int from, int count, int d, float[] panels,
+                                      float[] offsets, float[] data, int n, int k, float[] slack, int skipFrom,
+                                      boolean cosine, int[] outIdx, float[] outDist, int[] status, int isa);
+}
