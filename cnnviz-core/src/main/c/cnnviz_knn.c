@@ -14,6 +14,9 @@
  * k nearest by the double-precision distance. Those rows are re-ranked by that distance, computed bit for bit as
  * Metric.distance does in Java. Padding rows have a NaN offset: an ordered compare never keeps them.
  *
+ * The self-search (cnnviz_knn_self_*) computes each product x_i . x_j once, for blocks of rows I <= J, and compares
+ * it both with row i's threshold (ranking j) and with row j's (ranking i): half the products of the search.
+ *
  * Layout: the data come packed in panels of 32 rows (Java arrays, loaded unaligned), panel p holding d x 32 floats
  * (dimension t, lane l at t*32 + l for row 32p + l). Queries are row-major [count, d]. Kernels: AVX-512 (14 queries x
  * 32 rows, 28 accumulators) and AVX2 + FMA (6 queries x 16 rows, 12 accumulators, twice per panel), chosen by the
@@ -42,7 +45,7 @@ typedef struct {
     int limit;     /* count at which the kept rows are filtered by theta: max(2k + 16, 48) at first, doubled while
                       that keeps more than half */
     int skip;      /* row never kept, or -1 */
-    float theta;
+    float *theta;  /* in an array of the thresholds of consecutive queries (the column side reads them as vectors) */
     float slack;
 } query_state;
 
@@ -75,14 +78,14 @@ static inline void offer(query_state *q, int k, float key) {
     }
     h[0] = h[0] < key ? h[0] : key;
     float t = sum_up(h[k - 1], q->slack);
-    q->theta = t < q->theta ? t : q->theta;
+    *q->theta = t < *q->theta ? t : *q->theta;
 }
 
 /* Drops the kept rows whose key is now above theta. */
 static void filter(query_state *q) {
     int w = 0;
     for (int r = 0; r < q->count; r++) {
-        if (q->keys[r] <= q->theta) {
+        if (q->keys[r] <= *q->theta) {
             q->keys[w] = q->keys[r];
             q->rows[w++] = q->rows[r];
         }
@@ -98,13 +101,13 @@ static int make_room(query_state *q, const select_ctx *ctx) {
     if (q->count > q->limit / 2) {
         if (q->limit == ctx->max_limit) {
             q->count = -1;
-            q->theta = -INFINITY;
+            *q->theta = -INFINITY;
             return 0;
         }
         q->limit = 2 * q->limit < ctx->max_limit ? 2 * q->limit : ctx->max_limit;
         if (q->count > q->limit) {
             q->count = -1;
-            q->theta = -INFINITY;
+            *q->theta = -INFINITY;
             return 0;
         }
     }
@@ -118,7 +121,7 @@ static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const flo
         int l = __builtin_ctz(mask);
         mask &= mask - 1;
         int j = base + l;
-        if (j == q->skip || !(key[l] <= q->theta)) continue;
+        if (j == q->skip || !(key[l] <= *q->theta)) continue;
         if (q->count >= q->limit && !make_room(q, ctx)) return;
         q->keys[q->count] = key[l];
         q->rows[q->count++] = j;
@@ -140,7 +143,7 @@ static inline void offer16(query_state *q, int k, float key) {
     _mm512_storeu_ps(q->best, v);
     float kth = _mm_cvtss_f32(_mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set1_epi32(k - 1), v)));
     float t = sum_up(kth, q->slack);
-    q->theta = t < q->theta ? t : q->theta;
+    *q->theta = t < *q->theta ? t : *q->theta;
 }
 
 /* The AVX-512 keep: the rows whose bit is set in m0 (keys k0, rows base..base+15) and m1 (keys k1, rows
@@ -173,6 +176,37 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
     }
 }
 
+/* Keeps one row (the column side of the self-search: each key goes to another query). */
+static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
+    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
+    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    q->keys[q->count] = key;
+    q->rows[q->count++] = row;
+    offer(q, ctx->k, key);
+}
+
+__attribute__((target("avx512f")))
+static void keep_one512(query_state *q, const select_ctx *ctx, float key, int row) {
+    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
+    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    q->keys[q->count] = key;
+    q->rows[q->count++] = row;
+    if (ctx->k <= 16) offer16(q, ctx->k, key);
+    else offer(q, ctx->k, key);
+}
+
+/*
+ * The column side of a tile in the self-search: the tile's products q_i . x_j also rank row i for query j (the
+ * product is symmetric), with the key offset[i] - q_i . x_j against query j's threshold. Set for tiles of two
+ * different blocks of the self-search, NULL otherwise.
+ */
+typedef struct {
+    query_state *qs;       /* the panel's 32 rows as queries (lane l: row base + l) */
+    const float *theta;    /* their thresholds, consecutive (NaN past the last row: never passed) */
+    const float *row_off;  /* offset[i] of the tile's query rows */
+    int row_base;          /* the tile's first query row */
+} column_side;
+
 /* Copies queries [rows, d] into tiles of mr: tile s holds dimension t of its queries at s*d*mr + t*mr + i, zeros for
    missing queries. */
 static void pack_queries(const float *queries, int rows, int d, int mr, float *out) {
@@ -187,7 +221,7 @@ static void pack_queries(const float *queries, int rows, int d, int mr, float *o
 
 __attribute__((target("avx512f")))
 static void tile512(const float *a, const float *b, int d, const float *off, query_state *qs, int valid,
-                    const select_ctx *ctx, int base) {
+                    const select_ctx *ctx, int base, const column_side *col) {
     __m512 c[MR512][2];
 #pragma GCC unroll 14
     for (int i = 0; i < MR512; i++) {
@@ -206,22 +240,46 @@ static void tile512(const float *a, const float *b, int d, const float *off, que
         }
     }
     __m512 o0 = _mm512_loadu_ps(off), o1 = _mm512_loadu_ps(off + 16);
+    __m512 ct0 = _mm512_setzero_ps(), ct1 = _mm512_setzero_ps();
+    if (col) {
+        ct0 = _mm512_loadu_ps(col->theta);
+        ct1 = _mm512_loadu_ps(col->theta + 16);
+    }
 #pragma GCC unroll 14
     for (int i = 0; i < MR512; i++) {
         if (i < valid) {
             __m512 k0 = _mm512_sub_ps(o0, c[i][0]);
             __m512 k1 = _mm512_sub_ps(o1, c[i][1]);
-            __m512 th = _mm512_set1_ps(qs[i].theta);
+            __m512 th = _mm512_set1_ps(*qs[i].theta);
             __mmask16 m0 = _mm512_cmp_ps_mask(k0, th, _CMP_LE_OQ);
             __mmask16 m1 = _mm512_cmp_ps_mask(k1, th, _CMP_LE_OQ);
             if (__builtin_expect((m0 | m1) != 0, 0)) keep512(&qs[i], ctx, m0, m1, k0, k1, base);
+            if (col) {
+                __m512 ro = _mm512_set1_ps(col->row_off[i]);
+                __m512 q0 = _mm512_sub_ps(ro, c[i][0]);
+                __m512 q1 = _mm512_sub_ps(ro, c[i][1]);
+                uint32_t m = (uint32_t) _mm512_cmp_ps_mask(q0, ct0, _CMP_LE_OQ)
+                             | (uint32_t) _mm512_cmp_ps_mask(q1, ct1, _CMP_LE_OQ) << 16;
+                if (__builtin_expect(m != 0, 0)) {
+                    float key[PANEL] __attribute__((aligned(64)));
+                    _mm512_store_ps(key, q0);
+                    _mm512_store_ps(key + 16, q1);
+                    while (m) {
+                        int l = __builtin_ctz(m);
+                        m &= m - 1;
+                        keep_one512(&col->qs[l], ctx, key[l], col->row_base + i);
+                    }
+                    ct0 = _mm512_loadu_ps(col->theta);
+                    ct1 = _mm512_loadu_ps(col->theta + 16);
+                }
+            }
         }
     }
 }
 
 __attribute__((target("avx2,fma")))
 static void tile256(const float *a, const float *b, int d, const float *off, query_state *qs, int valid,
-                    const select_ctx *ctx, int base) {
+                    const select_ctx *ctx, int base, const column_side *col) {
     /* The panel's two 16-row halves one after the other, each with its own 12 accumulators (the 16 ymm registers
        hold no more), its keys checked before the next half. */
     for (int h = 0; h < 2; h++) {
@@ -249,7 +307,7 @@ static void tile256(const float *a, const float *b, int d, const float *off, que
 #pragma GCC unroll 6
         for (int i = 0; i < MR256; i++) {
             if (i >= valid) break;
-            __m256 th = _mm256_set1_ps(qs[i].theta);
+            __m256 th = _mm256_set1_ps(*qs[i].theta);
             __m256 k0 = _mm256_sub_ps(o0, c[i][0]);
             __m256 k1 = _mm256_sub_ps(o1, c[i][1]);
             uint32_t m = (uint32_t) _mm256_movemask_ps(_mm256_cmp_ps(k0, th, _CMP_LE_OQ))
@@ -259,6 +317,25 @@ static void tile256(const float *a, const float *b, int d, const float *off, que
                 _mm256_store_ps(key, k0);
                 _mm256_store_ps(key + 8, k1);
                 keep(&qs[i], ctx, m, key, base + h * 16);
+            }
+            if (col) {
+                __m256 ro = _mm256_set1_ps(col->row_off[i]);
+                __m256 q0 = _mm256_sub_ps(ro, c[i][0]);
+                __m256 q1 = _mm256_sub_ps(ro, c[i][1]);
+                uint32_t mc = (uint32_t) _mm256_movemask_ps(
+                                      _mm256_cmp_ps(q0, _mm256_loadu_ps(col->theta + h * 16), _CMP_LE_OQ))
+                              | (uint32_t) _mm256_movemask_ps(
+                                      _mm256_cmp_ps(q1, _mm256_loadu_ps(col->theta + h * 16 + 8), _CMP_LE_OQ)) << 8;
+                if (__builtin_expect(mc != 0, 0)) {
+                    float key[16] __attribute__((aligned(32)));
+                    _mm256_store_ps(key, q0);
+                    _mm256_store_ps(key + 8, q1);
+                    while (mc) {
+                        int l = __builtin_ctz(mc);
+                        mc &= mc - 1;
+                        keep_one(&col->qs[h * 16 + l], ctx, key[l], col->row_base + i);
+                    }
+                }
             }
         }
     }
@@ -337,6 +414,49 @@ static void rerank(const float *query, const float *data, int d, int cosine, con
     for (int t = 0; t < k; t++) out_dist[t] = (float) best[t];
 }
 
+/* A query's starting state: nothing kept, threshold +inf. */
+static void start(query_state *q, float *keys, int *rows, float *best, int width, float *theta, int skip, float slack,
+                  int k) {
+    q->keys = keys;
+    q->rows = rows;
+    q->best = best;
+    for (int i = 0; i < width; i++) best[i] = INFINITY;
+    q->count = 0;
+    q->limit = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
+    q->skip = skip;
+    q->theta = theta;
+    *theta = INFINITY;
+    q->slack = slack;
+}
+
+/*
+ * The answers of queries whose scan is over: the kept rows above the final threshold dropped, their data rows asked
+ * for (they are scattered over the data, which the panels have pushed out of the near caches: all their cache lines
+ * at once, so that they arrive together rather than one row after another), then re-ranked. qs[r] is query first + r.
+ */
+static void answer(query_state *qs, int count, int first, const float *raw, const float *data, int d, int k,
+                   int cosine, int *out_idx, float *out_dist, int *status, double *best) {
+    for (int r = 0; r < count; r++) {
+        query_state *q = &qs[r];
+        if (q->count >= 0) filter(q);
+        for (int c = 0; c < q->count; c++) {
+            const char *row = (const char *) (data + (size_t) q->rows[c] * d);
+            for (size_t at = 0; at < (size_t) d * sizeof(float); at += 64) _mm_prefetch(row + at, _MM_HINT_T0);
+            _mm_prefetch(row + (size_t) d * sizeof(float) - 1, _MM_HINT_T0);
+        }
+    }
+    for (int r = 0; r < count; r++) {
+        query_state *q = &qs[r];
+        if (q->count < k) { /* overflowed (-1); fewer than k cannot happen, and is answered the other way too */
+            status[r] = -1;
+            continue;
+        }
+        status[r] = 0;
+        rerank(raw + (size_t) (first + r) * d, data, d, cosine, q->rows, q->count, k, out_idx + (size_t) r * k,
+               out_dist + (size_t) r * k, best);
+    }
+}
+
 /*
  * The k nearest data rows of queries [count, d], exactly (see the top of this file). queries: as multiplied (L2: the
  * queries; cosine: normalised); raw: the queries as given, for the distances; data: the data rows as given, row-major
@@ -357,12 +477,13 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
     float *packed = aligned_alloc(64, ((size_t) block * d * sizeof(float) + 63) / 64 * 64);
     query_state *qs = malloc((size_t) block * sizeof(query_state));
     float *heaps = malloc((size_t) block * width * sizeof(float));
+    float *theta = malloc((size_t) block * sizeof(float));
     float *keys = malloc((size_t) block * cap * sizeof(float));
     int *rows = malloc((size_t) block * cap * sizeof(int));
     double *best = malloc((size_t) k * sizeof(double));
     select_ctx ctx = {k, cap - 32};
     int result = 0;
-    if (!packed || !qs || !heaps || !keys || !rows || !best) {
+    if (!packed || !qs || !heaps || !theta || !keys || !rows || !best) {
         result = -1;
         goto done;
     }
@@ -370,16 +491,8 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
         int here = count - from < block ? count - from : block;
         pack_queries(queries + (size_t) from * d, here, d, mr, packed);
         for (int r = 0; r < here; r++) {
-            query_state *q = &qs[r];
-            q->keys = keys + (size_t) r * cap;
-            q->rows = rows + (size_t) r * cap;
-            q->best = heaps + (size_t) r * width;
-            for (int i = 0; i < width; i++) q->best[i] = INFINITY;
-            q->count = 0;
-            q->limit = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
-            q->skip = skip_from < 0 ? -1 : skip_from + from + r;
-            q->theta = INFINITY;
-            q->slack = slack[from + r];
+            start(&qs[r], keys + (size_t) r * cap, rows + (size_t) r * cap, heaps + (size_t) r * width, width,
+                  theta + r, skip_from < 0 ? -1 : skip_from + from + r, slack[from + r], k);
         }
         int tiles = (here + mr - 1) / mr;
         for (int p = 0; p < npanels; p++) {
@@ -388,41 +501,138 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
             for (int s = 0; s < tiles; s++) {
                 int valid = here - s * mr < mr ? here - s * mr : mr;
                 const float *a = packed + (size_t) s * d * mr;
-                if (isa == 2) tile512(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL);
-                else tile256(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL);
+                if (isa == 2) tile512(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL, NULL);
+                else tile256(a, panel, d, off, qs + s * mr, valid, &ctx, p * PANEL, NULL);
             }
         }
-        /* The kept rows are scattered over the data, which the panels have pushed out of the near caches: ask for all
-           their cache lines first, so that they arrive together rather than one row after another. */
-        for (int r = 0; r < here; r++) {
-            query_state *q = &qs[r];
-            if (q->count >= 0) filter(q);
-            for (int c = 0; c < q->count; c++) {
-                const char *row = (const char *) (data + (size_t) q->rows[c] * d);
-                for (size_t at = 0; at < (size_t) d * sizeof(float); at += 64) _mm_prefetch(row + at, _MM_HINT_T0);
-                _mm_prefetch(row + (size_t) d * sizeof(float) - 1, _MM_HINT_T0);
-            }
-        }
-        for (int r = 0; r < here; r++) {
-            query_state *q = &qs[r];
-            int i = from + r;
-            if (q->count < k) { /* overflowed (-1); fewer than k cannot happen, and is answered the other way too */
-                status[i] = -1;
-                continue;
-            }
-            status[i] = 0;
-            rerank(raw + (size_t) i * d, data, d, cosine, q->rows, q->count, k, out_idx + (size_t) i * k,
-                   out_dist + (size_t) i * k, best);
-        }
+        answer(qs, here, from, raw, data, d, k, cosine, out_idx + (size_t) from * k, out_dist + (size_t) from * k,
+               status + from, best);
     }
 done:
     free(packed);
     free(qs);
     free(heaps);
+    free(theta);
     free(keys);
     free(rows);
     free(best);
     return result;
+}
+
+/*
+ * The self-search's state, in the caller's arrays (so that it lives across calls): per row i of the data, its
+ * threshold theta[i] (npad = whole panels of rows, NaN past n), its k best keys best[i * width ..] (width = max(k,
+ * 16)), its kept keys and rows from i * cap (cap = 4k + 96) and its count and limit in counts[2i], counts[2i + 1].
+ * cnnviz_knn_self_start sets it; cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer
+ * answers rows once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J
+ * >= I, and ranks j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself,
+ * row side only. Pairs that share no block may run at the same time; the caller schedules them so (a round-robin
+ * tournament of the blocks).
+ */
+void cnnviz_knn_self_start(float *theta, float *best, int *counts, int n, int npad, int k) {
+    int width = k < 16 ? 16 : k;
+    for (int i = 0; i < npad; i++) theta[i] = i < n ? INFINITY : NAN;
+    for (size_t i = 0; i < (size_t) n * width; i++) best[i] = INFINITY;
+    for (int i = 0; i < n; i++) {
+        counts[2 * i] = 0;
+        counts[2 * i + 1] = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
+    }
+}
+
+/* The states of rows [from, to) as query_states (count and limit copied in; put back by self_store). */
+static void self_load(query_state *qs, int from, int to, float *theta, float *best, float *keys, int *rows,
+                      int *counts, const float *slack, int k) {
+    int width = k < 16 ? 16 : k;
+    int cap = 4 * k + 96;
+    for (int i = from; i < to; i++) {
+        query_state *q = &qs[i - from];
+        q->keys = keys + (size_t) i * cap;
+        q->rows = rows + (size_t) i * cap;
+        q->best = best + (size_t) i * width;
+        q->count = counts[2 * i];
+        q->limit = counts[2 * i + 1];
+        q->skip = i;
+        q->theta = theta + i;
+        q->slack = slack[i];
+    }
+}
+
+static void self_store(const query_state *qs, int from, int to, int *counts) {
+    for (int i = from; i < to; i++) {
+        counts[2 * i] = qs[i - from].count;
+        counts[2 * i + 1] = qs[i - from].limit;
+    }
+}
+
+/* The self-search's rows per block: whole tiles and whole panels (224 = 16 tiles of 14 = 7 panels; 96 = 16 tiles of
+   6 = 3 panels). */
+int cnnviz_knn_self_block(int isa) {
+    return isa == 2 ? 224 : 96;
+}
+
+/*
+ * Scans the pair of blocks (I, J), I <= J (see cnnviz_knn_self_start). apack: the data rows as multiplied (cosine:
+ * normalised), packed in tiles of the kernel's mr queries (tile s holds dimension t of rows s*mr + i at s*d*mr +
+ * t*mr + i, zeros past n); panels and offsets as for cnnviz_knn_search. Returns 0, or -1 if out of memory.
+ */
+int cnnviz_knn_self_pair(const float *apack, const float *panels, const float *offsets, float *theta, float *best,
+                         float *keys, int *rows, int *counts, const float *slack, int n, int d, int k, int isa, int I,
+                         int J) {
+    int mr = isa == 2 ? MR512 : MR256;
+    int bq = cnnviz_knn_self_block(isa);
+    int cap = 4 * k + 96;
+    int i0 = I * bq, i1 = i0 + bq < n ? i0 + bq : n;
+    int j0 = J * bq, j1 = j0 + bq < n ? j0 + bq : n;
+    query_state *qi = malloc((size_t) 2 * bq * sizeof(query_state));
+    if (!qi) return -1;
+    query_state *qj = qi + bq;
+    select_ctx ctx = {k, cap - 32};
+    self_load(qi, i0, i1, theta, best, keys, rows, counts, slack, k);
+    if (I != J) self_load(qj, j0, j1, theta, best, keys, rows, counts, slack, k);
+    int tiles = (i1 - i0 + mr - 1) / mr;
+    int p0 = j0 / PANEL, p1 = (j1 + PANEL - 1) / PANEL;
+    /* Groups of 4 tiles of I (their packed rows and one panel stay in L1) against every panel of J. */
+    for (int g = 0; g < tiles; g += 4) {
+        int gend = g + 4 < tiles ? g + 4 : tiles;
+        for (int p = p0; p < p1; p++) {
+            const float *panel = panels + (size_t) p * d * PANEL;
+            const float *off = offsets + (size_t) p * PANEL;
+            for (int s = g; s < gend; s++) {
+                int row = i0 + s * mr;
+                int valid = i1 - row < mr ? i1 - row : mr;
+                const float *a = apack + (size_t) (row / mr) * d * mr;
+                column_side col = {qj + (p * PANEL - j0), theta + p * PANEL, offsets + row, row};
+                const column_side *cs = I != J ? &col : NULL;
+                if (isa == 2) tile512(a, panel, d, off, qi + s * mr, valid, &ctx, p * PANEL, cs);
+                else tile256(a, panel, d, off, qi + s * mr, valid, &ctx, p * PANEL, cs);
+            }
+        }
+    }
+    self_store(qi, i0, i1, counts);
+    if (I != J) self_store(qj, j0, j1, counts);
+    free(qi);
+    return 0;
+}
+
+/*
+ * Answers rows [from, from + count) of the self-search once every pair is done, as cnnviz_knn_search answers its
+ * queries (raw = data: the rows as given). Returns 0, or -1 if out of memory.
+ */
+int cnnviz_knn_self_answer(const float *data, float *theta, float *best, float *keys, int *rows, int *counts,
+                           const float *slack, int d, int k, int cosine, int from, int count, int *out_idx,
+                           float *out_dist, int *status) {
+    query_state *qs = malloc((size_t) (count > 0 ? count : 1) * sizeof(query_state));
+    double *top = malloc((size_t) k * sizeof(double));
+    if (!qs || !top) {
+        free(qs);
+        free(top);
+        return -1;
+    }
+    self_load(qs, from, from + count, theta, best, keys, rows, counts, slack, k);
+    answer(qs, count, from, data, data, d, k, cosine, out_idx, out_dist, status, top);
+    free(qs);
+    free(top);
+    return 0;
 }
 
 /* 2 if this CPU runs the AVX-512 kernel, 1 the AVX2 one, 0 neither. */

@@ -8,6 +8,14 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
                       const float *offsets, const float *data, int n, int k, const float *slack, int skip_from,
                       int cosine, int *out_idx, float *out_dist, int *status, int isa);
 int cnnviz_knn_isa(void);
+int cnnviz_knn_self_block(int isa);
+void cnnviz_knn_self_start(float *theta, float *best, int *counts, int n, int npad, int k);
+int cnnviz_knn_self_pair(const float *apack, const float *panels, const float *offsets, float *theta, float *best,
+                         float *keys, int *rows, int *counts, const float *slack, int n, int d, int k, int isa, int I,
+                         int J);
+int cnnviz_knn_self_answer(const float *data, float *theta, float *best, float *keys, int *rows, int *counts,
+                           const float *slack, int d, int k, int cosine, int from, int count, int *out_idx,
+                           float *out_dist, int *status);
 
 JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_cpuIsa(JNIEnv *env, jclass cls) {
     (void) env;
@@ -47,5 +55,90 @@ JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_search0(
     UNPIN(panels, p, JNI_ABORT);
     UNPIN(raw, w, JNI_ABORT);
     UNPIN(queries, q, JNI_ABORT);
+    return result;
+}
+
+JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfBlock0(JNIEnv *env, jclass cls, jint isa) {
+    (void) env;
+    (void) cls;
+    return cnnviz_knn_self_block(isa);
+}
+
+JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfStart0(
+        JNIEnv *env, jclass cls, jfloatArray theta, jfloatArray best, jintArray counts, jint n, jint npad, jint k) {
+    (void) cls;
+    jfloat *t = PIN(theta);
+    jfloat *b = PIN(best);
+    jint *c = PIN(counts);
+    int result = -2;
+    if (t && b && c) {
+        cnnviz_knn_self_start(t, b, c, n, npad, k);
+        result = 0;
+    }
+    UNPIN(counts, c, 0);
+    UNPIN(best, b, 0);
+    UNPIN(theta, t, 0);
+    return result;
+}
+
+JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfPair0(
+        JNIEnv *env, jclass cls, jfloatArray apack, jfloatArray panels, jfloatArray offsets, jfloatArray theta,
+        jfloatArray best, jfloatArray keys, jintArray rows, jintArray counts, jfloatArray slack, jint n, jint d,
+        jint k, jint isa, jint bi, jint bj) {
+    (void) cls;
+    jfloat *a = PIN(apack);
+    jfloat *p = PIN(panels);
+    jfloat *o = PIN(offsets);
+    jfloat *t = PIN(theta);
+    jfloat *b = PIN(best);
+    jfloat *kk = PIN(keys);
+    jint *r = PIN(rows);
+    jint *c = PIN(counts);
+    jfloat *s = PIN(slack);
+    int result = -2;
+    if (a && p && o && t && b && kk && r && c && s) {
+        result = cnnviz_knn_self_pair(a, p, o, t, b, kk, r, c, s, n, d, k, isa, bi, bj);
+    }
+    UNPIN(slack, s, JNI_ABORT);
+    UNPIN(counts, c, 0);
+    UNPIN(rows, r, 0);
+    UNPIN(keys, kk, 0);
+    UNPIN(best, b, 0);
+    UNPIN(theta, t, 0);
+    UNPIN(offsets, o, JNI_ABORT);
+    UNPIN(panels, p, JNI_ABORT);
+    UNPIN(apack, a, JNI_ABORT);
+    return result;
+}
+
+JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfAnswer0(
+        JNIEnv *env, jclass cls, jfloatArray data, jfloatArray theta, jfloatArray best, jfloatArray keys,
+        jintArray rows, jintArray counts, jfloatArray slack, jint d, jint k, jboolean cosine, jint from, jint count,
+        jintArray outIdx, jfloatArray outDist, jintArray status) {
+    (void) cls;
+    jfloat *x = PIN(data);
+    jfloat *t = PIN(theta);
+    jfloat *b = PIN(best);
+    jfloat *kk = PIN(keys);
+    jint *r = PIN(rows);
+    jint *c = PIN(counts);
+    jfloat *s = PIN(slack);
+    jint *oi = PIN(outIdx);
+    jfloat *od = PIN(outDist);
+    jint *st = PIN(status);
+    int result = -2;
+    if (x && t && b && kk && r && c && s && oi && od && st) {
+        result = cnnviz_knn_self_answer(x, t, b, kk, r, c, s, d, k, cosine, from, count, oi, od, st);
+    }
+    UNPIN(status, st, 0);
+    UNPIN(outDist, od, 0);
+    UNPIN(outIdx, oi, 0);
+    UNPIN(slack, s, JNI_ABORT);
+    UNPIN(counts, c, 0);
+    UNPIN(rows, r, 0);
+    UNPIN(keys, kk, 0);
+    UNPIN(best, b, 0);
+    UNPIN(theta, t, 0);
+    UNPIN(data, x, JNI_ABORT);
     return result;
 }

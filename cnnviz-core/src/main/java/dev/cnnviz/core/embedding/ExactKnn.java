@@ -22,9 +22,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <li>{@link NativeKnn}'s fused kernel (C, AVX-512 or AVX2, built with cnnviz-core where a C compiler is), used when
  * it is loaded and {@code k <= 256}: a register-blocked product whose every key is compared with the query's running
  * threshold while it is still in a register, so the {@code Q × N} products never reach memory, then the re-ranking
- * of the few rows kept. Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on 2 cores, the
- * self-search took 76-77 ms against 66 ms for ND4J's product alone in blocks of 1,024 (1.15×) and 71-74 ms in blocks
- * of 256 (1.05×) with AVX-512 ({@code KnnInterleaved} in cnnviz-examples).</li>
+ * of the few rows kept. {@link #searchSelf} computes each product {@code x_i·x_j} once, for both rows (half the
+ * product; {@link NativeKnn#searchSelf}). Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on
+ * 2 cores with AVX-512, {@code searchSelf(10)} took 61 ms against 67 ms for ND4J's 10,000 × 10,000 product alone
+ * (0.92×; {@code KnnInterleaved} in cnnviz-examples), and {@code search} of 10,000 queries about 1.15× the
+ * product.</li>
  * <li>Otherwise ND4J's products in blocks of 256 queries, each query's row selected on the JVM while the block is
  * still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a few dozen of
  * the {@code N} products are looked at again): the product plus about 8 µs per query for N = 10,000 on one core,
@@ -47,6 +49,12 @@ public final class ExactKnn {
     private static final long BLOCK_BYTES = 64L << 20;
     /** Strided groups of the coarse selection ({@link #coarse}): 512 minima, of which about k are scanned again. */
     private static final int GROUPS = 512;
+    /**
+     * The most state {@link NativeKnn#searchSelf} may hold (about 1.2 KB per row for k = 10, so up to about 200,000
+     * rows); beyond it, or a quarter of the memory budget, the self-search multiplies every product twice in
+     * {@link NativeKnn#search}, whose state is per call.
+     */
+    private static final long SELF_STATE_BYTES = 256L << 20;
 
     private final INDArray data;
     private final float[] host;
@@ -228,6 +236,14 @@ public final class ExactKnn {
             slack[i] = f < s ? Math.nextUp(f) : f;
         }
         int isa = kernel;
+        boolean cosine = metric == Metric.COSINE;
+        if (self && NativeKnn.selfStateBytes(n, d, k) <= Math.min(SELF_STATE_BYTES,
+                MemoryBudget.defaultBudget().bytes() / 4)) { // each product once, for both of its rows
+            boolean[] left = new boolean[qn];
+            NativeKnn.searchSelf(qHost, host, n, d, nd.panels, nd.offsets, k, slack, cosine, outIdx, outDist, left,
+                    isa);
+            return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
+        }
         // Two of the kernel's blocks per call: a few milliseconds of work, and many calls to share among the cores.
         int chunk = 2 * NativeKnn.blockQueries(isa);
         boolean[] left = new boolean[qn];

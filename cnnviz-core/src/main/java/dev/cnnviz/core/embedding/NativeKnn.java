@@ -191,8 +191,131 @@ final class NativeKnn {
         if (count == 0) {
             return;
         }
-        int result = search0(queries, raw, from, count, d, panels, offsets, data, n, k, slack, skipFrom, cosine,
-                outIdx, outDist, status, isa);
+        check(search0(queries, raw, from, count, d, panels, offsets, data, n, k, slack, skipFrom, cosine, outIdx,
+                outDist, status, isa));
+    }
+
+    /**
+     * The queries per tile of the kernel: 14 with AVX-512, 6 with AVX2.
+     */
+    static int tileQueries(int isa) {
+        return isa == AVX512 ? 14 : 6;
+    }
+
+    /**
+     * The rows packed as the kernel reads its queries: tile {@code s} holds rows {@code s*mr .. s*mr + mr - 1},
+     * dimension {@code t} of row {@code s*mr + i} at {@code s*d*mr + t*mr + i}; the last tile's missing rows are
+     * zeros.
+     *
+     * @param rows row-major {@code [n, d]}
+     * @param mr   {@link #tileQueries}
+     */
+    static float[] packTiles(float[] rows, int n, int d, int mr) {
+        int tiles = (n + mr - 1) / mr;
+        float[] out = new float[Math.multiplyExact(Math.multiplyExact(tiles, d), mr)];
+        for (int j = 0; j < n; j++) {
+            int base = j / mr * d * mr + j % mr;
+            for (int t = 0, from = j * d; t < d; t++) {
+                out[base + t * mr] = rows[from + t];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The bytes {@link #searchSelf} holds for its state: per row, its kept keys and rows ({@code 4k + 96} of each), its
+     * {@code max(k, 16)} best keys, threshold, count and limit, and the rows packed as queries.
+     */
+    static long selfStateBytes(int n, int d, int k) {
+        return (long) n * ((4L * k + 96) * 8 + Math.max(k, 16) * 4L + 12 + 4L * d);
+    }
+
+    /**
+     * The {@code k} nearest other rows of every data row, exactly, with each product computed once: a product
+     * {@code x_i·x_j} ranks {@code j} for {@code i} and {@code i} for {@code j}, so the kernel multiplies each pair of
+     * blocks of rows ({@code 224} rows with AVX-512, {@code 96} with AVX2) once, half the product of
+     * {@link #search}, and compares every product with both rows' thresholds. Pairs of blocks run in the rounds of a
+     * round-robin tournament: in each round every block is in at most one pair, so the pairs of a round run in
+     * parallel on the common pool without sharing a row's state. The answers equal {@link #search}'s with
+     * {@code skipFrom} 0, which the kept rows and thresholds follow in a different order only.
+     *
+     * @param rows    the rows as multiplied (cosine: normalised), row-major {@code [n, d]}
+     * @param data    the rows as given, for the distances
+     * @param panels  {@link #pack}ed {@code rows}
+     * @param offsets {@link #padOffsets}
+     * @param slack   per row, at least 0
+     * @param outIdx  receives row {@code i}'s neighbours, nearest first, unless {@code left[i]}
+     * @param outDist their distances
+     * @param left    set for the rows the kernel gave up on (more than {@code 2k + 32} rows within the slack of one
+     *                another), to be answered another way
+     * @throws IllegalArgumentException if a length does not fit
+     * @throws IllegalStateException    if the kernel is not loaded or runs out of native memory
+     */
+    static void searchSelf(float[] rows, float[] data, int n, int d, float[] panels, float[] offsets, int k,
+                           float[] slack, boolean cosine, int[][] outIdx, float[][] outDist, boolean[] left,
+                           int isa) {
+        if (isa < AVX2 || isa > ISA) {
+            throw new IllegalStateException("the native k-NN kernel " + isa + " is not available: " + STATUS);
+        }
+        int panelCount = n < 1 ? 0 : (n + PANEL - 1) / PANEL;
+        if (d < 1 || n < 2 || k < 1 || k > n - 1 || k > MAX_K || rows.length != (long) n * d
+                || data.length != (long) n * d || panels.length != (long) panelCount * d * PANEL
+                || offsets.length != panelCount * PANEL || slack.length != n || outIdx.length != n
+                || outDist.length != n || left.length != n) {
+            throw new IllegalArgumentException("native self-search arguments do not fit: n " + n + ", d " + d
+                    + ", k " + k);
+        }
+        int width = Math.max(k, 16);
+        int cap = 4 * k + 96;
+        float[] theta = new float[panelCount * PANEL];
+        float[] best = new float[Math.multiplyExact(n, width)];
+        float[] keys = new float[Math.multiplyExact(n, cap)];
+        int[] kept = new int[keys.length];
+        int[] counts = new int[2 * n];
+        check(selfStart0(theta, best, counts, n, theta.length, k));
+        float[] apack = packTiles(rows, n, d, tileQueries(isa));
+        int bq = selfBlock0(isa);
+        int blocks = (n + bq - 1) / bq;
+        java.util.function.IntBinaryOperator pair = (bi, bj) -> {
+            check(selfPair0(apack, panels, offsets, theta, best, keys, kept, counts, slack, n, d, k, isa, bi, bj));
+            return 0;
+        };
+        // Each block against itself, all at once; then the circle method: player p = players - 1 stays, the others
+        // turn, and round r pairs (p, r) and (r + s, r - s) mod (players - 1); a block paired with the missing
+        // player (an odd number of blocks) sits the round out.
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> pair.applyAsInt(b, b));
+        int players = blocks % 2 == 0 ? blocks : blocks + 1;
+        for (int r = 0; r < players - 1; r++) {
+            int round = r;
+            java.util.stream.IntStream.range(0, players / 2).parallel().forEach(s -> {
+                int a = s == 0 ? players - 1 : (round + s) % (players - 1);
+                int b = s == 0 ? round : (round - s + players - 1) % (players - 1);
+                if (a < blocks && b < blocks) {
+                    pair.applyAsInt(Math.min(a, b), Math.max(a, b));
+                }
+            });
+        }
+        int chunk = 256;
+        java.util.stream.IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
+            int from = c * chunk;
+            int count = Math.min(n, from + chunk) - from;
+            int[] idx = new int[count * k];
+            float[] dist = new float[count * k];
+            int[] status = new int[count];
+            check(selfAnswer0(data, theta, best, keys, kept, counts, slack, d, k, cosine, from, count, idx, dist,
+                    status));
+            for (int r = 0; r < count; r++) {
+                if (status[r] != 0) {
+                    left[from + r] = true;
+                } else {
+                    System.arraycopy(idx, r * k, outIdx[from + r], 0, k);
+                    System.arraycopy(dist, r * k, outDist[from + r], 0, k);
+                }
+            }
+        });
+    }
+
+    private static void check(int result) {
         if (result != 0) {
             throw new IllegalStateException("the native k-NN kernel failed ("
                     + (result == -1 ? "out of native memory" : "could not pin its arrays") + ")");
@@ -200,6 +323,18 @@ final class NativeKnn {
     }
 
     private static native int cpuIsa();
+
+    private static native int selfBlock0(int isa);
+
+    private static native int selfStart0(float[] theta, float[] best, int[] counts, int n, int npad, int k);
+
+    private static native int selfPair0(float[] apack, float[] panels, float[] offsets, float[] theta, float[] best,
+                                        float[] keys, int[] rows, int[] counts, float[] slack, int n, int d, int k,
+                                        int isa, int bi, int bj);
+
+    private static native int selfAnswer0(float[] data, float[] theta, float[] best, float[] keys, int[] rows,
+                                          int[] counts, float[] slack, int d, int k, boolean cosine, int from,
+                                          int count, int[] outIdx, float[] outDist, int[] status);
 
     private static native int search0(float[] queries, float[] raw, int from, int count, int d, float[] panels,
                                       float[] offsets, float[] data, int n, int k, float[] slack, int skipFrom,

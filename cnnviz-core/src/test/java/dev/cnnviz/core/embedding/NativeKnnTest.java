@@ -89,6 +89,62 @@ class NativeKnnTest {
     }
 
     @Test
+    void manyBlocksOfTheSelfSearchAsOnTheJvm() {
+        // 1,500 rows: 7 blocks of 224 with AVX-512 (an odd number: one sits out each round of the tournament), 16 of
+        // 96 with AVX2; a width that is not a multiple of 4.
+        float[][] data = NeighbourSearchTest.clustered(1500, 33, 7, 11);
+        INDArray x = Nd4j.createFromArray(data);
+        for (Metric metric : Metric.values()) {
+            ExactKnn knn = ExactKnn.of(x).withMetric(metric);
+            assertSameAsJvm(knn, null, 10, metric + " self, k 10");
+            assertSameAsJvm(knn, null, 23, metric + " self, k 23");
+        }
+        float[][] odd = NeighbourSearchTest.clustered(1000, 16, 3, 12);  // 5 blocks of 224 and 11 of 96: odd numbers
+        float[][] even = NeighbourSearchTest.clustered(1300, 16, 3, 13); // 6 and 14: even numbers
+        assertSameAsJvm(ExactKnn.of(Nd4j.createFromArray(odd)), null, 4, "1,000 rows");
+        assertSameAsJvm(ExactKnn.of(Nd4j.createFromArray(even)), null, 4, "1,300 rows");
+    }
+
+    @Test
+    void theSelfSearchEqualsTheSearchThatMultipliesEveryPairTwice() {
+        int n = 777;
+        int d = 10;
+        int k = 6;
+        float[][] rows = NeighbourSearchTest.clustered(n, d, 5, 21);
+        float[] host = new float[n * d];
+        float[] offsets = new float[n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(rows[i], 0, host, i * d, d);
+            double s = 0;
+            for (float v : rows[i]) {
+                s += (double) v * v;
+            }
+            offsets[i] = (float) (s / 2);
+        }
+        float[] slack = new float[n];
+        java.util.Arrays.fill(slack, 1e-3f);
+        float[] panels = NativeKnn.pack(host, n, d);
+        float[] padded = NativeKnn.padOffsets(offsets);
+        for (int isa : kernels()) {
+            int[] idx = new int[n * k];
+            float[] dist = new float[n * k];
+            int[] status = new int[n];
+            NativeKnn.search(host, host, 0, n, d, panels, padded, host, n, k, slack, 0, false, idx, dist, status,
+                    isa);
+            int[][] selfIdx = new int[n][k];
+            float[][] selfDist = new float[n][k];
+            boolean[] left = new boolean[n];
+            NativeKnn.searchSelf(host, host, n, d, panels, padded, k, slack, false, selfIdx, selfDist, left, isa);
+            for (int i = 0; i < n; i++) {
+                assertEquals(0, status[i]);
+                assertTrue(!left[i]);
+                assertArrayEquals(java.util.Arrays.copyOfRange(idx, i * k, i * k + k), selfIdx[i], "row " + i);
+                assertArrayEquals(java.util.Arrays.copyOfRange(dist, i * k, i * k + k), selfDist[i], "row " + i);
+            }
+        }
+    }
+
+    @Test
     void tiesAndSmallIntegersRankByIndexAsOnTheJvm() {
         // Values in {0, 1, 2}: many exactly equal distances, which must go to the smaller row in both.
         Random r = new Random(3);
