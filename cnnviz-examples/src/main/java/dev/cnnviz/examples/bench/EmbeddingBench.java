@@ -53,10 +53,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <h2>Reading the numbers</h2>
  * Seconds per call (Mode.SingleShotTime): images per second are 10,000 (or 1,000) divided by it. The issue's
  * targets: embeddings at least 1.25× a PyTorch loop over the same data, t-SNE of 10,000 points under 60 s, the k-NN
- * at the speed of a matrix product (10,000 × 10,000 × 128 multiply-adds, about 26 GFLOP, plus the selection):
- * {@code exactKnn10k} against {@code gemm10k}, the same products without the selection ({@code gemm10kBlocks256}:
- * in the search's blocks of 256 queries). Single-shot iterations of each run seconds apart and spread by up to 2× on a
- * shared host; {@link KnnInterleaved} times the three in turn, in one JVM, for the ratios.
+ * at the speed of a matrix product (10,000 × 10,000 × 128 multiply-adds, about 26 GFLOP): {@code exactKnn10k}
+ * against {@code gemm10k}, the Gram matrix alone by ND4J ({@code gemm10kBlocks256}: in blocks of 256 queries; the
+ * search itself computes each product once in its native kernel, where one is built). Single-shot iterations of each
+ * run seconds apart and spread by up to 2× on a shared host; {@link KnnInterleaved} times them in turn, in one JVM,
+ * for the ratios.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -182,8 +183,7 @@ public class EmbeddingBench {
     /**
      * The matrix product alone that {@link #exactKnn10k} is measured against: the 10,000 × 10,000 Gram matrix of the
      * test embeddings in blocks of 1,024 query rows (one ND4J gemm each into a reused block), without the selection.
-     * Its time is "the speed of a matrix product" for this size. (The search multiplies blocks of 256 queries, whose
-     * products are still in the cache when it selects from them; the reference keeps the larger blocks.)
+     * Its time is "the speed of a matrix product" for this size.
      */
     @Benchmark
     public float gemm10k(FashionMnist s) {
@@ -191,8 +191,8 @@ public class EmbeddingBench {
     }
 
     /**
-     * {@link #gemm10k} in blocks of 256 query rows, as {@link #exactKnn10k} multiplies them (smaller blocks write
-     * their products to the cache rather than to memory, which can make the product alone faster too).
+     * {@link #gemm10k} in blocks of 256 query rows, as {@link ExactKnn}'s search on the JVM multiplies them (where no
+     * native kernel is built).
      */
     @Benchmark
     public float gemm10kBlocks256(FashionMnist s) {

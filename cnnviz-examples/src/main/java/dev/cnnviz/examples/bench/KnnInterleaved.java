@@ -16,9 +16,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Issue 15's exact k-NN against the matrix product it is built on, interleaved in one JVM: every round times the
  * 10,000 × 10,000 Gram matrix of the Fashion-MNIST test embeddings in blocks of 256 and of 1,024 query rows
- * ({@link EmbeddingBench#gemm10kBlocks256}, {@link EmbeddingBench#gemm10k}) and {@link ExactKnn#searchSelf} with
- * k = 10 ({@link EmbeddingBench#exactKnn10k}), one after the other, so that all three see the same machine (JMH's
- * single-shot iterations of each ran seconds apart and spread by 2× on a shared host).
+ * ({@link EmbeddingBench#gemm10kBlocks256}, {@link EmbeddingBench#gemm10k}), {@link ExactKnn#searchSelf} with
+ * k = 10 ({@link EmbeddingBench#exactKnn10k}: each product once, for both of its rows) and {@link ExactKnn#search} of
+ * the 10,000 embeddings as queries, k = 10 (every product once per query, as for queries that are not the data), one
+ * after the other, so that all four see the same machine (JMH's single-shot iterations of each ran seconds apart and
+ * spread by 2× on a shared host). Each search includes building its index ({@link ExactKnn#of}).
  *
  * <pre>
  *   java -cp "cnnviz-examples/target/classes:cnnviz-examples/target/lib/*" \
@@ -50,6 +52,7 @@ public final class KnnInterleaved {
         List<Double> g256 = new ArrayList<>();
         List<Double> g1024 = new ArrayList<>();
         List<Double> knn = new ArrayList<>();
+        List<Double> queries = new ArrayList<>();
         double sink = 0;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
@@ -59,19 +62,25 @@ public final class KnnInterleaved {
             long t2 = System.nanoTime();
             sink += ExactKnn.of(x).searchSelf(10).indices()[0][0];
             long t3 = System.nanoTime();
+            sink += ExactKnn.of(x).search(x, 10).indices()[0][1];
+            long t4 = System.nanoTime();
             if (r >= 3) {
                 g256.add((t1 - t0) / 1e6);
                 g1024.add((t2 - t1) / 1e6);
                 knn.add((t3 - t2) / 1e6);
+                queries.add((t4 - t3) / 1e6);
             }
         }
         double[] a = report("Gram matrix, blocks of 256 (gemm10kBlocks256)", g256);
         double[] b = report("Gram matrix, blocks of 1,024 (gemm10k)", g1024);
         double[] k = report("exact 10-NN, searchSelf (exactKnn10k)", knn);
-        System.out.printf(Locale.ROOT, "k-NN / blocks of 256:   min %.2f  p10 %.2f  median %.2f%n",
+        double[] q = report("exact 10-NN, search of 10,000 queries", queries);
+        System.out.printf(Locale.ROOT, "searchSelf / blocks of 256:   min %.2f  p10 %.2f  median %.2f%n",
                 k[0] / a[0], k[1] / a[1], k[2] / a[2]);
-        System.out.printf(Locale.ROOT, "k-NN / blocks of 1,024: min %.2f  p10 %.2f  median %.2f   (checksum %.1f)%n",
-                k[0] / b[0], k[1] / b[1], k[2] / b[2], sink);
+        System.out.printf(Locale.ROOT, "searchSelf / blocks of 1,024: min %.2f  p10 %.2f  median %.2f%n",
+                k[0] / b[0], k[1] / b[1], k[2] / b[2]);
+        System.out.printf(Locale.ROOT, "search / blocks of 1,024:     min %.2f  p10 %.2f  median %.2f   (checksum %.1f)%n",
+                q[0] / b[0], q[1] / b[1], q[2] / b[2], sink);
     }
 
     private static double[] report(String name, List<Double> v) {
