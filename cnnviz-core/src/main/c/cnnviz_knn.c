@@ -114,8 +114,8 @@ static int make_room(query_state *q, const select_ctx *ctx) {
     return 1;
 }
 
-/* Keeps the rows whose bit is set in mask (bit l: key[l], row base + l), one by one (the AVX2 kernel's, for 16 rows at a
-   time; keep512 is the AVX-512 one). */
+/* Keeps the rows whose bit is set in mask (bit l: key[l], row base + l), one by one (the AVX2 kernel's, for 16 rows
+   at a time; keep512 is the AVX-512 one). */
 static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const float *key, int base) {
     while (mask && q->count >= 0) {
         int l = __builtin_ctz(mask);
@@ -400,7 +400,8 @@ static void rerank(const float *query, const float *data, int d, int cosine, con
     int size = 0;
     for (int c = 0; c < m; c++) {
         int j = rows[c];
-        double v = cosine ? distance_cosine(query, data + (size_t) j * d, d) : distance_l2(query, data + (size_t) j * d, d);
+        const float *x = data + (size_t) j * d;
+        double v = cosine ? distance_cosine(query, x, d) : distance_l2(query, x, d);
         if (size == k && !(v < best[k - 1] || (v == best[k - 1] && j < out_idx[k - 1]))) continue;
         int at = size < k ? size++ : k - 1;
         while (at > 0 && (best[at - 1] > v || (best[at - 1] == v && out_idx[at - 1] > j))) {

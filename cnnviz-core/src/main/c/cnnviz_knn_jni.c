@@ -58,6 +58,18 @@ JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_search0(
     return result;
 }
 
+/* 1 if this JVM pins arrays in place for GetPrimitiveArrayCritical (no copy), which the self-search needs: its calls
+   on several threads update one set of arrays, in disjoint parts. */
+JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_pinsInPlace0(JNIEnv *env, jclass cls,
+                                                                          jfloatArray probe) {
+    (void) cls;
+    jboolean copy = JNI_TRUE;
+    jfloat *p = (*env)->GetPrimitiveArrayCritical(env, probe, &copy);
+    if (!p) return 0;
+    (*env)->ReleasePrimitiveArrayCritical(env, probe, p, JNI_ABORT);
+    return copy ? 0 : 1;
+}
+
 JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfBlock0(JNIEnv *env, jclass cls, jint isa) {
     (void) env;
     (void) cls;
@@ -86,25 +98,31 @@ JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfPair0(
         jfloatArray best, jfloatArray keys, jintArray rows, jintArray counts, jfloatArray slack, jint n, jint d,
         jint k, jint isa, jint bi, jint bj) {
     (void) cls;
+    jboolean copies[5] = {JNI_FALSE, JNI_FALSE, JNI_FALSE, JNI_FALSE, JNI_FALSE};
     jfloat *a = PIN(apack);
     jfloat *p = PIN(panels);
     jfloat *o = PIN(offsets);
-    jfloat *t = PIN(theta);
-    jfloat *b = PIN(best);
-    jfloat *kk = PIN(keys);
-    jint *r = PIN(rows);
-    jint *c = PIN(counts);
+    jfloat *t = (*env)->GetPrimitiveArrayCritical(env, theta, &copies[0]);
+    jfloat *b = (*env)->GetPrimitiveArrayCritical(env, best, &copies[1]);
+    jfloat *kk = (*env)->GetPrimitiveArrayCritical(env, keys, &copies[2]);
+    jint *r = (*env)->GetPrimitiveArrayCritical(env, rows, &copies[3]);
+    jint *c = (*env)->GetPrimitiveArrayCritical(env, counts, &copies[4]);
     jfloat *s = PIN(slack);
+    /* The state is shared with the other pairs of the round, on other threads: a copy would lose their updates. */
+    int copied = copies[0] || copies[1] || copies[2] || copies[3] || copies[4];
+    int mode = copied ? JNI_ABORT : 0;
     int result = -2;
-    if (a && p && o && t && b && kk && r && c && s) {
+    if (copied) {
+        result = -3;
+    } else if (a && p && o && t && b && kk && r && c && s) {
         result = cnnviz_knn_self_pair(a, p, o, t, b, kk, r, c, s, n, d, k, isa, bi, bj);
     }
     UNPIN(slack, s, JNI_ABORT);
-    UNPIN(counts, c, 0);
-    UNPIN(rows, r, 0);
-    UNPIN(keys, kk, 0);
-    UNPIN(best, b, 0);
-    UNPIN(theta, t, 0);
+    UNPIN(counts, c, mode);
+    UNPIN(rows, r, mode);
+    UNPIN(keys, kk, mode);
+    UNPIN(best, b, mode);
+    UNPIN(theta, t, mode);
     UNPIN(offsets, o, JNI_ABORT);
     UNPIN(panels, p, JNI_ABORT);
     UNPIN(apack, a, JNI_ABORT);

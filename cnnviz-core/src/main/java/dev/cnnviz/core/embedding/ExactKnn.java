@@ -108,8 +108,8 @@ public final class ExactKnn {
     public static ExactKnn of(INDArray data) {
         Objects.requireNonNull(data, "data");
         checkMatrix(data, "data");
-        MemoryBudget.defaultBudget().check("host and transposed copies of " + data.size(0) + " x " + data.size(1) + " embeddings",
-                MemoryBudget.bytesOf(12, data.size(0), data.size(1)));
+        MemoryBudget.defaultBudget().check("host and packed copies of " + data.size(0) + " x " + data.size(1)
+                + " embeddings", MemoryBudget.bytesOf(12, data.size(0), data.size(1)));
         INDArray c = data.dataType() == DataType.FLOAT ? data : data.castTo(DataType.FLOAT);
         return new ExactKnn(c, hostCopy(c, "data"), Metric.L2, NativeKnn.isa());
     }
@@ -237,7 +237,7 @@ public final class ExactKnn {
         }
         int isa = kernel;
         boolean cosine = metric == Metric.COSINE;
-        if (self && NativeKnn.selfStateBytes(n, d, k) <= Math.min(SELF_STATE_BYTES,
+        if (self && NativeKnn.pinsInPlace() && NativeKnn.selfStateBytes(n, d, k) <= Math.min(SELF_STATE_BYTES,
                 MemoryBudget.defaultBudget().bytes() / 4)) { // each product once, for both of its rows
             boolean[] left = new boolean[qn];
             NativeKnn.searchSelf(qHost, host, n, d, nd.panels, nd.offsets, k, slack, cosine, outIdx, outDist, left,
@@ -268,6 +268,20 @@ public final class ExactKnn {
         return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
     }
 
+    /**
+     * The float ranking key's offsets: cosine {@code 1 - q·x} ranks as {@code -q·x} (offsets 0); L2
+     * {@code ||q||² + ||x||² - 2 q·x} ranks as {@code ||x||²/2 - q·x} (the query's norm is the same for every x).
+     */
+    private float[] keyOffsets() {
+        float[] offset = new float[n];
+        if (metric != Metric.COSINE) {
+            for (int j = 0; j < n; j++) {
+                offset[j] = (float) (norms[j] / 2);
+            }
+        }
+        return offset;
+    }
+
     /** The packed data and padded offsets of {@link NativeKnn}, built on the first native search. */
     private NativeData nativeData() {
         NativeData nd = nativeData;
@@ -276,13 +290,7 @@ public final class ExactKnn {
                 nd = nativeData;
                 if (nd == null) {
                     float[] rows = metric == Metric.COSINE ? HostArrays.floats(normalizeRows(data, host, d)) : host;
-                    float[] offset = new float[n];
-                    if (metric != Metric.COSINE) {
-                        for (int j = 0; j < n; j++) {
-                            offset[j] = (float) (norms[j] / 2);
-                        }
-                    }
-                    nd = new NativeData(NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(offset));
+                    nd = new NativeData(NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(keyOffsets()));
                     nativeData = nd;
                 }
             }
@@ -318,14 +326,7 @@ public final class ExactKnn {
         int block = (int) Math.max(1, Math.min(Math.min(BLOCK_ROWS, qn), BLOCK_BYTES / (4L * n)));
         MemoryBudget.defaultBudget().check("a block of " + block + " x " + n + " distances",
                 MemoryBudget.bytesOf(8, block, n));
-        // The coarse ranking key, in float: cosine 1 - q·x ranks as -q·x; L2 ||q||² + ||x||² - 2 q·x ranks as
-        // ||x||²/2 - q·x (the query's norm is the same for every x).
-        float[] offset = new float[n];
-        if (metric != Metric.COSINE) {
-            for (int j = 0; j < n; j++) {
-                offset[j] = (float) (norms[j] / 2);
-            }
-        }
+        float[] offset = keyOffsets();
         int groups = Math.min(n, Math.max(GROUPS, k));
         float[][] offsetChunks = chunks(offset, groups, Float.POSITIVE_INFINITY);
         ThreadLocal<RowSelector> selectors = ThreadLocal.withInitial(() -> new RowSelector(n, groups, k));

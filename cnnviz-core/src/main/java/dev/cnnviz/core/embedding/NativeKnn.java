@@ -9,14 +9,15 @@ import java.util.Locale;
 
 /**
  * {@link ExactKnn}'s fused product-and-selection kernel, in C ({@code cnnviz-core/src/main/c/cnnviz_knn.c}, built by
- * the Maven build when a C compiler is present, Linux x86-64 only). For a block of queries it multiplies them with
- * every data row in registers (a register-blocked micro-kernel: 14 queries × 32 rows with AVX-512, 6 × 16 with AVX2)
- * and compares each product's key at once with the query's running threshold, so the {@code Q × N} products never
- * reach memory. What it returns per query is a superset of the rows {@link ExactKnn} re-ranks (see {@link #candidates}).
+ * the Maven build when a C compiler is present, Linux x86-64 only, and loaded from the jar). For a block of queries it
+ * multiplies them with every data row in registers (a register-blocked micro-kernel: 14 queries × 32 rows with
+ * AVX-512, 6 × 16 with AVX2), compares each product's key at once with the query's running threshold, so the
+ * {@code Q × N} products never reach memory, and re-ranks the few rows kept in double precision: {@link #search}.
+ * {@link #searchSelf} computes each product of a self-search once, for both of its rows.
  *
  * <p>Where the library cannot be loaded, the CPU has neither AVX-512 nor AVX2 with FMA, {@code DNNL_MAX_CPU_ISA} is
  * below AVX2, or {@code -Dcnnviz.knn.native=false} is set, {@link #isa()} is 0 and {@link ExactKnn} multiplies with
- * ND4J and selects on the JVM instead (same answers, about 1.5-1.7× the time); {@link #status()} says which. With
+ * ND4J and selects on the JVM instead (same answers, about twice the time); {@link #status()} says which. With
  * {@code DNNL_MAX_CPU_ISA=AVX2} (which caps oneDNN, hence ND4J's products) the AVX2 kernel is used, so that one
  * setting emulates an AVX2 host for both.
  */
@@ -40,6 +41,8 @@ final class NativeKnn {
 
     private static final int ISA;
     private static final String STATUS;
+    /** Whether this JVM pins arrays without copying them, which {@link #searchSelf} needs. */
+    private static final boolean PINS_IN_PLACE;
 
     static {
         int isa = 0;
@@ -58,14 +61,16 @@ final class NativeKnn {
                 int cpu = cpuIsa();
                 int cap = isaCap(System.getenv("DNNL_MAX_CPU_ISA"));
                 isa = Math.min(cpu, cap);
-                status = isa == AVX512 ? "AVX-512 kernel" : isa == AVX2
-                        ? "AVX2 kernel" + (cpu > AVX2 ? " (DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")" : "")
+                String capped = " (DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")";
+                status = isa == AVX512 ? "AVX-512 kernel"
+                        : isa == AVX2 ? "AVX2 kernel" + (cpu > AVX2 ? capped : "")
                         : cpu == 0 ? "the CPU has neither AVX-512 nor AVX2 with FMA"
-                        : "DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + " is below AVX2";
+                        : "no kernel below AVX2" + capped;
             }
         }
         ISA = isa;
         STATUS = status;
+        PINS_IN_PLACE = isa > 0 && pinsInPlace0(new float[1]) == 1;
     }
 
     private NativeKnn() {
@@ -74,6 +79,15 @@ final class NativeKnn {
     /** @return {@link #AVX512}, {@link #AVX2}, or 0 when the kernel is not used */
     static int isa() {
         return ISA;
+    }
+
+    /**
+     * @return whether {@link #searchSelf} can run here: its calls on several threads update one set of Java arrays (in
+     *         disjoint parts), which they pin; a JVM that copied pinned arrays would lose updates (G1, the default,
+     *         pins them in place)
+     */
+    static boolean pinsInPlace() {
+        return PINS_IN_PLACE;
     }
 
     /** @return which kernel {@link ExactKnn} uses, or why none */
@@ -254,8 +268,9 @@ final class NativeKnn {
     static void searchSelf(float[] rows, float[] data, int n, int d, float[] panels, float[] offsets, int k,
                            float[] slack, boolean cosine, int[][] outIdx, float[][] outDist, boolean[] left,
                            int isa) {
-        if (isa < AVX2 || isa > ISA) {
-            throw new IllegalStateException("the native k-NN kernel " + isa + " is not available: " + STATUS);
+        if (isa < AVX2 || isa > ISA || !PINS_IN_PLACE) {
+            throw new IllegalStateException("the native self-search is not available: " + STATUS
+                    + (PINS_IN_PLACE ? "" : ", and this JVM copies pinned arrays"));
         }
         int panelCount = n < 1 ? 0 : (n + PANEL - 1) / PANEL;
         if (d < 1 || n < 2 || k < 1 || k > n - 1 || k > MAX_K || rows.length != (long) n * d
@@ -317,12 +332,14 @@ final class NativeKnn {
 
     private static void check(int result) {
         if (result != 0) {
-            throw new IllegalStateException("the native k-NN kernel failed ("
-                    + (result == -1 ? "out of native memory" : "could not pin its arrays") + ")");
+            throw new IllegalStateException("the native k-NN kernel failed (" + (result == -1 ? "out of native memory"
+                    : result == -3 ? "the JVM copied arrays it pinned" : "could not pin its arrays") + ")");
         }
     }
 
     private static native int cpuIsa();
+
+    private static native int pinsInPlace0(float[] probe);
 
     private static native int selfBlock0(int isa);
 

@@ -79,8 +79,9 @@ public final class KnnInterleaved {
                 k[0] / a[0], k[1] / a[1], k[2] / a[2]);
         System.out.printf(Locale.ROOT, "searchSelf / blocks of 1,024: min %.2f  p10 %.2f  median %.2f%n",
                 k[0] / b[0], k[1] / b[1], k[2] / b[2]);
-        System.out.printf(Locale.ROOT, "search / blocks of 1,024:     min %.2f  p10 %.2f  median %.2f   (checksum %.1f)%n",
-                q[0] / b[0], q[1] / b[1], q[2] / b[2], sink);
+        System.out.printf(Locale.ROOT, "search / blocks of 1,024:     min %.2f  p10 %.2f  median %.2f%n",
+                q[0] / b[0], q[1] / b[1], q[2] / b[2]);
+        System.out.printf(Locale.ROOT, "(checksum %.1f)%n", sink);
     }
 
     private static double[] report(String name, List<Double> v) {
