@@ -129,17 +129,21 @@ static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const flo
     }
 }
 
-/* offer for k <= 16 in one AVX-512 register, best padded to 16 floats: the lanes above the key's place take their lower
-   neighbour, the first of them the key; lanes k..15 only ever receive values from below and are never read. */
+/* Inserts key into the 16 smallest so far, ascending in one AVX-512 register, as offer does: new[i] = min(v[i],
+   max(v[i-1], key)), v[-1] = -inf (lane 15's value drops out). Three instructions on the dependency chain. */
 __attribute__((target("avx512f")))
-static inline void offer16(query_state *q, int k, float key) {
-    const __m512i below = _mm512_set_epi32(14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0);
+static inline __m512 insert16(__m512 v, float key) {
+    const __m512i below = _mm512_set_epi32(14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 16);
+    __m512 lower = _mm512_permutex2var_ps(v, below, _mm512_set1_ps(-INFINITY));
+    return _mm512_min_ps(v, _mm512_max_ps(lower, _mm512_set1_ps(key)));
+}
+
+/* offer for k <= 16, best padded to 16 floats (lanes k..15 only ever receive values from below and are never read),
+   for the keys keys[0 .. m): the k best stay in a register from one key to the next, and theta is updated once. */
+__attribute__((target("avx512f")))
+static inline void offer16(query_state *q, int k, const float *keys, int m) {
     __m512 v = _mm512_loadu_ps(q->best);
-    __m512 kv = _mm512_set1_ps(key);
-    __mmask16 gt = _mm512_cmp_ps_mask(v, kv, _CMP_GT_OQ);
-    __mmask16 first = gt & (__mmask16) ~(gt << 1);
-    v = _mm512_mask_mov_ps(v, gt, _mm512_permutexvar_ps(below, v));
-    v = _mm512_mask_mov_ps(v, first, kv);
+    for (int r = 0; r < m; r++) v = insert16(v, keys[r]);
     _mm512_storeu_ps(q->best, v);
     float kth = _mm_cvtss_f32(_mm512_castps512_ps128(_mm512_permutexvar_ps(_mm512_set1_epi32(k - 1), v)));
     float t = sum_up(kth, q->slack);
@@ -170,9 +174,10 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
     at += __builtin_popcount(m1);
     q->count = at;
     int k = ctx->k;
-    for (int r = from; r < at; r++) {
-        if (k <= 16) offer16(q, k, q->keys[r]);
-        else offer(q, k, q->keys[r]);
+    if (k <= 16) {
+        offer16(q, k, q->keys + from, at - from);
+    } else {
+        for (int r = from; r < at; r++) offer(q, k, q->keys[r]);
     }
 }
 
@@ -191,7 +196,7 @@ static void keep_one512(query_state *q, const select_ctx *ctx, float key, int ro
     if (q->count >= q->limit && !make_room(q, ctx)) return;
     q->keys[q->count] = key;
     q->rows[q->count++] = row;
-    if (ctx->k <= 16) offer16(q, ctx->k, key);
+    if (ctx->k <= 16) offer16(q, ctx->k, &key, 1);
     else offer(q, ctx->k, key);
 }
 
