@@ -42,8 +42,6 @@ typedef struct {
     int *rows;     /* cap rows */
     float *best;   /* the k smallest keys kept so far, ascending, +inf where fewer */
     int count;     /* kept rows, or -1 once overflowed */
-    int limit;     /* count at which the kept rows are filtered by theta: max(2k + 16, 48) at first, doubled while
-                      that keeps more than half */
     int skip;      /* row never kept, or -1 */
     float *theta;  /* in an array of the thresholds of consecutive queries (the column side reads them as vectors) */
     float slack;
@@ -51,7 +49,8 @@ typedef struct {
 
 typedef struct {
     int k;
-    int max_limit; /* cap - 32: keep512 writes up to 32 values past the limit */
+    int limit; /* count at which the kept rows are filtered by theta: cap - 32 (keep512 writes up to 32 values past
+                  it). Filtering only when the buffer is full was 4% faster than from 2k + 16 up. */
 } select_ctx;
 
 /* round_up(a + b) to float: the smallest float at least the double sum (+inf if a is). Branch-free. */
@@ -93,23 +92,14 @@ static void filter(query_state *q) {
     q->count = w;
 }
 
-/* Called when the kept rows reach the limit: filters them, and doubles the limit (up to ctx->max_limit) if more than
-   half stay. 0 if the query overflowed: more than max_limit / 2 rows within slack of each other, or more than the
-   limit after it (the caller answers the query another way). */
+/* Called when the kept rows reach the limit: filters them. 0 if the query overflowed, more than half the limit staying
+   (that many rows within slack of each other: the caller answers the query another way). */
 static int make_room(query_state *q, const select_ctx *ctx) {
     filter(q);
-    if (q->count > q->limit / 2) {
-        if (q->limit == ctx->max_limit) {
-            q->count = -1;
-            *q->theta = -INFINITY;
-            return 0;
-        }
-        q->limit = 2 * q->limit < ctx->max_limit ? 2 * q->limit : ctx->max_limit;
-        if (q->count > q->limit) {
-            q->count = -1;
-            *q->theta = -INFINITY;
-            return 0;
-        }
+    if (q->count > ctx->limit / 2) {
+        q->count = -1;
+        *q->theta = -INFINITY;
+        return 0;
     }
     return 1;
 }
@@ -122,7 +112,7 @@ static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const flo
         mask &= mask - 1;
         int j = base + l;
         if (j == q->skip || !(key[l] <= *q->theta)) continue;
-        if (q->count >= q->limit && !make_room(q, ctx)) return;
+        if (q->count >= ctx->limit && !make_room(q, ctx)) return;
         q->keys[q->count] = key[l];
         q->rows[q->count++] = j;
         offer(q, ctx->k, key[l]);
@@ -152,7 +142,7 @@ static inline void offer16(query_state *q, int k, const float *keys, int m) {
 
 /* The AVX-512 keep: the rows whose bit is set in m0 (keys k0, rows base..base+15) and m1 (keys k1, rows
    base+16..base+31) are appended with two compressions each, no branch per row, then offered to the k best. Writes
-   16 values past each append (hence max_limit = cap - 32). */
+   16 values past each append (hence the limit cap - 32). */
 __attribute__((target("avx512f"), noinline))
 static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask16 m1, __m512 k0, __m512 k1,
                     int base) {
@@ -161,7 +151,7 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
     if (sk < 16) m0 &= (__mmask16) ~(1u << sk);
     else if (sk < 32) m1 &= (__mmask16) ~(1u << (sk - 16));
     if (!(m0 | m1)) return;
-    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
     const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     int from = q->count;
     int at = from;
@@ -184,7 +174,7 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
 /* Keeps one row (the column side of the self-search: each key goes to another query). */
 static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
     if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
-    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
     q->keys[q->count] = key;
     q->rows[q->count++] = row;
     offer(q, ctx->k, key);
@@ -193,7 +183,7 @@ static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) 
 __attribute__((target("avx512f")))
 static void keep_one512(query_state *q, const select_ctx *ctx, float key, int row) {
     if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
-    if (q->count >= q->limit && !make_room(q, ctx)) return;
+    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
     q->keys[q->count] = key;
     q->rows[q->count++] = row;
     if (ctx->k <= 16) offer16(q, ctx->k, &key, 1);
@@ -421,14 +411,13 @@ static void rerank(const float *query, const float *data, int d, int cosine, con
 }
 
 /* A query's starting state: nothing kept, threshold +inf. */
-static void start(query_state *q, float *keys, int *rows, float *best, int width, float *theta, int skip, float slack,
-                  int k) {
+static void start(query_state *q, float *keys, int *rows, float *best, int width, float *theta, int skip,
+                  float slack) {
     q->keys = keys;
     q->rows = rows;
     q->best = best;
     for (int i = 0; i < width; i++) best[i] = INFINITY;
     q->count = 0;
-    q->limit = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
     q->skip = skip;
     q->theta = theta;
     *theta = INFINITY;
@@ -498,7 +487,7 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
         pack_queries(queries + (size_t) from * d, here, d, mr, packed);
         for (int r = 0; r < here; r++) {
             start(&qs[r], keys + (size_t) r * cap, rows + (size_t) r * cap, heaps + (size_t) r * width, width,
-                  theta + r, skip_from < 0 ? -1 : skip_from + from + r, slack[from + r], k);
+                  theta + r, skip_from < 0 ? -1 : skip_from + from + r, slack[from + r]);
         }
         int tiles = (here + mr - 1) / mr;
         for (int p = 0; p < npanels; p++) {
@@ -528,7 +517,7 @@ done:
 /*
  * The self-search's state, in the caller's arrays (so that it lives across calls): per row i of the data, its
  * threshold theta[i] (npad = whole panels of rows, NaN past n), its k best keys best[i * width ..] (width = max(k,
- * 16)), its kept keys and rows from i * cap (cap = 4k + 96) and its count and limit in counts[2i], counts[2i + 1].
+ * 16)), its kept keys and rows from i * cap (cap = 4k + 96) and their count in counts[i].
  * cnnviz_knn_self_start sets it; cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer
  * answers rows once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J
  * >= I, and ranks j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself,
@@ -539,13 +528,10 @@ void cnnviz_knn_self_start(float *theta, float *best, int *counts, int n, int np
     int width = k < 16 ? 16 : k;
     for (int i = 0; i < npad; i++) theta[i] = i < n ? INFINITY : NAN;
     for (size_t i = 0; i < (size_t) n * width; i++) best[i] = INFINITY;
-    for (int i = 0; i < n; i++) {
-        counts[2 * i] = 0;
-        counts[2 * i + 1] = 2 * k + 16 > 48 ? 2 * k + 16 : 48;
-    }
+    for (int i = 0; i < n; i++) counts[i] = 0;
 }
 
-/* The states of rows [from, to) as query_states (count and limit copied in; put back by self_store). */
+/* The states of rows [from, to) as query_states (the counts copied in; put back by self_store). */
 static void self_load(query_state *qs, int from, int to, float *theta, float *best, float *keys, int *rows,
                       int *counts, const float *slack, int k) {
     int width = k < 16 ? 16 : k;
@@ -555,8 +541,7 @@ static void self_load(query_state *qs, int from, int to, float *theta, float *be
         q->keys = keys + (size_t) i * cap;
         q->rows = rows + (size_t) i * cap;
         q->best = best + (size_t) i * width;
-        q->count = counts[2 * i];
-        q->limit = counts[2 * i + 1];
+        q->count = counts[i];
         q->skip = i;
         q->theta = theta + i;
         q->slack = slack[i];
@@ -564,10 +549,7 @@ static void self_load(query_state *qs, int from, int to, float *theta, float *be
 }
 
 static void self_store(const query_state *qs, int from, int to, int *counts) {
-    for (int i = from; i < to; i++) {
-        counts[2 * i] = qs[i - from].count;
-        counts[2 * i + 1] = qs[i - from].limit;
-    }
+    for (int i = from; i < to; i++) counts[i] = qs[i - from].count;
 }
 
 /* The self-search's rows per block: whole tiles and whole panels (224 = 16 tiles of 14 = 7 panels; 96 = 16 tiles of

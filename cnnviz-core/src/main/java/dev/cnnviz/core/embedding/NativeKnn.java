@@ -238,10 +238,10 @@ final class NativeKnn {
 
     /**
      * The bytes {@link #searchSelf} holds for its state: per row, its kept keys and rows ({@code 4k + 96} of each), its
-     * {@code max(k, 16)} best keys, threshold, count and limit, and the rows packed as queries.
+     * {@code max(k, 16)} best keys, threshold and count, and the rows packed as queries.
      */
     static long selfStateBytes(int n, int d, int k) {
-        return (long) n * ((4L * k + 96) * 8 + Math.max(k, 16) * 4L + 12 + 4L * d);
+        return (long) n * ((4L * k + 96) * 8 + Math.max(k, 16) * 4L + 8 + 4L * d);
     }
 
     /**
@@ -286,7 +286,7 @@ final class NativeKnn {
         float[] best = new float[Math.multiplyExact(n, width)];
         float[] keys = new float[Math.multiplyExact(n, cap)];
         int[] kept = new int[keys.length];
-        int[] counts = new int[2 * n];
+        int[] counts = new int[n];
         check(selfStart0(theta, best, counts, n, theta.length, k));
         float[] apack = packTiles(rows, n, d, tileQueries(isa));
         int bq = selfBlock0(isa);
