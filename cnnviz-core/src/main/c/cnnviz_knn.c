@@ -521,8 +521,7 @@ done:
  * cnnviz_knn_self_start sets it; cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer
  * answers rows once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J
  * >= I, and ranks j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself,
- * row side only. Pairs that share no block may run at the same time; the caller schedules them so (a round-robin
- * tournament of the blocks).
+ * row side only. Pairs that share no block may run at the same time; the caller schedules them so (BlockPairs).
  */
 void cnnviz_knn_self_start(float *theta, float *best, int *counts, int n, int npad, int k) {
     int width = k < 16 ? 16 : k;

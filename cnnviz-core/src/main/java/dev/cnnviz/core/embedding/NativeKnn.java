@@ -248,10 +248,10 @@ final class NativeKnn {
      * The {@code k} nearest other rows of every data row, exactly, with each product computed once: a product
      * {@code x_i·x_j} ranks {@code j} for {@code i} and {@code i} for {@code j}, so the kernel multiplies each pair of
      * blocks of rows ({@code 224} rows with AVX-512, {@code 96} with AVX2) once, half the product of
-     * {@link #search}, and compares every product with both rows' thresholds. Pairs of blocks run in the rounds of a
-     * round-robin tournament: in each round every block is in at most one pair, so the pairs of a round run in
-     * parallel on the common pool without sharing a row's state. The answers equal {@link #search}'s with
-     * {@code skipFrom} 0, which the kept rows and thresholds follow in a different order only.
+     * {@link #search}, and compares every product with both rows' thresholds. The pairs of blocks run on the common
+     * pool, no two that share a block at once ({@link BlockPairs}), so that no row's state is updated by two threads.
+     * The answers equal {@link #search}'s with {@code skipFrom} 0, which the kept rows and thresholds follow in a
+     * different order only.
      *
      * @param rows    the rows as multiplied (cosine: normalised), row-major {@code [n, d]}
      * @param data    the rows as given, for the distances
@@ -291,25 +291,19 @@ final class NativeKnn {
         float[] apack = packTiles(rows, n, d, tileQueries(isa));
         int bq = selfBlock0(isa);
         int blocks = (n + bq - 1) / bq;
-        java.util.function.IntBinaryOperator pair = (bi, bj) -> {
-            check(selfPair0(apack, panels, offsets, theta, best, keys, kept, counts, slack, n, d, k, isa, bi, bj));
-            return 0;
-        };
-        // Each block against itself, all at once; then the circle method: player p = players - 1 stays, the others
-        // turn, and round r pairs (p, r) and (r + s, r - s) mod (players - 1); a block paired with the missing
-        // player (an odd number of blocks) sits the round out.
-        java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> pair.applyAsInt(b, b));
-        int players = blocks % 2 == 0 ? blocks : blocks + 1;
-        for (int r = 0; r < players - 1; r++) {
-            int round = r;
-            java.util.stream.IntStream.range(0, players / 2).parallel().forEach(s -> {
-                int a = s == 0 ? players - 1 : (round + s) % (players - 1);
-                int b = s == 0 ? round : (round - s + players - 1) % (players - 1);
-                if (a < blocks && b < blocks) {
-                    pair.applyAsInt(Math.min(a, b), Math.max(a, b));
-                }
-            });
-        }
+        // The pairs of blocks on every core, no two that share a block at once (BlockPairs).
+        BlockPairs pairs = new BlockPairs(blocks);
+        java.util.stream.IntStream.range(0, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1)
+                .parallel().forEach(w -> {
+                    for (long p = pairs.take(); p >= 0; p = pairs.take()) {
+                        try {
+                            check(selfPair0(apack, panels, offsets, theta, best, keys, kept, counts, slack, n, d, k,
+                                    isa, (int) (p >>> 32), (int) p));
+                        } finally {
+                            pairs.done(p);
+                        }
+                    }
+                });
         int chunk = 256;
         java.util.stream.IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
             int from = c * chunk;
