@@ -22,15 +22,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <li>{@link NativeKnn}'s fused kernel (C, AVX-512 or AVX2, built with cnnviz-core where a C compiler is), used when
  * it is loaded and {@code k <= 256}: a register-blocked product whose every key is compared with the query's running
  * threshold while it is still in a register, so the {@code Q × N} products never reach memory, then the re-ranking
- * of the few rows kept. {@link #searchSelf} computes each product {@code x_i·x_j} once, for both rows (half the
+ * of the few rows kept (FAISS's brute-force search writes a block of products with BLAS and selects from it with
+ * heaps afterwards, as the JVM path below does; its answers are float32 distances, without the re-ranking that makes
+ * these exact). {@link #searchSelf} computes each product {@code x_i·x_j} once, for both rows (half the
  * product; {@link NativeKnn#searchSelf}). Measured on the 10,000 Fashion-MNIST test embeddings (D = 128, k = 10) on
- * 2 cores with AVX-512, {@code searchSelf(10)} took 61 ms against 67 ms for ND4J's 10,000 × 10,000 product alone
- * (0.92×; {@code KnnInterleaved} in cnnviz-examples), and {@code search} of 10,000 queries about 1.15× the
- * product.</li>
+ * 2 cores with AVX-512, {@code searchSelf(10)} took 60-61 ms against 67-68 ms for ND4J's 10,000 × 10,000 product
+ * alone (0.9×; 0.85× with AVX2 only; {@code KnnInterleaved} in cnnviz-examples), and {@code search} of 10,000 queries
+ * 77-78 ms (1.14×).</li>
  * <li>Otherwise ND4J's products in blocks of 256 queries, each query's row selected on the JVM while the block is
  * still in the cache ({@link #coarse}: a vectorised pass of group minima bounds the selection, so only a few dozen of
  * the {@code N} products are looked at again): the product plus about 8 µs per query for N = 10,000 on one core,
- * 1.5-1.7× the product alone. Queries the kernel gives up on (more than {@code 2k + 32} rows within the rounding
+ * 1.6× the product alone. Queries the kernel gives up on (more than {@code 2k + 32} rows within the rounding
  * error of one another: many equal points) are answered this way too.</li>
  * </ul>
  *
