@@ -18,7 +18,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
   exit 0
 fi
 if [ -f "$lib" ] && [ "$lib" -nt "$src/cnnviz_knn.c" ] && [ "$lib" -nt "$src/cnnviz_knn_jni.c" ] \
-   && [ "$lib" -nt "$src/build.sh" ]; then
+   && [ "$lib" -nt "$src/cnnviz_knn.h" ] && [ "$lib" -nt "$src/build.sh" ]; then
   exit 0
 fi
 mkdir -p "$out"

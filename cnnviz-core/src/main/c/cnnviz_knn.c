@@ -29,6 +29,8 @@
 #include <string.h>
 #include <immintrin.h>
 
+#include "cnnviz_knn.h"
+
 #define PANEL 32
 #define MR512 14
 #define MR256 6
