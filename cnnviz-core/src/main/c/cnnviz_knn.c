@@ -106,18 +106,22 @@ static int make_room(query_state *q, const select_ctx *ctx) {
     return 1;
 }
 
+/* Keeps one row if its key passes the threshold (and it is not the query's own). */
+static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
+    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
+    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
+    q->keys[q->count] = key;
+    q->rows[q->count++] = row;
+    offer(q, ctx->k, key);
+}
+
 /* Keeps the rows whose bit is set in mask (bit l: key[l], row base + l), one by one (the AVX2 kernel's, for 16 rows
    at a time; keep512 is the AVX-512 one). */
 static void keep(query_state *q, const select_ctx *ctx, uint32_t mask, const float *key, int base) {
     while (mask && q->count >= 0) {
         int l = __builtin_ctz(mask);
         mask &= mask - 1;
-        int j = base + l;
-        if (j == q->skip || !(key[l] <= *q->theta)) continue;
-        if (q->count >= ctx->limit && !make_room(q, ctx)) return;
-        q->keys[q->count] = key[l];
-        q->rows[q->count++] = j;
-        offer(q, ctx->k, key[l]);
+        keep_one(q, ctx, key[l], base + l);
     }
 }
 
@@ -173,15 +177,7 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
     }
 }
 
-/* Keeps one row (the column side of the self-search: each key goes to another query). */
-static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
-    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
-    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
-    q->keys[q->count] = key;
-    q->rows[q->count++] = row;
-    offer(q, ctx->k, key);
-}
-
+/* keep_one with the AVX-512 offer16 (the column side of the self-search: each key goes to another query). */
 __attribute__((target("avx512f")))
 static void keep_one512(query_state *q, const select_ctx *ctx, float key, int row) {
     if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
@@ -518,19 +514,13 @@ done:
 
 /*
  * The self-search's state, in the caller's arrays (so that it lives across calls): per row i of the data, its
- * threshold theta[i] (npad = whole panels of rows, NaN past n), its k best keys best[i * width ..] (width = max(k,
- * 16)), its kept keys and rows from i * cap (cap = 4k + 96) and their count in counts[i].
- * cnnviz_knn_self_start sets it; cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer
- * answers rows once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J
- * >= I, and ranks j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself,
- * row side only. Pairs that share no block may run at the same time; the caller schedules them so (BlockPairs).
+ * threshold theta[i] (npad = whole panels of rows), its k best keys best[i * width ..] (width = max(k, 16)), its kept
+ * keys and rows from i * cap (cap = 4k + 96) and their count in counts[i]. The caller starts it: theta +inf (NaN past
+ * n), best +inf, counts 0. cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer answers rows
+ * once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J >= I, and ranks
+ * j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself, row side
+ * only. Pairs that share no block may run at the same time; the caller schedules them so (BlockPairs).
  */
-void cnnviz_knn_self_start(float *theta, float *best, int *counts, int n, int npad, int k) {
-    int width = k < 16 ? 16 : k;
-    for (int i = 0; i < npad; i++) theta[i] = i < n ? INFINITY : NAN;
-    for (size_t i = 0; i < (size_t) n * width; i++) best[i] = INFINITY;
-    for (int i = 0; i < n; i++) counts[i] = 0;
-}
 
 /* The states of rows [from, to) as query_states (the counts copied in; put back by self_store). */
 static void self_load(query_state *qs, int from, int to, float *theta, float *best, float *keys, int *rows,
@@ -555,20 +545,28 @@ static void self_store(const query_state *qs, int from, int to, int *counts) {
 
 /* The self-search's rows per block: whole tiles and whole panels (224 = 16 tiles of 14 = 7 panels; 96 = 16 tiles of
    6 = 3 panels). */
-int cnnviz_knn_self_block(int isa) {
+static int self_block(int isa) {
     return isa == 2 ? 224 : 96;
 }
 
+/* The layout the caller packs for and blocks by, for the kernel isa: out = {queries per tile, queries per block of
+   cnnviz_knn_search, rows per block of the self-search}. */
+void cnnviz_knn_layout(int isa, int *out) {
+    out[0] = isa == 2 ? MR512 : MR256;
+    out[1] = isa == 2 ? BLOCK_QUERIES_512 : BLOCK_QUERIES_256;
+    out[2] = self_block(isa);
+}
+
 /*
- * Scans the pair of blocks (I, J), I <= J (see cnnviz_knn_self_start). apack: the data rows as multiplied (cosine:
- * normalised), packed in tiles of the kernel's mr queries (tile s holds dimension t of rows s*mr + i at s*d*mr +
- * t*mr + i, zeros past n); panels and offsets as for cnnviz_knn_search. Returns 0, or -1 if out of memory.
+ * Scans the pair of blocks (I, J), I <= J (the self-search's state above). apack: the data rows as multiplied
+ * (cosine: normalised), packed in tiles of the kernel's mr queries (tile s holds dimension t of rows s*mr + i at
+ * s*d*mr + t*mr + i, zeros past n); panels and offsets as for cnnviz_knn_search. Returns 0, or -1 if out of memory.
  */
 int cnnviz_knn_self_pair(const float *apack, const float *panels, const float *offsets, float *theta, float *best,
                          float *keys, int *rows, int *counts, const float *slack, int n, int d, int k, int isa, int I,
                          int J) {
     int mr = isa == 2 ? MR512 : MR256;
-    int bq = cnnviz_knn_self_block(isa);
+    int bq = self_block(isa);
     int cap = 4 * k + 96;
     int i0 = I * bq, i1 = i0 + bq < n ? i0 + bq : n;
     int j0 = J * bq, j1 = j0 + bq < n ? j0 + bq : n;

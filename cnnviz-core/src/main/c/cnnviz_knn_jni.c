@@ -69,23 +69,14 @@ JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_pinsInPlace0(JNI
     return ok;
 }
 
-JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfBlock0(JNIEnv *env, jclass cls, jint isa) {
-    (void) env;
+JNIEXPORT void JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_layout0(JNIEnv *env, jclass cls, jint isa,
+                                                                      jintArray out) {
     (void) cls;
-    return cnnviz_knn_self_block(isa);
-}
-
-JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfStart0(
-        JNIEnv *env, jclass cls, jfloatArray theta, jfloatArray best, jintArray counts, jint n, jint npad, jint k) {
-    (void) cls;
-    pin p[] = {OUT(theta), OUT(best), OUT(counts)};
-    int result = -2;
-    if (pin_all(env, p, PINS(p))) {
-        cnnviz_knn_self_start(p[0].at, p[1].at, p[2].at, n, npad, k);
-        result = 0;
-    }
-    unpin_all(env, p, PINS(p), 0);
-    return result;
+    jint layout[3];
+    int values[3];
+    cnnviz_knn_layout(isa, values);
+    for (int i = 0; i < 3; i++) layout[i] = values[i];
+    (*env)->SetIntArrayRegion(env, out, 0, 3, layout);
 }
 
 JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfPair0(

@@ -26,21 +26,16 @@ final class NativeKnn {
     static final int AVX512 = 2;
     /** The AVX2 + FMA kernel. */
     static final int AVX2 = 1;
-    /** Rows per panel of the packed data ({@link #pack}). */
+    /** Rows per panel of the packed data ({@link #pack}), {@code PANEL} in {@code cnnviz_knn.c}. */
     static final int PANEL = 32;
-    /**
-     * Queries the kernel multiplies together ({@code cnnviz_knn.c}'s blocks: 4 tiles of 14 with AVX-512, 8 of 6 with
-     * AVX2), whose packed values and one panel of the data stay in L1 while the panels pass.
-     */
-    static int blockQueries(int isa) {
-        return isa == AVX512 ? 56 : 48;
-    }
 
     /** The largest k {@link #search} takes (its buffers hold {@code 4k + 96} rows per query). */
     static final int MAX_K = 256;
 
     private static final int ISA;
     private static final String STATUS;
+    /** {@code cnnviz_knn_layout} of each kernel: queries per tile, queries per block, rows per self-search block. */
+    private static final int[][] LAYOUT = new int[AVX512 + 1][];
     /** Whether this JVM pins arrays without copying them, which {@link #searchSelf} needs. */
     private static final boolean PINS_IN_PLACE;
 
@@ -61,6 +56,10 @@ final class NativeKnn {
                 int cpu = cpuIsa();
                 int cap = isaCap(System.getenv("DNNL_MAX_CPU_ISA"));
                 isa = Math.min(cpu, cap);
+                for (int k = AVX2; k <= isa; k++) {
+                    LAYOUT[k] = new int[3];
+                    layout0(k, LAYOUT[k]);
+                }
                 String capped = " (DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")";
                 status = isa == AVX512 ? "AVX-512 kernel"
                         : isa == AVX2 ? "AVX2 kernel" + (cpu > AVX2 ? capped : "")
@@ -209,11 +208,22 @@ final class NativeKnn {
                 outDist, status, isa));
     }
 
-    /**
-     * The queries per tile of the kernel: 14 with AVX-512, 6 with AVX2.
-     */
+    /** @return the kernel's queries per tile ({@link #packTiles}): 14 with AVX-512, 6 with AVX2 */
     static int tileQueries(int isa) {
-        return isa == AVX512 ? 14 : 6;
+        return LAYOUT[isa][0];
+    }
+
+    /**
+     * @return the queries {@link #search}'s kernel multiplies together (4 tiles of 14 with AVX-512, 8 of 6 with AVX2),
+     *         whose packed values and one panel of the data stay in L1 while the panels pass
+     */
+    static int blockQueries(int isa) {
+        return LAYOUT[isa][1];
+    }
+
+    /** @return the rows per block of {@link #searchSelf}: 224 with AVX-512, 96 with AVX2 (whole tiles and panels) */
+    static int selfBlock(int isa) {
+        return LAYOUT[isa][2];
     }
 
     /**
@@ -283,13 +293,15 @@ final class NativeKnn {
         int width = Math.max(k, 16);
         int cap = 4 * k + 96;
         float[] theta = new float[panelCount * PANEL];
+        java.util.Arrays.fill(theta, 0, n, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(theta, n, theta.length, Float.NaN); // padding rows: no threshold is ever passed
         float[] best = new float[Math.multiplyExact(n, width)];
+        java.util.Arrays.fill(best, Float.POSITIVE_INFINITY);
         float[] keys = new float[Math.multiplyExact(n, cap)];
         int[] kept = new int[keys.length];
         int[] counts = new int[n];
-        check(selfStart0(theta, best, counts, n, theta.length, k));
         float[] apack = packTiles(rows, n, d, tileQueries(isa));
-        int bq = selfBlock0(isa);
+        int bq = selfBlock(isa);
         int blocks = (n + bq - 1) / bq;
         // The pairs of blocks on every core, no two that share a block at once (BlockPairs).
         BlockPairs pairs = new BlockPairs(blocks);
@@ -335,9 +347,7 @@ final class NativeKnn {
 
     private static native int pinsInPlace0(float[] probe);
 
-    private static native int selfBlock0(int isa);
-
-    private static native int selfStart0(float[] theta, float[] best, int[] counts, int n, int npad, int k);
+    private static native void layout0(int isa, int[] out);
 
     private static native int selfPair0(float[] apack, float[] panels, float[] offsets, float[] theta, float[] best,
                                         float[] keys, int[] rows, int[] counts, float[] slack, int n, int d, int k,
