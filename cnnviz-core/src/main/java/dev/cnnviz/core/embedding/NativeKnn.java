@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 
 /**
  * {@link ExactKnn}'s fused product-and-selection kernel, in C ({@code cnnviz-core/src/main/c/cnnviz_knn.c}, built by
@@ -15,11 +14,11 @@ import java.util.Locale;
  * {@code Q × N} products never reach memory, and re-ranks the few rows kept in double precision: {@link #search}.
  * {@link #searchSelf} computes each product of a self-search once, for both of its rows.
  *
- * <p>Where the library cannot be loaded, the CPU has neither AVX-512 nor AVX2 with FMA, {@code DNNL_MAX_CPU_ISA} is
- * below AVX2, or {@code -Dcnnviz.knn.native=false} is set, {@link #isa()} is 0 and {@link ExactKnn} multiplies with
- * ND4J and selects on the JVM instead (same answers, about twice the time); {@link #status()} says which. With
- * {@code DNNL_MAX_CPU_ISA=AVX2} (which caps oneDNN, hence ND4J's products) the AVX2 kernel is used, so that one
- * setting emulates an AVX2 host for both.
+ * <p>Where the library cannot be loaded, the CPU has neither AVX-512 nor AVX2 with FMA, oneDNN runs below AVX2, or
+ * {@code -Dcnnviz.knn.native=false} is set, {@link #isa()} is 0 and {@link ExactKnn} multiplies with ND4J and
+ * selects on the JVM instead (same answers, about twice the time); {@link #status()} says which. The kernel never
+ * runs above oneDNN's effective ISA ({@link #isaCap}): {@code DNNL_MAX_CPU_ISA=AVX2}, which caps oneDNN, hence ND4J's
+ * products and the graph's kernels, gives the AVX2 kernel, so that one setting emulates an AVX2 host for all.
  */
 final class NativeKnn {
     /** The AVX-512 kernel. */
@@ -54,13 +53,13 @@ final class NativeKnn {
                 status = loaded;
             } else {
                 int cpu = cpuIsa();
-                int cap = isaCap(System.getenv("DNNL_MAX_CPU_ISA"));
+                int cap = oneDnnCap();
                 isa = Math.min(cpu, cap);
                 for (int k = AVX2; k <= isa; k++) {
                     LAYOUT[k] = new int[3];
                     layout0(k, LAYOUT[k]);
                 }
-                String capped = " (DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")";
+                String capped = " (oneDNN's effective ISA; DNNL_MAX_CPU_ISA=" + System.getenv("DNNL_MAX_CPU_ISA") + ")";
                 status = isa == AVX512 ? "AVX-512 kernel"
                         : isa == AVX2 ? "AVX2 kernel" + (cpu > AVX2 ? capped : "")
                         : cpu == 0 ? "the CPU has neither AVX-512 nor AVX2 with FMA"
@@ -95,18 +94,30 @@ final class NativeKnn {
     }
 
     /**
-     * The highest kernel {@code DNNL_MAX_CPU_ISA} allows (oneDNN's names: {@code AVX512_CORE...} and {@code ALL} allow
-     * AVX-512, {@code AVX2...} AVX2, anything else, such as {@code SSE41} or {@code AVX}, neither).
+     * The highest kernel oneDNN's own kernels run at here ({@code dnnl_get_effective_cpu_isa}, which follows
+     * {@code DNNL_MAX_CPU_ISA} and {@code dnnl_set_max_cpu_isa}, as {@code OneDnn} asks for the graph's kernels), or
+     * {@link #AVX512} (no cap) where oneDNN cannot be loaded.
      */
-    static int isaCap(String dnnlMaxCpuIsa) {
-        if (dnnlMaxCpuIsa == null || dnnlMaxCpuIsa.isBlank()) {
+    private static int oneDnnCap() {
+        try {
+            return isaCap(org.bytedeco.dnnl.global.dnnl.dnnl_get_effective_cpu_isa());
+        } catch (LinkageError e) {
             return AVX512;
         }
-        String v = dnnlMaxCpuIsa.trim().toUpperCase(Locale.ROOT);
-        if (v.equals("ALL") || v.startsWith("AVX512") || v.startsWith("AVX10")) {
+    }
+
+    /**
+     * The highest kernel a oneDNN ISA ({@code dnnl_cpu_isa_t}, a set of feature bits) allows: {@link #AVX512} from
+     * {@code avx512_core} up (and for {@code all}), {@link #AVX2} from {@code avx2} up, else 0 ({@code sse41},
+     * {@code avx}).
+     */
+    static int isaCap(int dnnlIsa) {
+        int avx512 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx512_core;
+        int avx2 = org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_avx2;
+        if (dnnlIsa == org.bytedeco.dnnl.global.dnnl.dnnl_cpu_isa_all || (dnnlIsa & avx512) == avx512) {
             return AVX512;
         }
-        return v.startsWith("AVX2") ? AVX2 : 0;
+        return (dnnlIsa & avx2) == avx2 ? AVX2 : 0;
     }
 
     /** Loads the library from the class path; null if loaded, else why not. */
