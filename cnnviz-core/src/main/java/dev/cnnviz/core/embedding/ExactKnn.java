@@ -66,9 +66,11 @@ public final class ExactKnn {
     /** {@link NativeKnn#isa()}, or a lower one for tests: 0 is the search on the JVM ({@link #withKernel}). */
     private final int kernel;
     /** {@link #transposedData}, built on first use. */
-    private volatile INDArray preparedT;
+    private INDArray preparedT;
     /** {@link #nativeData}, built on first use. */
-    private volatile NativeData nativeData;
+    private NativeData nativeData;
+    /** {@link #selfTiles}, built on first use. */
+    private float[] selfTiles;
     private final double[] norms;
     private final double[] roots;
     private final double maxRoot;
@@ -180,7 +182,6 @@ public final class ExactKnn {
 
     private Neighbours run(INDArray queries, float[] queryHost, int k, boolean self) {
         int qn = (int) queries.size(0);
-        INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queries, queryHost, d) : queries;
         double[] qRoots = null;
         if (metric != Metric.COSINE) {
             qRoots = self ? roots : squaredNorms(queryHost, d);
@@ -193,9 +194,10 @@ public final class ExactKnn {
         int[][] outIdx = new int[qn][k];
         float[][] outDist = new float[qn][k];
         int[] rest = nativeUsable(k, qRoots)
-                ? searchNative(preparedQ, queryHost, qRoots, k, self, outIdx, outDist)
+                ? searchNative(queryHost, qRoots, k, self, outIdx, outDist)
                 : java.util.stream.IntStream.range(0, qn).toArray();
         if (rest.length > 0) {
+            INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queryHost, d) : queries;
             searchJvm(preparedQ, queryHost, qRoots, rest, k, self, outIdx, outDist);
         }
         return new Neighbours(metric, outIdx, outDist);
@@ -221,52 +223,33 @@ public final class ExactKnn {
     }
 
     /**
-     * The fused search ({@link NativeKnn#search}) in chunks of queries over the common pool.
+     * The fused search: {@link NativeKnn#searchSelf} (each product once, for both of its rows) for a self-search
+     * whose state fits, else {@link NativeKnn#searchQueries}.
      *
      * @return the queries left to {@link #searchJvm} (more than {@code 2k + 32} rows within the rounding slack of one
      *         another: many equal points), usually none
      */
-    private int[] searchNative(INDArray preparedQ, float[] queryHost, double[] qRoots, int k, boolean self,
-                               int[][] outIdx, float[][] outDist) {
+    private int[] searchNative(float[] queryHost, double[] qRoots, int k, boolean self, int[][] outIdx,
+                               float[][] outDist) {
         int qn = outIdx.length;
+        boolean cosine = metric == Metric.COSINE;
         NativeData nd = nativeData();
-        float[] qHost = metric == Metric.COSINE ? HostArrays.floats(preparedQ) : queryHost;
         float[] slack = new float[qn];
         for (int i = 0; i < qn; i++) {
             double s = 2 * keyError(qRoots == null ? 0 : qRoots[i], -1);
             float f = (float) s;
             slack[i] = f < s ? Math.nextUp(f) : f;
         }
-        int isa = kernel;
-        boolean cosine = metric == Metric.COSINE;
-        if (self && NativeKnn.pinsInPlace() && NativeKnn.selfStateBytes(n, d, k) <= Math.min(SELF_STATE_BYTES,
-                MemoryBudget.defaultBudget().bytes() / 4)) { // each product once, for both of its rows
-            boolean[] left = new boolean[qn];
-            NativeKnn.searchSelf(qHost, host, n, d, nd.panels, nd.offsets, k, slack, cosine, outIdx, outDist, left,
-                    isa);
-            return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
-        }
-        // Two of the kernel's blocks per call: a few milliseconds of work, and many calls to share among the cores.
-        int chunk = 2 * NativeKnn.blockQueries(isa);
         boolean[] left = new boolean[qn];
-        ThreadLocal<NativeScratch> scratch = ThreadLocal.withInitial(() -> new NativeScratch(chunk, k));
-        int chunks = (qn + chunk - 1) / chunk;
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
-            NativeScratch s = scratch.get();
-            int from = c * chunk;
-            int count = Math.min(qn, from + chunk) - from;
-            NativeKnn.search(qHost, queryHost, from, count, d, nd.panels, nd.offsets, host, n, k, slack,
-                    self ? 0 : -1, metric == Metric.COSINE, s.idx, s.dist, s.status, isa);
-            for (int r = 0; r < count; r++) {
-                int qi = from + r;
-                if (s.status[r] != 0) {
-                    left[qi] = true;
-                } else {
-                    System.arraycopy(s.idx, r * k, outIdx[qi], 0, k);
-                    System.arraycopy(s.dist, r * k, outDist[qi], 0, k);
-                }
-            }
-        });
+        if (self && NativeKnn.pinsInPlace() && NativeKnn.selfStateBytes(n, d, k) <= Math.min(SELF_STATE_BYTES,
+                MemoryBudget.defaultBudget().bytes() / 4)) {
+            NativeKnn.searchSelf(selfTiles(), host, n, d, nd.panels, nd.offsets, k, slack, cosine, outIdx, outDist,
+                    left, kernel);
+        } else {
+            float[] prepared = !cosine ? queryHost : self ? nd.rows : normalizedRows(queryHost, d);
+            NativeKnn.searchQueries(prepared, queryHost, d, nd.panels, nd.offsets, host, n, k, slack, self, cosine,
+                    outIdx, outDist, left, kernel);
+        }
         return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
     }
 
@@ -284,36 +267,31 @@ public final class ExactKnn {
         return offset;
     }
 
-    /** The packed data and padded offsets of {@link NativeKnn}, built on the first native search. */
-    private NativeData nativeData() {
-        NativeData nd = nativeData;
-        if (nd == null) {
-            synchronized (this) {
-                nd = nativeData;
-                if (nd == null) {
-                    float[] rows = metric == Metric.COSINE ? HostArrays.floats(normalizeRows(data, host, d)) : host;
-                    nd = new NativeData(NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(keyOffsets()));
-                    nativeData = nd;
-                }
-            }
+    /** The rows as multiplied (normalised for cosine), packed and with their key offsets, built on first use. */
+    private synchronized NativeData nativeData() {
+        if (nativeData == null) {
+            float[] rows = metric == Metric.COSINE ? normalizedRows(host, d) : host;
+            nativeData = new NativeData(rows, NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(keyOffsets()));
         }
-        return nd;
+        return nativeData;
     }
 
-    private record NativeData(float[] panels, float[] offsets) {
+    /** The rows as multiplied, packed as the self-search's queries ({@link NativeKnn#packTiles}), built on first use. */
+    private synchronized float[] selfTiles() {
+        if (selfTiles == null) {
+            selfTiles = NativeKnn.packTiles(nativeData().rows, n, d, NativeKnn.tileQueries(kernel));
+        }
+        return selfTiles;
     }
 
-    /** One worker's output buffers for {@link #searchNative}. */
-    private static final class NativeScratch {
-        final int[] idx;
-        final float[] dist;
-        final int[] status;
-
-        NativeScratch(int chunk, int k) {
-            this.idx = new int[chunk * k];
-            this.dist = new float[chunk * k];
-            this.status = new int[chunk];
-        }
+    /**
+     * {@link NativeKnn}'s inputs for this index.
+     *
+     * @param rows    the rows as multiplied: the data, or for cosine the normalised rows
+     * @param panels  {@link NativeKnn#pack}ed {@code rows}
+     * @param offsets {@link NativeKnn#padOffsets} of {@link #keyOffsets}
+     */
+    private record NativeData(float[] rows, float[] panels, float[] offsets) {
     }
 
     /**
@@ -360,19 +338,12 @@ public final class ExactKnn {
      * transposed. The transposed-operand path of the sgemm behind {@code Nd4j.gemm} (oneDNN's in this build: its
      * speed follows {@code DNNL_MAX_CPU_ISA}) was 7-20% slower for blocks of 256 queries on this project's hosts.
      */
-    private INDArray transposedData() {
-        INDArray t = preparedT;
-        if (t == null) {
-            synchronized (this) {
-                t = preparedT;
-                if (t == null) {
-                    INDArray rows = metric == Metric.COSINE ? normalizeRows(data, host, d) : data;
-                    t = rows.transpose().dup('c');
-                    preparedT = t;
-                }
-            }
+    private synchronized INDArray transposedData() {
+        if (preparedT == null) {
+            INDArray rows = metric == Metric.COSINE ? normalizeRows(host, d) : data;
+            preparedT = rows.transpose().dup('c');
         }
-        return t;
+        return preparedT;
     }
 
     /**
@@ -706,13 +677,22 @@ public final class ExactKnn {
         return errorScale * (queryRoot * xr + xr * xr / 2) + 0x1p-30 * sum * sum;
     }
 
-    private static INDArray normalizeRows(INDArray m, float[] host, int d) {
+    /** The rows of {@code host} ({@code [rows, d]}) scaled to unit length in float32; zero rows stay zero. */
+    private static float[] normalizedRows(float[] host, int d) {
         double[] sq = squaredNorms(host, d);
-        float[] inv = new float[sq.length];
+        float[] out = new float[host.length];
         for (int i = 0; i < sq.length; i++) {
-            inv[i] = sq[i] == 0 ? 0f : (float) (1 / Math.sqrt(sq[i])); // zero rows stay zero
+            float inv = sq[i] == 0 ? 0f : (float) (1 / Math.sqrt(sq[i]));
+            for (int j = i * d, end = j + d; j < end; j++) {
+                out[j] = host[j] * inv;
+            }
         }
-        return m.mulColumnVector(Nd4j.createFromArray(inv).reshape(sq.length, 1));
+        return out;
+    }
+
+    /** {@link #normalizedRows} as a {@code [rows, d]} matrix, for ND4J's products. */
+    private static INDArray normalizeRows(float[] host, int d) {
+        return Nd4j.createFromArray(normalizedRows(host, d)).reshape(host.length / d, d);
     }
 
     private static double[] squaredNorms(float[] host, int d) {

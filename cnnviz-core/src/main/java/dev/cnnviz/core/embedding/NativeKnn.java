@@ -258,6 +258,47 @@ final class NativeKnn {
     }
 
     /**
+     * {@link #search} of every query, in chunks of two of the kernel's blocks (a few milliseconds of work, and many
+     * calls to share among the cores) over the common pool.
+     *
+     * @param queries as multiplied (cosine: normalised), row-major {@code [q, d]}
+     * @param raw     the queries as given
+     * @param self    whether query {@code i} is data row {@code i}, never its own neighbour
+     * @param outIdx  receives query {@code i}'s neighbours, nearest first, unless {@code left[i]}
+     * @param outDist their distances
+     * @param left    set for the queries the kernel gave up on, to be answered another way
+     */
+    static void searchQueries(float[] queries, float[] raw, int d, float[] panels, float[] offsets, float[] data,
+                              int n, int k, float[] slack, boolean self, boolean cosine, int[][] outIdx,
+                              float[][] outDist, boolean[] left, int isa) {
+        int qn = outIdx.length;
+        int chunk = 2 * blockQueries(isa);
+        java.util.stream.IntStream.range(0, (qn + chunk - 1) / chunk).parallel().forEach(c -> {
+            int from = c * chunk;
+            int count = Math.min(qn, from + chunk) - from;
+            int[] idx = new int[count * k];
+            float[] dist = new float[count * k];
+            int[] status = new int[count];
+            search(queries, raw, from, count, d, panels, offsets, data, n, k, slack, self ? 0 : -1, cosine, idx, dist,
+                    status, isa);
+            copyAnswers(idx, dist, status, from, count, k, outIdx, outDist, left);
+        });
+    }
+
+    /** Query {@code from + r}'s answer from the kernel's flat outputs into {@code outIdx}, or {@code left}. */
+    private static void copyAnswers(int[] idx, float[] dist, int[] status, int from, int count, int k,
+                                    int[][] outIdx, float[][] outDist, boolean[] left) {
+        for (int r = 0; r < count; r++) {
+            if (status[r] != 0) {
+                left[from + r] = true;
+            } else {
+                System.arraycopy(idx, r * k, outIdx[from + r], 0, k);
+                System.arraycopy(dist, r * k, outDist[from + r], 0, k);
+            }
+        }
+    }
+
+    /**
      * The bytes {@link #searchSelf} holds for its state: per row, its kept keys and rows ({@code 4k + 96} of each), its
      * {@code max(k, 16)} best keys, threshold and count, and the rows packed as queries.
      */
@@ -274,7 +315,7 @@ final class NativeKnn {
      * The answers equal {@link #search}'s with {@code skipFrom} 0, which the kept rows and thresholds follow in a
      * different order only.
      *
-     * @param rows    the rows as multiplied (cosine: normalised), row-major {@code [n, d]}
+     * @param tiles   the rows as multiplied (cosine: normalised), {@link #packTiles packed} for this kernel
      * @param data    the rows as given, for the distances
      * @param panels  {@link #pack}ed {@code rows}
      * @param offsets {@link #padOffsets}
@@ -286,7 +327,7 @@ final class NativeKnn {
      * @throws IllegalArgumentException if a length does not fit
      * @throws IllegalStateException    if the kernel is not loaded or runs out of native memory
      */
-    static void searchSelf(float[] rows, float[] data, int n, int d, float[] panels, float[] offsets, int k,
+    static void searchSelf(float[] tiles, float[] data, int n, int d, float[] panels, float[] offsets, int k,
                            float[] slack, boolean cosine, int[][] outIdx, float[][] outDist, boolean[] left,
                            int isa) {
         if (isa < AVX2 || isa > ISA || !PINS_IN_PLACE) {
@@ -294,7 +335,8 @@ final class NativeKnn {
                     + (PINS_IN_PLACE ? "" : ", and this JVM copies pinned arrays"));
         }
         int panelCount = n < 1 ? 0 : (n + PANEL - 1) / PANEL;
-        if (d < 1 || n < 2 || k < 1 || k > n - 1 || k > MAX_K || rows.length != (long) n * d
+        int mr = tileQueries(isa);
+        if (d < 1 || n < 2 || k < 1 || k > n - 1 || k > MAX_K || tiles.length != (long) (n + mr - 1) / mr * d * mr
                 || data.length != (long) n * d || panels.length != (long) panelCount * d * PANEL
                 || offsets.length != panelCount * PANEL || slack.length != n || outIdx.length != n
                 || outDist.length != n || left.length != n) {
@@ -311,7 +353,6 @@ final class NativeKnn {
         float[] keys = new float[Math.multiplyExact(n, cap)];
         int[] kept = new int[keys.length];
         int[] counts = new int[n];
-        float[] apack = packTiles(rows, n, d, tileQueries(isa));
         int bq = selfBlock(isa);
         int blocks = (n + bq - 1) / bq;
         // The pairs of blocks on every core, no two that share a block at once (BlockPairs).
@@ -320,7 +361,7 @@ final class NativeKnn {
                 .parallel().forEach(w -> {
                     for (long p = pairs.take(); p >= 0; p = pairs.take()) {
                         try {
-                            check(selfPair0(apack, panels, offsets, theta, best, keys, kept, counts, slack, n, d, k,
+                            check(selfPair0(tiles, panels, offsets, theta, best, keys, kept, counts, slack, n, d, k,
                                     isa, (int) (p >>> 32), (int) p));
                         } finally {
                             pairs.done(p);
@@ -336,14 +377,7 @@ final class NativeKnn {
             int[] status = new int[count];
             check(selfAnswer0(data, theta, best, keys, kept, counts, slack, d, k, cosine, from, count, idx, dist,
                     status));
-            for (int r = 0; r < count; r++) {
-                if (status[r] != 0) {
-                    left[from + r] = true;
-                } else {
-                    System.arraycopy(idx, r * k, outIdx[from + r], 0, k);
-                    System.arraycopy(dist, r * k, outDist[from + r], 0, k);
-                }
-            }
+            copyAnswers(idx, dist, status, from, count, k, outIdx, outDist, left);
         });
     }
 

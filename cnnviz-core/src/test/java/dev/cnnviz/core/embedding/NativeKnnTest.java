@@ -137,7 +137,8 @@ class NativeKnnTest {
             int[][] selfIdx = new int[n][k];
             float[][] selfDist = new float[n][k];
             boolean[] left = new boolean[n];
-            NativeKnn.searchSelf(host, host, n, d, panels, padded, k, slack, false, selfIdx, selfDist, left, isa);
+            NativeKnn.searchSelf(NativeKnn.packTiles(host, n, d, NativeKnn.tileQueries(isa)), host, n, d, panels,
+                    padded, k, slack, false, selfIdx, selfDist, left, isa);
             for (int i = 0; i < n; i++) {
                 assertEquals(0, status[i]);
                 assertTrue(!left[i]);
