@@ -44,6 +44,7 @@ import dev.cnnviz.core.graph.ops.Transpose;
 import dev.cnnviz.core.graph.ops.Unsqueeze;
 import dev.cnnviz.core.graph.ops.Add;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -367,11 +368,13 @@ public final class ReceptiveField {
 
     /**
      * The input pixels that can change the unit at {@code (y, x)}: {@code {y0, x0, y1, x1}}, rows {@code y0 .. y1-1}
-     * and columns {@code x0 .. x1-1}. The unit's window is followed back layer by layer and clipped at every layer's
-     * extent (a window reaching into an intermediate layer's padding reaches no pixel there), so the box is exact: the
-     * bounding box of the pixels with a path to the unit, within the image. It can be smaller than {@link #size()}
-     * near the border, and empty ({@code y0 == y1}) for a unit whose window covers only padding. A global field gives
-     * the whole image.
+     * and columns {@code x0 .. x1-1}. The unit's window is followed back layer by layer, keeping at every layer only
+     * the rows and columns its taps read: a tap in an intermediate layer's padding reaches no pixel, and a dilated
+     * window reads every d-th position of its span. So the box is the bounding box of the pixels with a path to the
+     * unit, within the image. It can be smaller than {@link #size()} near the border, and empty ({@code y0 == y1})
+     * for a unit whose window covers only padding. A global field gives the whole image. Rows and columns are
+     * followed separately, which is exact for chains of layers; after branches merge, the box can be too large only
+     * where one branch's rows all fall in padding further back while its columns do not (or the reverse).
      *
      * @param y the unit's row in the layer's output
      * @param x the unit's column
@@ -387,14 +390,15 @@ public final class ReceptiveField {
         if (field.global()) {
             return new int[] {0, 0, (int) inputHeight, (int) inputWidth};
         }
-        // Walk back from the unit to the input, clipping the interval at every layer's extent: a window that reaches
-        // into the padding of an intermediate layer reaches no pixel there.
-        Map<String, long[]> reach = new HashMap<>();
-        reach.put(layer, new long[] {y, y, x, x});
+        // Walk back from the unit to the input, one set of rows and one of columns per layer, keeping only the taps of
+        // each window that fall inside the layer: a tap in the padding reaches no pixel, and a dilated window reaches
+        // only every d-th position of its span.
+        Map<String, BitSet[]> reach = new HashMap<>();
+        reach.put(layer, new BitSet[] {single(y), single(x)});
         List<Node> nodes = graph.nodes();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             Node n = nodes.get(i);
-            long[] r = reach.get(n.name());
+            BitSet[] r = reach.get(n.name());
             if (r == null || n.op() instanceof Input) {
                 continue;
             }
@@ -403,23 +407,40 @@ public final class ReceptiveField {
                 if (graph.node(in).op() instanceof Constant) {
                     continue;
                 }
-                long[] back = clipTo(back(n, r), shapes.get(in));
-                if (back != null) {
-                    long[] prev = reach.get(in);
-                    reach.put(in, prev == null ? back : new long[] {Math.min(prev[0], back[0]), Math.max(prev[1], back[1]),
-                        Math.min(prev[2], back[2]), Math.max(prev[3], back[3])});
+                BitSet[] back = back(n, r, shapes.get(in));
+                if (back[0].isEmpty() || back[1].isEmpty()) {
+                    continue; // every path from this input to the unit crosses padding
+                }
+                BitSet[] prev = reach.get(in);
+                if (prev == null) {
+                    reach.put(in, back);
+                } else {
+                    prev[0].or(back[0]);
+                    prev[1].or(back[1]);
                 }
             }
         }
-        long[] r = reach.get(graph.inputName());
+        BitSet[] r = reach.get(graph.inputName());
         if (r == null) {
             return new int[] {0, 0, 0, 0};
         }
-        return new int[] {(int) r[0], (int) r[2], (int) r[1] + 1, (int) r[3] + 1};
+        return new int[] {r[0].nextSetBit(0), r[1].nextSetBit(0), r[0].length(), r[1].length()};
     }
 
-    /** The input interval {y0, y1, x0, x1} (inclusive) of a node's output interval, before clipping. */
-    private long[] back(Node n, long[] r) {
+    private static BitSet single(long i) {
+        BitSet b = new BitSet();
+        b.set(Math.toIntExact(i));
+        return b;
+    }
+
+    /**
+     * The rows and columns of a node's input that its output rows {@code r[0]} and columns {@code r[1]} read: the
+     * window's taps {@code o·s - p + t·d} ({@code t < k}) that fall inside the input of shape {@code in}.
+     */
+    private BitSet[] back(Node n, BitSet[] r, long[] in) {
+        if (in.length != 4) {
+            return new BitSet[] {single(0), single(0)};
+        }
         long[] xs = shapes.get(n.inputs().get(0));
         Op op = n.op();
         long[] k;
@@ -451,24 +472,30 @@ public final class ReceptiveField {
             s = new long[] {1, 1};
             p = new long[] {pads[2], pads[3]};
         } else if (shapes.get(n.name()).length == 4 && !GLOBAL.contains(op.getClass())) {
-            return r; // element-wise, channel concatenation, channel softmax
+            // element-wise, channel concatenation, channel softmax: the same positions, within the input
+            return new BitSet[] {r[0].get(0, (int) in[2]), r[1].get(0, (int) in[3])};
         } else {
-            return new long[] {0, Long.MAX_VALUE / 4, 0, Long.MAX_VALUE / 4}; // the whole input
+            BitSet ys = new BitSet();
+            BitSet xs2 = new BitSet();
+            ys.set(0, (int) in[2]);
+            xs2.set(0, (int) in[3]);
+            return new BitSet[] {ys, xs2}; // the whole input
         }
-        return new long[] {r[0] * s[0] - p[0], r[1] * s[0] - p[0] + (k[0] - 1) * d[0],
-            r[2] * s[1] - p[1], r[3] * s[1] - p[1] + (k[1] - 1) * d[1]};
-    }
-
-    /** @return the interval clipped to an input of shape {@code shape} (a 4-D one; others take it whole), or null if empty. */
-    private static long[] clipTo(long[] r, long[] shape) {
-        if (shape.length != 4) {
-            return new long[] {0, 0, 0, 0};
+        BitSet[] out = new BitSet[2];
+        for (int a = 0; a < 2; a++) {
+            long extent = in[2 + a];
+            BitSet taps = new BitSet();
+            for (int o = r[a].nextSetBit(0); o >= 0; o = r[a].nextSetBit(o + 1)) {
+                for (long t = 0; t < k[a]; t++) {
+                    long pos = o * s[a] - p[a] + t * d[a];
+                    if (pos >= 0 && pos < extent) {
+                        taps.set((int) pos);
+                    }
+                }
+            }
+            out[a] = taps;
         }
-        long y0 = Math.max(0, r[0]);
-        long y1 = Math.min(shape[2] - 1, r[1]);
-        long x0 = Math.max(0, r[2]);
-        long x1 = Math.min(shape[3] - 1, r[3]);
-        return y0 > y1 || x0 > x1 ? null : new long[] {y0, y1, x0, x1};
+        return out;
     }
 
     /** @return the field as text, e.g. {@code size 207x207 stride 16x16 offset -8,-8}, or {@code global}. */
