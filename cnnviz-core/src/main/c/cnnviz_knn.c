@@ -55,6 +55,17 @@ typedef struct {
                   it). Filtering only when the buffer is full was 4% faster than from 2k + 16 up. */
 } select_ctx;
 
+/* The kept keys and rows a query can hold: 2k + 32 rows within its slack of one another after a filter (more is an
+   overflow), twice that before the next filter, and the 32 values keep512 writes past the limit. */
+static int kept_cap(int k) {
+    return 4 * k + 96;
+}
+
+/* The floats of a query's k best keys: k, and at least the 16 that offer16 reads and writes. */
+static int best_width(int k) {
+    return k < 16 ? 16 : k;
+}
+
 /* round_up(a + b) to float: the smallest float at least the double sum (+inf if a is). Branch-free. */
 static inline float sum_up(float a, float b) {
     double s = (double) a + (double) b;
@@ -106,13 +117,19 @@ static int make_room(query_state *q, const select_ctx *ctx) {
     return 1;
 }
 
-/* Keeps one row if its key passes the threshold (and it is not the query's own). */
-static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
-    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
-    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
+/* Appends one row if its key passes the threshold (and it is not the query's own): 1 if appended, for the caller to
+   offer the key to the k best. */
+static inline int append_one(query_state *q, const select_ctx *ctx, float key, int row) {
+    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return 0;
+    if (q->count >= ctx->limit && !make_room(q, ctx)) return 0;
     q->keys[q->count] = key;
     q->rows[q->count++] = row;
-    offer(q, ctx->k, key);
+    return 1;
+}
+
+/* Keeps one row if its key passes the threshold (and it is not the query's own). */
+static void keep_one(query_state *q, const select_ctx *ctx, float key, int row) {
+    if (append_one(q, ctx, key, row)) offer(q, ctx->k, key);
 }
 
 /* Keeps the rows whose bit is set in mask (bit l: key[l], row base + l), one by one (the AVX2 kernel's, for 16 rows
@@ -180,10 +197,7 @@ static void keep512(query_state *q, const select_ctx *ctx, __mmask16 m0, __mmask
 /* keep_one with the AVX-512 offer16 (the column side of the self-search: each key goes to another query). */
 __attribute__((target("avx512f")))
 static void keep_one512(query_state *q, const select_ctx *ctx, float key, int row) {
-    if (q->count < 0 || row == q->skip || !(key <= *q->theta)) return;
-    if (q->count >= ctx->limit && !make_room(q, ctx)) return;
-    q->keys[q->count] = key;
-    q->rows[q->count++] = row;
+    if (!append_one(q, ctx, key, row)) return;
     if (ctx->k <= 16) offer16(q, ctx->k, &key, 1);
     else offer(q, ctx->k, key);
 }
@@ -456,7 +470,7 @@ static void answer(query_state *qs, int count, int first, const float *raw, cons
  * [n, d]; panels and offsets: the data packed (panels of 32, offsets NaN-padded); slack[i] >= twice query i's largest
  * key error. skip_from: query i never takes row skip_from + i, or -1. Query i's neighbours go to out_idx and out_dist
  * from i * k, and status[i] is 0, or -1 if more than (cap - 32) / 2 rows stayed within its slack of each other
- * (many equal points; cap = 4k + 96): then the caller answers it another way. isa: 2 AVX-512, 1 AVX2. Returns 0, or -1
+ * (many equal points; cap = kept_cap(k)): then the caller answers it another way. isa: 2 AVX-512, 1 AVX2. Returns 0, or -1
  * if out of memory.
  */
 int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, const float *panels,
@@ -465,8 +479,8 @@ int cnnviz_knn_search(const float *queries, const float *raw, int count, int d, 
     int mr = isa == 2 ? MR512 : MR256;
     int block = isa == 2 ? BLOCK_QUERIES_512 : BLOCK_QUERIES_256; /* whole tiles: 4 of 14, 8 of 6 */
     int npanels = (n + PANEL - 1) / PANEL;
-    int cap = 4 * k + 96;
-    int width = k < 16 ? 16 : k; /* offer16 reads and writes 16 */
+    int cap = kept_cap(k);
+    int width = best_width(k);
     float *packed = aligned_alloc(64, ((size_t) block * d * sizeof(float) + 63) / 64 * 64);
     query_state *qs = malloc((size_t) block * sizeof(query_state));
     float *heaps = malloc((size_t) block * width * sizeof(float));
@@ -514,19 +528,20 @@ done:
 
 /*
  * The self-search's state, in the caller's arrays (so that it lives across calls): per row i of the data, its
- * threshold theta[i] (npad = whole panels of rows), its k best keys best[i * width ..] (width = max(k, 16)), its kept
- * keys and rows from i * cap (cap = 4k + 96) and their count in counts[i]. The caller starts it: theta +inf (NaN past
- * n), best +inf, counts 0. cnnviz_knn_self_pair scans one pair of blocks of rows; cnnviz_knn_self_answer answers rows
- * once every pair is done. Each product q_i . x_j is computed once, for i in block I and j in block J >= I, and ranks
- * j for i (the row side) and i for j (the column side); a pair (I, I) is a whole block against itself, row side
- * only. Pairs that share no block may run at the same time; the caller schedules them so (BlockPairs).
+ * threshold theta[i] (npad = whole panels of rows), its k best keys best[i * width ..] (width = best_width(k)), its
+ * kept keys and rows from i * cap (cap = kept_cap(k); cnnviz_knn_row_state gives both) and their count in
+ * counts[i]. The caller starts it: theta +inf (NaN past n), best +inf, counts 0. cnnviz_knn_self_pair scans one pair
+ * of blocks of rows; cnnviz_knn_self_answer answers rows once every pair is done. Each product q_i . x_j is computed
+ * once, for i in block I and j in block J >= I, and ranks j for i (the row side) and i for j (the column side); a
+ * pair (I, I) is a whole block against itself, row side only. Pairs that share no block may run at the same time;
+ * the caller schedules them so (BlockPairs).
  */
 
 /* The states of rows [from, to) as query_states (the counts copied in; put back by self_store). */
 static void self_load(query_state *qs, int from, int to, float *theta, float *best, float *keys, int *rows,
                       int *counts, const float *slack, int k) {
-    int width = k < 16 ? 16 : k;
-    int cap = 4 * k + 96;
+    int width = best_width(k);
+    int cap = kept_cap(k);
     for (int i = from; i < to; i++) {
         query_state *q = &qs[i - from];
         q->keys = keys + (size_t) i * cap;
@@ -557,6 +572,12 @@ void cnnviz_knn_layout(int isa, int *out) {
     out[2] = self_block(isa);
 }
 
+/* The self-search's state per row, for the caller that holds it: out = {kept keys and rows, floats of the best keys}. */
+void cnnviz_knn_row_state(int k, int *out) {
+    out[0] = kept_cap(k);
+    out[1] = best_width(k);
+}
+
 /*
  * Scans the pair of blocks (I, J), I <= J (the self-search's state above). apack: the data rows as multiplied
  * (cosine: normalised), packed in tiles of the kernel's mr queries (tile s holds dimension t of rows s*mr + i at
@@ -567,7 +588,7 @@ int cnnviz_knn_self_pair(const float *apack, const float *panels, const float *o
                          int J) {
     int mr = isa == 2 ? MR512 : MR256;
     int bq = self_block(isa);
-    int cap = 4 * k + 96;
+    int cap = kept_cap(k);
     int i0 = I * bq, i1 = i0 + bq < n ? i0 + bq : n;
     int j0 = J * bq, j1 = j0 + bq < n ? j0 + bq : n;
     query_state *qi = malloc((size_t) 2 * bq * sizeof(query_state));

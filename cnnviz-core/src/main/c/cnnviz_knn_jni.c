@@ -79,6 +79,15 @@ JNIEXPORT void JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_layout0(JNIEnv *
     (*env)->SetIntArrayRegion(env, out, 0, 3, layout);
 }
 
+JNIEXPORT void JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_rowState0(JNIEnv *env, jclass cls, jint k,
+                                                                        jintArray out) {
+    (void) cls;
+    int values[2];
+    cnnviz_knn_row_state(k, values);
+    jint state[2] = {values[0], values[1]};
+    (*env)->SetIntArrayRegion(env, out, 0, 2, state);
+}
+
 JNIEXPORT jint JNICALL Java_dev_cnnviz_core_embedding_NativeKnn_selfPair0(
         JNIEnv *env, jclass cls, jfloatArray apack, jfloatArray panels, jfloatArray offsets, jfloatArray theta,
         jfloatArray best, jfloatArray keys, jintArray rows, jintArray counts, jfloatArray slack, jint n, jint d,

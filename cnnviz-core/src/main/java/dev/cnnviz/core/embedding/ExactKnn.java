@@ -4,6 +4,7 @@ import dev.cnnviz.core.MemoryBudget;
 import dev.cnnviz.core.graph.HostArrays;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -67,6 +68,8 @@ public final class ExactKnn {
     private final int kernel;
     /** {@link #transposedData}, built on first use. */
     private INDArray preparedT;
+    /** {@link #rowsAsMultiplied}, built on first use. */
+    private float[] multiplied;
     /** {@link #nativeData}, built on first use. */
     private NativeData nativeData;
     /** {@link #selfTiles}, built on first use. */
@@ -195,7 +198,7 @@ public final class ExactKnn {
         float[][] outDist = new float[qn][k];
         int[] rest = nativeUsable(k, qRoots)
                 ? searchNative(queryHost, qRoots, k, self, outIdx, outDist)
-                : java.util.stream.IntStream.range(0, qn).toArray();
+                : IntStream.range(0, qn).toArray();
         if (rest.length > 0) {
             INDArray preparedQ = metric == Metric.COSINE ? normalizeRows(queryHost, d) : queries;
             searchJvm(preparedQ, queryHost, qRoots, rest, k, self, outIdx, outDist);
@@ -246,11 +249,11 @@ public final class ExactKnn {
             NativeKnn.searchSelf(selfTiles(), host, n, d, nd.panels, nd.offsets, k, slack, cosine, outIdx, outDist,
                     left, kernel);
         } else {
-            float[] prepared = !cosine ? queryHost : self ? nd.rows : normalizedRows(queryHost, d);
+            float[] prepared = !cosine ? queryHost : self ? rowsAsMultiplied() : normalizedRows(queryHost, d);
             NativeKnn.searchQueries(prepared, queryHost, d, nd.panels, nd.offsets, host, n, k, slack, self, cosine,
                     outIdx, outDist, left, kernel);
         }
-        return java.util.stream.IntStream.range(0, qn).filter(i -> left[i]).toArray();
+        return IntStream.range(0, qn).filter(i -> left[i]).toArray();
     }
 
     /**
@@ -267,11 +270,18 @@ public final class ExactKnn {
         return offset;
     }
 
+    /** The rows as both searches multiply them: the data, or for cosine the normalised rows; built on first use. */
+    private synchronized float[] rowsAsMultiplied() {
+        if (multiplied == null) {
+            multiplied = metric == Metric.COSINE ? normalizedRows(host, d) : host;
+        }
+        return multiplied;
+    }
+
     /** The rows as multiplied (normalised for cosine), packed and with their key offsets, built on first use. */
     private synchronized NativeData nativeData() {
         if (nativeData == null) {
-            float[] rows = metric == Metric.COSINE ? normalizedRows(host, d) : host;
-            nativeData = new NativeData(rows, NativeKnn.pack(rows, n, d), NativeKnn.padOffsets(keyOffsets()));
+            nativeData = new NativeData(NativeKnn.pack(rowsAsMultiplied(), n, d), NativeKnn.padOffsets(keyOffsets()));
         }
         return nativeData;
     }
@@ -279,7 +289,7 @@ public final class ExactKnn {
     /** The rows as multiplied, packed as the self-search's queries ({@link NativeKnn#packTiles}), built on first use. */
     private synchronized float[] selfTiles() {
         if (selfTiles == null) {
-            selfTiles = NativeKnn.packTiles(nativeData().rows, n, d, NativeKnn.tileQueries(kernel));
+            selfTiles = NativeKnn.packTiles(rowsAsMultiplied(), n, d, NativeKnn.tileQueries(kernel));
         }
         return selfTiles;
     }
@@ -287,11 +297,10 @@ public final class ExactKnn {
     /**
      * {@link NativeKnn}'s inputs for this index.
      *
-     * @param rows    the rows as multiplied: the data, or for cosine the normalised rows
-     * @param panels  {@link NativeKnn#pack}ed {@code rows}
+     * @param panels  {@link NativeKnn#pack}ed {@link #rowsAsMultiplied}
      * @param offsets {@link NativeKnn#padOffsets} of {@link #keyOffsets}
      */
-    private record NativeData(float[] rows, float[] panels, float[] offsets) {
+    private record NativeData(float[] panels, float[] offsets) {
     }
 
     /**
@@ -321,7 +330,7 @@ public final class ExactKnn {
                         false, false, 1.0, 0.0);
                 int first = from;
                 // Rows are independent: select them on the common pool (the product above already used every core).
-                java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> {
+                IntStream.range(0, rows).parallel().forEach(r -> {
                     int qi = which[first + r];
                     RowSelector sel = selectors.get();
                     sel.load(gram, r * n);
@@ -340,7 +349,7 @@ public final class ExactKnn {
      */
     private synchronized INDArray transposedData() {
         if (preparedT == null) {
-            INDArray rows = metric == Metric.COSINE ? normalizeRows(host, d) : data;
+            INDArray rows = metric == Metric.COSINE ? Nd4j.createFromArray(rowsAsMultiplied()).reshape(n, d) : data;
             preparedT = rows.transpose().dup('c');
         }
         return preparedT;

@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
 
 /**
  * {@link ExactKnn}'s fused product-and-selection kernel, in C ({@code cnnviz-core/src/main/c/cnnviz_knn.c}, built by
@@ -28,7 +31,7 @@ final class NativeKnn {
     /** Rows per panel of the packed data ({@link #pack}), {@code PANEL} in {@code cnnviz_knn.c}. */
     static final int PANEL = 32;
 
-    /** The largest k {@link #search} takes (its buffers hold {@code 4k + 96} rows per query). */
+    /** The largest k {@link #search} takes (each query's buffer holds {@code 4k + 96} rows). */
     static final int MAX_K = 256;
 
     private static final int ISA;
@@ -165,8 +168,8 @@ final class NativeKnn {
     /** The keys' offsets for {@link #candidates}, padded to whole panels with NaN (which no threshold keeps). */
     static float[] padOffsets(float[] offsets) {
         int padded = (offsets.length + PANEL - 1) / PANEL * PANEL;
-        float[] out = java.util.Arrays.copyOf(offsets, padded);
-        java.util.Arrays.fill(out, offsets.length, padded, Float.NaN);
+        float[] out = Arrays.copyOf(offsets, padded);
+        Arrays.fill(out, offsets.length, padded, Float.NaN);
         return out;
     }
 
@@ -271,31 +274,39 @@ final class NativeKnn {
     static void searchQueries(float[] queries, float[] raw, int d, float[] panels, float[] offsets, float[] data,
                               int n, int k, float[] slack, boolean self, boolean cosine, int[][] outIdx,
                               float[][] outDist, boolean[] left, int isa) {
-        int qn = outIdx.length;
-        int chunk = 2 * blockQueries(isa);
-        java.util.stream.IntStream.range(0, (qn + chunk - 1) / chunk).parallel().forEach(c -> {
+        inChunks(outIdx.length, 2 * blockQueries(isa), k, outIdx, outDist, left,
+                (from, count, idx, dist, status) -> search(queries, raw, from, count, d, panels, offsets, data, n, k,
+                        slack, self ? 0 : -1, cosine, idx, dist, status, isa));
+    }
+
+    /** One native call that answers queries {@code from .. from + count - 1} into flat outputs, as {@link #search}. */
+    @FunctionalInterface
+    private interface ChunkCall {
+        void answer(int from, int count, int[] idx, float[] dist, int[] status);
+    }
+
+    /**
+     * Answers queries {@code 0 .. total - 1} in chunks over the common pool, one {@code call} each, and copies each
+     * query's answer into {@code outIdx} and {@code outDist}, or sets {@code left} where the kernel gave up.
+     */
+    private static void inChunks(int total, int chunk, int k, int[][] outIdx, float[][] outDist, boolean[] left,
+                                 ChunkCall call) {
+        IntStream.range(0, (total + chunk - 1) / chunk).parallel().forEach(c -> {
             int from = c * chunk;
-            int count = Math.min(qn, from + chunk) - from;
+            int count = Math.min(total, from + chunk) - from;
             int[] idx = new int[count * k];
             float[] dist = new float[count * k];
             int[] status = new int[count];
-            search(queries, raw, from, count, d, panels, offsets, data, n, k, slack, self ? 0 : -1, cosine, idx, dist,
-                    status, isa);
-            copyAnswers(idx, dist, status, from, count, k, outIdx, outDist, left);
-        });
-    }
-
-    /** Query {@code from + r}'s answer from the kernel's flat outputs into {@code outIdx}, or {@code left}. */
-    private static void copyAnswers(int[] idx, float[] dist, int[] status, int from, int count, int k,
-                                    int[][] outIdx, float[][] outDist, boolean[] left) {
-        for (int r = 0; r < count; r++) {
-            if (status[r] != 0) {
-                left[from + r] = true;
-            } else {
-                System.arraycopy(idx, r * k, outIdx[from + r], 0, k);
-                System.arraycopy(dist, r * k, outDist[from + r], 0, k);
+            call.answer(from, count, idx, dist, status);
+            for (int r = 0; r < count; r++) {
+                if (status[r] != 0) {
+                    left[from + r] = true;
+                } else {
+                    System.arraycopy(idx, r * k, outIdx[from + r], 0, k);
+                    System.arraycopy(dist, r * k, outDist[from + r], 0, k);
+                }
             }
-        }
+        });
     }
 
     /**
@@ -303,7 +314,23 @@ final class NativeKnn {
      * {@code max(k, 16)} best keys, threshold and count, and the rows packed as queries.
      */
     static long selfStateBytes(int n, int d, int k) {
-        return (long) n * ((4L * k + 96) * 8 + Math.max(k, 16) * 4L + 8 + 4L * d);
+        int[] state = rowState(k);
+        return (long) n * ((long) state[0] * 8 + state[1] * 4L + 8 + 4L * d);
+    }
+
+    /**
+     * The self-search's state per row, as the kernel lays it out ({@code cnnviz_knn_row_state}): {kept keys and rows,
+     * floats of the best keys}, {@code {4k + 96, max(k, 16)}}.
+     *
+     * @throws IllegalStateException if the kernel is not loaded
+     */
+    private static int[] rowState(int k) {
+        if (ISA == 0) {
+            throw new IllegalStateException("the native k-NN kernel is not available: " + STATUS);
+        }
+        int[] out = new int[2];
+        rowState0(k, out);
+        return out;
     }
 
     /**
@@ -343,13 +370,14 @@ final class NativeKnn {
             throw new IllegalArgumentException("native self-search arguments do not fit: n " + n + ", d " + d
                     + ", k " + k);
         }
-        int width = Math.max(k, 16);
-        int cap = 4 * k + 96;
+        int[] state = rowState(k);
+        int cap = state[0];
+        int width = state[1];
         float[] theta = new float[panelCount * PANEL];
-        java.util.Arrays.fill(theta, 0, n, Float.POSITIVE_INFINITY);
-        java.util.Arrays.fill(theta, n, theta.length, Float.NaN); // padding rows: no threshold is ever passed
+        Arrays.fill(theta, 0, n, Float.POSITIVE_INFINITY);
+        Arrays.fill(theta, n, theta.length, Float.NaN); // padding rows: no threshold is ever passed
         float[] best = new float[Math.multiplyExact(n, width)];
-        java.util.Arrays.fill(best, Float.POSITIVE_INFINITY);
+        Arrays.fill(best, Float.POSITIVE_INFINITY);
         float[] keys = new float[Math.multiplyExact(n, cap)];
         int[] kept = new int[keys.length];
         int[] counts = new int[n];
@@ -357,7 +385,7 @@ final class NativeKnn {
         int blocks = (n + bq - 1) / bq;
         // The pairs of blocks on every core, no two that share a block at once (BlockPairs).
         BlockPairs pairs = new BlockPairs(blocks);
-        java.util.stream.IntStream.range(0, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1)
+        IntStream.range(0, ForkJoinPool.getCommonPoolParallelism() + 1)
                 .parallel().forEach(w -> {
                     for (long p = pairs.take(); p >= 0; p = pairs.take()) {
                         try {
@@ -368,17 +396,8 @@ final class NativeKnn {
                         }
                     }
                 });
-        int chunk = 256;
-        java.util.stream.IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
-            int from = c * chunk;
-            int count = Math.min(n, from + chunk) - from;
-            int[] idx = new int[count * k];
-            float[] dist = new float[count * k];
-            int[] status = new int[count];
-            check(selfAnswer0(data, theta, best, keys, kept, counts, slack, d, k, cosine, from, count, idx, dist,
-                    status));
-            copyAnswers(idx, dist, status, from, count, k, outIdx, outDist, left);
-        });
+        inChunks(n, 256, k, outIdx, outDist, left, (from, count, idx, dist, status) -> check(selfAnswer0(data, theta,
+                best, keys, kept, counts, slack, d, k, cosine, from, count, idx, dist, status)));
     }
 
     private static void check(int result) {
@@ -393,6 +412,8 @@ final class NativeKnn {
     private static native int pinsInPlace0(float[] probe);
 
     private static native void layout0(int isa, int[] out);
+
+    private static native void rowState0(int k, int[] out);
 
     private static native int selfPair0(float[] apack, float[] panels, float[] offsets, float[] theta, float[] best,
                                         float[] keys, int[] rows, int[] counts, float[] slack, int n, int d, int k,
